@@ -1,0 +1,87 @@
+// createApp(deps): the whole breachkit HTTP app, with no knowledge of the runtime that serves it.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { requestId } from 'hono/request-id';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import type { AppEnv } from './http/context.js';
+import { ApiError, problemResponse, toApiError } from './http/errors.js';
+import { init, limitBody, requestLog } from './http/middleware.js';
+import { validationHook } from './http/openapi.js';
+import { apiKeyRoutes } from './api-keys/routes.js';
+import { incidentRoutes } from './incidents/routes.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  /** Gives the database for a request: one shared pool on Node, a per-request client on Workers. */
+  database: (env: unknown) => Db;
+  version?: string;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(
+    requestId({
+      headerName: 'x-request-id',
+      generator: () => crypto.randomUUID(),
+      limitLength: 128,
+    }),
+  );
+  app.use(async (c, next) => {
+    // Only keep a caller's request id when it is safe to echo into logs and bodies.
+    if (!requestIdPattern.test(c.var.requestId)) c.set('requestId', crypto.randomUUID());
+    await next();
+  });
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger })));
+  app.use(requestLog);
+  app.use('/v1/*', limitBody(deps.config.BODY_LIMIT_BYTES));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await c.var.services.db`select 1`;
+      return c.json({ status: 'ready', database: 'ok' });
+    } catch (err) {
+      c.var.logger.error({ err }, 'readiness check failed');
+      throw new ApiError('not_ready', 'The database does not answer.');
+    }
+  });
+
+  app.route('/', incidentRoutes);
+  app.route('/', apiKeyRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key issued by POST /v1/api-keys (the first admin key is printed at first start).',
+  });
+  let document: unknown;
+  app.get('/openapi.json', (c) => {
+    // Generated once, on first request, then served as is.
+    document ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'breachkit',
+        version: deps.version ?? '0.1.0',
+        description: 'Breach incident response: incidents and their timeline, affected users, notices, delivery, regulator deadlines, public status page.',
+      },
+    });
+    return c.json(document);
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'breachkit API' }));
+
+  app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
+  app.onError((err, c) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500) (c.var.logger ?? deps.logger).error({ err, req_id: c.var.requestId }, 'unhandled error');
+    return problemResponse(c, apiError);
+  });
+  return app;
+}

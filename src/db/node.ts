@@ -1,0 +1,89 @@
+// Node adapter: opens the configured database (embedded PGlite or a Postgres URL) and runs migrations.
+import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import type { Config } from '../config.js';
+import type { Sql } from './client.js';
+import { clientOptions, openEmbedded } from './embedded.js';
+import { migrate, migrationsFromFiles, type Migration } from './migrate.js';
+
+export interface OpenDatabase {
+  sql: Sql;
+  mode: 'embedded' | 'postgres';
+  where: string;
+  close(): Promise<void>;
+}
+
+const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+export function readMigrations(dir = migrationsDir): Migration[] {
+  const files = Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
+  return migrationsFromFiles(files);
+}
+
+export function connectPostgres(url: string, max: number, extra: postgres.Options<Record<string, postgres.PostgresType>> = {}): Sql {
+  return postgres(url, { max, ...clientOptions, ...extra });
+}
+
+/** PGlite keeps its files for one process only: a lock file says which. */
+function lockDataDir(dir: string): () => void {
+  const lockPath = join(dir, 'breachkit.lock');
+  try {
+    const fd = openSync(lockPath, 'wx');
+    writeFileSync(fd, String(process.pid));
+    closeSync(fd);
+  } catch {
+    const holder = Number(readFileSync(lockPath, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = holder !== process.pid;
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      throw new Error(`${dir} is in use by process ${holder}; the embedded database serves one process. Stop it, or set DATABASE_URL to share a Postgres server.`);
+    }
+    writeFileSync(lockPath, String(process.pid));
+  }
+  return () => {
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+export async function openDatabase(config: Config): Promise<OpenDatabase> {
+  if (config.DATABASE_URL) {
+    const sql = connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+    await migrate(sql, readMigrations());
+    const url = new URL(config.DATABASE_URL);
+    return { sql, mode: 'postgres', where: `${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => sql.end({ timeout: 5 }) };
+  }
+  const dir = resolve(config.DATA_DIR);
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockDataDir(dir);
+  try {
+    const embedded = await openEmbedded(join(dir, 'pg'));
+    await migrate(embedded.sql, readMigrations());
+    return {
+      sql: embedded.sql,
+      mode: 'embedded',
+      where: join(dir, 'pg'),
+      async close() {
+        await embedded.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}

@@ -1,0 +1,30 @@
+// The typed context every handler sees: request id, services, and the caller's identity.
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+
+export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
+export type Role = (typeof roles)[number];
+
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+export interface Services {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    services: Services;
+    principal: Principal;
+    logger: Logger;
+  };
+}

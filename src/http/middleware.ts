@@ -1,0 +1,40 @@
+// Cross-cutting middleware: services on the context, one log line per request, body size limit.
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import type { AppEnv, Services } from './context.js';
+import { ApiError } from './errors.js';
+
+export function init(services: (env: unknown) => Services): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const s = services(c.env);
+    c.set('services', s);
+    c.set('logger', s.logger.child({ req_id: c.var.requestId }));
+    await next();
+  };
+}
+
+export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = performance.now();
+  await next();
+  const logger = c.var.logger;
+  if (!logger) return;
+  const entry = {
+    method: c.req.method,
+    route: routePath(c, -1),
+    status: c.res.status,
+    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    key_id: c.var.principal?.keyId,
+  };
+  if (c.res.status >= 500) logger.error(entry, 'request failed');
+  else logger.info(entry, 'request');
+};
+
+export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
+    },
+  });
+}

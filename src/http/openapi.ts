@@ -1,0 +1,84 @@
+// Route declaration helpers: every route carries its roles, security and the shared error responses.
+import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { Hook } from '@hono/zod-openapi';
+import type { AppEnv, Role } from './context.js';
+import { ApiError } from './errors.js';
+import { requireRole } from './auth.js';
+import type { FieldProblem } from '../errors.js';
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problemContent = { 'application/problem+json': { schema: problemSchema } };
+
+/** The error responses every authenticated route can give, spread into its declaration. */
+export const errorResponses = {
+  400: { description: 'Malformed JSON or invalid fields', content: problemContent },
+  401: { description: 'Missing or invalid API key', content: problemContent },
+  403: { description: 'The key\'s role may not do this', content: problemContent },
+  413: { description: 'Body larger than the limit', content: problemContent },
+  500: { description: 'Unexpected error (the body names only the request id)', content: problemContent },
+} as const;
+
+export const notFoundResponse = { 404: { description: 'No such resource', content: problemContent } } as const;
+export const conflictResponse = { 409: { description: 'Conflict with the current state', content: problemContent } } as const;
+
+/** Converts zod issues into field problems with dotted paths; unknown keys are named one by one. */
+export function fieldProblems(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const issue of issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ field: base ? `${base}.${key}` : key, message: 'unknown field' });
+    } else {
+      out.push({ field: base || '(body)', message: issue.message });
+    }
+  }
+  return out;
+}
+
+const targetName: Record<string, string> = { json: '', query: 'query', param: 'path', header: 'header' };
+
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (!result.success) {
+    const prefix = targetName[result.target] ?? result.target;
+    throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: fieldProblems(result.error.issues, prefix) });
+  }
+};
+
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+type RouteInput = Omit<RouteConfig, 'security' | 'middleware'> & { roles: readonly Role[] };
+
+type AuthedRoute<R extends RouteInput> = Omit<R, 'roles' | 'responses'> & {
+  middleware: MiddlewareHandler<AppEnv>;
+  security: { bearer: string[] }[];
+  responses: typeof errorResponses & R['responses'];
+};
+
+/** Declares an authenticated route: the roles are enforced and shown in the document as `x-roles`. */
+export function authedRoute<const R extends RouteInput>(route: R): AuthedRoute<R> {
+  const { roles: allowed, ...rest } = route;
+  const config = {
+    ...rest,
+    security: [{ bearer: [] }],
+    'x-roles': ['admin', ...allowed.filter((r) => r !== 'admin')],
+    middleware: requireRole(allowed),
+    responses: { ...errorResponses, ...rest.responses },
+  };
+  return createRoute(config as unknown as AuthedRoute<R> & { path: string });
+}
+
+export const readRoles = ['viewer', 'responder', 'approver'] as const satisfies readonly Role[];

@@ -1,0 +1,41 @@
+// Shared zod building blocks for request and response bodies.
+import { z } from '@hono/zod-openapi';
+
+// Control characters (NUL above all) cannot be stored in text columns and have no place in prose.
+const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Free text: trimmed, bounded, without control characters. */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((s) => !controlChars.test(s), { message: 'must not contain control characters' });
+
+/** A short identifier-like label (system names and the like). */
+export const label = text(200).pipe(z.string().min(1));
+
+/** An RFC 3339 timestamp with an offset, accepted between 1970 and 9999. */
+export const timestamp = z
+  .iso.datetime({ offset: true })
+  .transform((s) => new Date(s))
+  .refine((d) => d.getTime() >= 0, { message: 'must be 1970 or later' })
+  .openapi({ type: 'string', format: 'date-time', example: '2026-11-20T08:30:00Z' });
+
+export const timestampOut = z.string().openapi({ format: 'date-time' });
+
+export const idParam = (name: string, prefix: string) =>
+  z
+    .string()
+    .max(64)
+    .regex(/^[a-z]+_[0-9a-z]+$/, `must be a ${prefix} id`)
+    .openapi({ param: { name, in: 'path' }, example: `${prefix}_0k6m8x2d1q4h7vbn9c3t5w8y` });
+
+export const listQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Page size (1–200).' }),
+  cursor: z.string().max(200).optional().openapi({ description: 'The next_cursor of the previous page.' }),
+};
+
+export function iso(d: Date | null | undefined): string | null {
+  return d ? d.toISOString() : null;
+}

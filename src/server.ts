@@ -1,0 +1,56 @@
+// Node entry: reads the configuration, opens the database, makes sure an admin can log in, serves the app.
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { bootstrapAdminKey } from './api-keys/service.js';
+import { ConfigError, configFromProcess } from './config.js';
+import { openDatabase } from './db/node.js';
+import { systemClock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
+
+async function main(): Promise<void> {
+  const config = configFromProcess();
+  const logger = createLogger(config.LOG_LEVEL);
+  const db = await openDatabase(config);
+  logger.info({ mode: db.mode }, 'database ready');
+
+  const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    const base = `http://localhost:${info.port}`;
+    const lines = [
+      '',
+      `breachkit is listening on ${base}`,
+      `  database: ${db.mode === 'embedded' ? `embedded PGlite in ${db.where}` : `Postgres at ${db.where}`}`,
+      `  API docs: ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+    ];
+    if (admin.kind === 'created') {
+      lines.push(`  admin key (shown once; store it now): ${admin.token}`);
+    } else if (admin.kind === 'from-environment') {
+      lines.push('  admin key: the one in BREACHKIT_ADMIN_TOKEN');
+    } else {
+      lines.push('  admin key: already issued at first start (set BREACHKIT_ADMIN_TOKEN to add one)');
+    }
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`breachkit could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exit(1);
+});
