@@ -119,7 +119,8 @@ export function problemResponse(c: Context, err: ApiError): Response {
   const body = problem(err.code, err.detail, requestIdOf(c), err.extra);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (err.code === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="breachkit"';
-  return new Response(JSON.stringify(body), { status: err.status, headers });
+  // Through the context, so headers set earlier (the request id) stay on the response.
+  return c.body(JSON.stringify(body), err.status, headers);
 }
 
 export function requestIdOf(c: Context): string {

@@ -2,7 +2,10 @@
 import { z } from '@hono/zod-openapi';
 
 // Control characters (NUL above all) cannot be stored in text columns and have no place in prose.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// A lone surrogate is not text at all, and jsonb refuses it.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Free text: trimmed, bounded, without control characters. */
 export const text = (max: number) =>
@@ -10,7 +13,8 @@ export const text = (max: number) =>
     .string()
     .trim()
     .max(max)
-    .refine((s) => !controlChars.test(s), { message: 'must not contain control characters' });
+    .refine((s) => !controlChars.test(s), { message: 'must not contain control characters' })
+    .refine((s) => !loneSurrogate.test(s), { message: 'must be well-formed Unicode' });
 
 /** A short identifier-like label (system names and the like). */
 export const label = text(200).pipe(z.string().min(1));

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, expect, it, describe } from 'vitest';
+import { unstable_startWorker } from 'wrangler';
+import { testDatabaseUrl } from '../helpers/db.js';
+
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+
+describe('the Workers build, in workerd', () => {
+  let worker: Worker | undefined;
+
+  beforeAll(async () => {
+    worker = await unstable_startWorker({
+      config: 'wrangler.toml',
+      dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, remote: false, logLevel: 'error' },
+    });
+    await worker.ready;
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.dispose();
+  });
+
+  it('answers /healthz', async () => {
+    const res = await worker!.fetch('http://localhost/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers an unauthenticated API call with a problem', async () => {
+    const res = await worker!.fetch('http://localhost/v1/incidents');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it.runIf(testDatabaseUrl)('reaches Postgres through the local Hyperdrive binding', async () => {
+    const res = await worker!.fetch('http://localhost/readyz');
+    expect(await res.json()).toEqual({ status: 'ready', database: 'ok' });
+  });
+});
