@@ -11,13 +11,30 @@ export type ApiKey = store.ApiKeyRow;
 
 const tokenPrefixLength = 11;
 
-export function hashToken(token: string): Promise<string> {
+export function hashToken(token: string): string {
   return sha256Hex(token);
 }
 
-export async function findActiveKeyByToken(db: Db, token: string): Promise<ApiKey | undefined> {
+/**
+ * Recently seen keys, so a busy client does not cost a query per request. A revocation is
+ * seen at once by the process that made it and within `keyCacheMs` by the others.
+ */
+export const keyCacheMs = 10_000;
+const keyCache = new Map<string, { key: ApiKey | undefined; until: number }>();
+const keyCacheLimit = 10_000;
+
+export async function findActiveKeyByToken(db: Db, token: string, nowMs = performance.timeOrigin + performance.now()): Promise<ApiKey | undefined> {
   if (token.length > 200) return undefined;
-  return store.selectActiveByHash(db, await hashToken(token));
+  const hash = hashToken(token);
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > nowMs) return cached.key;
+  const key = await store.selectActiveByHash(db, hash);
+  // Unknown tokens are not cached: a flood of random tokens must not evict real ones.
+  if (key) {
+    if (keyCache.size >= keyCacheLimit) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(hash, { key, until: nowMs + keyCacheMs });
+  }
+  return key;
 }
 
 /** Creates a key and returns its token; the token is shown this once and never stored. */
@@ -30,7 +47,7 @@ export async function issueKey(
     id: newId('key', input.now),
     name: input.name,
     role: input.role,
-    tokenHash: await hashToken(token),
+    tokenHash: hashToken(token),
     tokenPrefix: token.slice(0, tokenPrefixLength),
     createdAt: input.now,
     createdBy: input.createdBy,
@@ -52,7 +69,7 @@ export async function bootstrapAdminKey(db: Db, configuredToken: string | undefi
   return inTransaction(db, async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext('breachkit:bootstrap-admin:' || current_schema()))`;
     if (configuredToken) {
-      const exists = await store.existsByHash(tx, await hashToken(configuredToken));
+      const exists = await store.existsByHash(tx, hashToken(configuredToken));
       if (!exists) await issueKey(tx, { name: 'admin (from BREACHKIT_ADMIN_TOKEN)', role: 'admin', createdBy: null, now, token: configuredToken });
       return { kind: 'from-environment', created: !exists };
     }
@@ -76,6 +93,7 @@ export async function revokeKey(db: Db, id: string, now: Date): Promise<ApiKey> 
       throw new ConflictError('this is the last active admin key; issue another admin key before revoking it');
     }
     await store.markRevoked(tx, id, now);
+    for (const [hash, entry] of keyCache) if (entry.key?.id === id) keyCache.delete(hash);
     return { ...key, revoked_at: now };
   });
 }

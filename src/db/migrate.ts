@@ -45,7 +45,7 @@ export async function migrate(sql: Sql, migrations: Migration[]): Promise<Migrat
     const byVersion = new Map(done.map((r) => [r.version, r]));
     const applied: string[] = [];
     for (const m of migrations) {
-      const checksum = await sha256Hex(m.sql);
+      const checksum = sha256Hex(m.sql);
       const prior = byVersion.get(m.version);
       if (prior) {
         if (prior.checksum !== checksum) {

@@ -134,7 +134,7 @@ export const incidentRoutes = createRouter()
     const principal = c.var.principal;
     const open = async (tx: typeof db) => ({ status: 201, body: incidentJson(await openIncident(tx, body, actor(principal), clock.now())) });
     const result = key
-      ? await runOnce<IncidentJson>(db, { principalId: principal.keyId, route: 'POST /v1/incidents', key, requestHash: await sha256Hex(canonicalJson(body)), now: clock.now() }, open)
+      ? await runOnce<IncidentJson>(db, { principalId: principal.keyId, route: 'POST /v1/incidents', key, requestHash: sha256Hex(canonicalJson(body)), now: clock.now() }, open)
       : { ...(await open(db)), replayed: false };
     if (result.replayed) c.header('idempotent-replayed', 'true');
     c.header('etag', etag(result.body.version));

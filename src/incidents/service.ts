@@ -7,7 +7,7 @@ import { newId } from '../lib/ids.js';
 import { checkFacts } from './facts.js';
 import { canTransition, allowedTransitions, type Status } from './lifecycle.js';
 import * as store from './store.js';
-import { appendEvent, genesisHash, listEvents, verifyChain, type ChainVerification, type TimelineEvent } from './timeline.js';
+import { appendEvent, firstEvent, genesisHash, listEvents, verifyChain, type ChainVerification, type TimelineEvent } from './timeline.js';
 
 export type { Incident, IncidentFields } from './store.js';
 type Incident = store.Incident;
@@ -36,11 +36,9 @@ export async function openIncident(db: Db, input: NewIncident, actor: Actor, now
   };
   const problems = checkFacts(incident, now);
   if (problems.length) throw new InvalidFactsError(problems);
-  return inTransaction(db, async (tx) => {
-    await store.insertIncident(tx, incident);
-    const event = await appendEvent(tx, incident.id, { type: 'incident.opened', actor: actorLabel(actor), at: now, data: { facts: factsOf(incident) } });
-    return { ...incident, timeline_seq: event.seq, timeline_head: event.hash };
-  });
+  const event = firstEvent(incident.id, { type: 'incident.opened', actor: actorLabel(actor), at: now, data: { facts: factsOf(incident) } });
+  await store.insertIncident(db, incident, event);
+  return { ...incident, timeline_seq: event.seq, timeline_head: event.hash };
 }
 
 export async function getIncident(db: Db, id: string): Promise<Incident> {
@@ -96,7 +94,7 @@ export async function listIncidents(db: Db, filter: Omit<store.ListFilter, 'limi
 export async function getTimeline(db: Db, id: string): Promise<{ events: TimelineEvent[]; verification: ChainVerification }> {
   const incident = await getIncident(db, id);
   const events = await listEvents(db, id);
-  const verification = await verifyChain(events, { seq: incident.timeline_seq, hash: incident.timeline_head });
+  const verification = verifyChain(events, { seq: incident.timeline_seq, hash: incident.timeline_head });
   return { events, verification };
 }
 

@@ -2,6 +2,7 @@
 import type { Db } from '../db/client.js';
 import type { EstimatedAffected, Measure } from './facts.js';
 import type { Status } from './lifecycle.js';
+import type { TimelineEvent } from './timeline.js';
 import type { Nature, Severity } from './vocabulary.js';
 
 export interface Remedy {
@@ -54,8 +55,10 @@ function revive(row: Incident): Incident {
 
 const jsonb = (db: Db, v: unknown) => db.json(v as never);
 
-export async function insertIncident(db: Db, i: Incident): Promise<void> {
+/** Inserts a new incident and the first event of its timeline in one statement. */
+export async function insertIncident(db: Db, i: Incident, first: TimelineEvent): Promise<void> {
   await db`
+    with incident as (
     insert into incidents (id, version, status, title, summary, nature, severity, drill, occurred_from, occurred_to,
       discovered_at, aware_at, contained_at, closed_at, systems, data_categories, regions, estimated_affected, encrypted,
       measures, remedies, created_at, updated_at, created_by, timeline_seq, timeline_head)
@@ -63,7 +66,11 @@ export async function insertIncident(db: Db, i: Incident): Promise<void> {
       ${i.occurred_from}, ${i.occurred_to}, ${i.discovered_at}, ${i.aware_at}, ${i.contained_at}, ${i.closed_at},
       ${i.systems}, ${i.data_categories}, ${i.regions}, ${i.estimated_affected === null ? null : jsonb(db, i.estimated_affected)},
       ${i.encrypted}, ${jsonb(db, i.measures)}, ${jsonb(db, i.remedies)}, ${i.created_at}, ${i.updated_at}, ${i.created_by},
-      ${i.timeline_seq}, ${i.timeline_head})`;
+      ${first.seq}, ${first.hash})
+    returning id)
+    insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
+    select id, ${first.seq}, ${first.at}, ${first.actor}, ${first.type}, ${jsonb(db, first.data)}, ${first.prev_hash}, ${first.hash}
+    from incident`;
 }
 
 export async function selectIncident(db: Db, id: string, forUpdate = false): Promise<Incident | undefined> {

@@ -20,10 +20,17 @@ export interface TimelineEvent extends TimelineEventInput {
   hash: string;
 }
 
-export function eventHash(e: Omit<TimelineEvent, 'hash'>): Promise<string> {
+export function eventHash(e: Omit<TimelineEvent, 'hash'>): string {
   return sha256Hex(
     canonicalJson({ incident_id: e.incident_id, seq: e.seq, at: e.at.toISOString(), actor: e.actor, type: e.type, data: e.data, prev_hash: e.prev_hash }),
   );
+}
+
+/** The first event of a new incident's chain, ready to be stored with the incident itself. */
+export function firstEvent(incidentId: string, input: TimelineEventInput): TimelineEvent {
+  const data = JSON.parse(JSON.stringify(input.data)) as Record<string, unknown>;
+  const event = { incident_id: incidentId, seq: 1, at: input.at, actor: input.actor, type: input.type, data, prev_hash: genesisHash };
+  return { ...event, hash: eventHash(event) };
 }
 
 /**
@@ -38,7 +45,7 @@ export async function appendEvent(db: Db, incidentId: string, input: TimelineEve
     // Round-trip the data through JSON so the hash covers exactly what jsonb will hand back.
     const data = JSON.parse(JSON.stringify(input.data)) as Record<string, unknown>;
     const event = { incident_id: incidentId, seq: head.timeline_seq + 1, at: input.at, actor: input.actor, type: input.type, data, prev_hash: head.timeline_head };
-    const hash = await eventHash(event);
+    const hash = eventHash(event);
     await tx`
       insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
       values (${incidentId}, ${event.seq}, ${event.at}, ${event.actor}, ${event.type}, ${tx.json(data as never)}, ${event.prev_hash}, ${hash})`;
@@ -67,17 +74,17 @@ export interface ChainVerification {
 }
 
 /** Recomputes every hash and link; also checks that the incident's recorded head is the last event. */
-export async function verifyChain(
+export function verifyChain(
   events: TimelineEvent[],
   recordedHead: { seq: number; hash: string },
-): Promise<ChainVerification> {
+): ChainVerification {
   const problems: ChainProblem[] = [];
   let prevHash = genesisHash;
   let expectedSeq = 1;
   for (const e of events) {
     if (e.seq !== expectedSeq) problems.push({ seq: e.seq, reason: 'gap', detail: `expected event ${expectedSeq}, found ${e.seq}` });
     if (e.prev_hash !== prevHash) problems.push({ seq: e.seq, reason: 'broken_link', detail: 'prev_hash does not match the previous event' });
-    const recomputed = await eventHash(e);
+    const recomputed = eventHash(e);
     if (recomputed !== e.hash) problems.push({ seq: e.seq, reason: 'hash_mismatch', detail: 'the event was altered after it was written' });
     prevHash = e.hash;
     expectedSeq = e.seq + 1;

@@ -1,4 +1,6 @@
-// Content hashing with Web Crypto and a canonical JSON form, so hashes match on every runtime.
+// Content hashing and a canonical JSON form, so the same content hashes the same on every runtime.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** JSON with object keys sorted at every depth: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -19,12 +21,14 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-const hex = (bytes: ArrayBuffer): string =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+const encoder = new TextEncoder();
 
-export async function sha256Hex(text: string | Uint8Array): Promise<string> {
-  const data: Uint8Array<ArrayBuffer> = typeof text === 'string' ? new TextEncoder().encode(text) : new Uint8Array(text);
-  return hex(await crypto.subtle.digest('SHA-256', data));
+/**
+ * SHA-256 as hex. Synchronous and portable: Web Crypto's digest is asynchronous and, on Node,
+ * costs more in scheduling than hashing a small record does.
+ */
+export function sha256Hex(content: string | Uint8Array): string {
+  return bytesToHex(sha256(typeof content === 'string' ? encoder.encode(content) : content));
 }
 
 /** Random bytes as base64url, for tokens and ids. */

@@ -1,0 +1,37 @@
+// Benchmark server: the real app (same wiring as src/server.ts) and a bare Hono route, in one Node process.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createApp } from '../src/app.js';
+import { issueKey } from '../src/api-keys/service.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/node.js';
+import { systemClock } from '../src/lib/clock.js';
+import { createLogger } from '../src/lib/logger.js';
+
+const config = loadConfig({
+  DATABASE_URL: process.env.DATABASE_URL,
+  DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'breachkit-bench-')),
+  LOG_LEVEL: 'warn',
+  DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+});
+const db = await openDatabase(config);
+const { token } = await issueKey(db.sql, { name: 'bench responder', role: 'responder', createdBy: null, now: new Date() });
+const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql });
+
+const bare = new Hono();
+bare.get('/bare', (c) => c.json({ status: 'ok' }));
+
+const listen = (fetch: (r: Request) => Response | Promise<Response>) =>
+  new Promise<number>((resolve) => {
+    serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
+  });
+
+const appPort = await listen(app.fetch);
+const barePort = await listen(bare.fetch);
+process.stdout.write(`READY ${appPort} ${barePort} ${token} ${db.mode}\n`);
+process.on('SIGTERM', () => {
+  void db.close().then(() => process.exit(0));
+});
