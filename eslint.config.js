@@ -14,6 +14,21 @@ export default tseslint.config(
     },
   },
   {
+    // The same code runs on Node and on Workers: Node's built-ins only in entry points and adapters.
+    files: ['src/**/*.ts'],
+    ignores: ['src/server.ts', 'src/worker-node.ts', 'src/cli/**', 'src/db/embedded.ts', 'src/db/node.ts', 'src/**/node-*.ts', 'src/**/*.node.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'path', 'os', 'child_process', 'net', 'http', 'stream', 'zlib', 'crypto'].map((name) => ({ name, message: 'Node-only: keep it in an entry point or a *.node.ts adapter.' })),
+          patterns: [{ group: ['node:*'], message: 'Node-only: keep it in an entry point or a *.node.ts adapter.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'Buffer', message: 'Use Uint8Array; Buffer is Node-only.' }, { name: 'process', message: 'Node-only: pass what you need in from an entry point.' }],
+    },
+  },
+  {
     // Only entry points and adapters may read the environment.
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts', 'src/server.ts', 'src/worker-node.ts', 'src/cli/**'],

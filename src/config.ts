@@ -39,5 +39,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 /** Reads the Node process environment; only entry points call this. */
 export function configFromProcess(overrides: Record<string, string | undefined> = {}): Config {
+  // eslint-disable-next-line no-restricted-globals -- this is the one reader of the Node environment
   return loadConfig({ ...process.env, ...overrides });
 }

@@ -36,3 +36,20 @@ describe('the Workers build, in workerd', () => {
     expect(await res.json()).toEqual({ status: 'ready', database: 'ok' });
   });
 });
+
+describe('wrangler deploy --dry-run', () => {
+  it('bundles the worker', async () => {
+    const { execFile } = await import('node:child_process');
+    const { mkdtempSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const outdir = mkdtempSync(join(tmpdir(), 'breachkit-worker-'));
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['node_modules/wrangler/bin/wrangler.js', 'deploy', '--dry-run', '--outdir', outdir], { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout + stderr),
+      );
+    });
+    expect(output).toContain('--dry-run: exiting now');
+    expect(statSync(join(outdir, 'worker.js')).size).toBeGreaterThan(10_000);
+  }, 120_000);
+});
