@@ -12,6 +12,7 @@ import { init, limitBody, requestLog } from './http/middleware.js';
 import { validationHook } from './http/openapi.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
+import { affectedRoutes } from './affected/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -41,7 +42,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger })));
   app.use(requestLog);
-  app.use('/v1/*', limitBody(deps.config.BODY_LIMIT_BYTES));
+  app.use(
+    '/v1/*',
+    limitBody(deps.config.BODY_LIMIT_BYTES, [
+      { path: /^\/v1\/incidents\/[^/]+\/scope\/lists\//, maxSize: 64 * 1024 * 1024 },
+      { path: /^\/v1\/directory\/imports$/, maxSize: deps.config.IMPORT_LIMIT_BYTES },
+    ]),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -56,6 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', incidentRoutes);
   app.route('/', apiKeyRoutes);
+  app.route('/', affectedRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

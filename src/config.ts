@@ -15,6 +15,7 @@ const configSchema = z.object({
   BREACHKIT_ADMIN_TOKEN: optionalText.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 3),
   PUBLIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
 });

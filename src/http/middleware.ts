@@ -30,11 +30,17 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   else logger.info(entry, 'request');
 };
 
-export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+const limiter = (maxSize: number): MiddlewareHandler<AppEnv> =>
+  bodyLimit({
     maxSize,
     onError: () => {
       throw new ApiError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
     },
   });
+
+/** The default body limit, with larger ones for the routes that take uploads. */
+export function limitBody(maxSize: number, uploads: { path: RegExp; maxSize: number }[] = []): MiddlewareHandler<AppEnv> {
+  const fallback = limiter(maxSize);
+  const special = uploads.map((u) => ({ path: u.path, limit: limiter(u.maxSize) }));
+  return (c, next) => (special.find((u) => u.path.test(c.req.path))?.limit ?? fallback)(c, next);
 }

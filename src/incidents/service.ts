@@ -117,3 +117,8 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
 }
 
 export type { Status };
+
+/** Lets other parts of breachkit (snapshots, notices, deliveries…) write to an incident's timeline. */
+export function recordEvent(db: Db, incidentId: string, type: string, actor: Actor, at: Date, data: Record<string, unknown>): Promise<TimelineEvent> {
+  return appendEvent(db, incidentId, { type, actor: actorLabel(actor), at, data });
+}

@@ -1,0 +1,233 @@
+// HTTP routes for an incident's scope and its affected snapshots.
+import { z } from '@hono/zod-openapi';
+import { authedRoute, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
+import { ApiError } from '../http/errors.js';
+import type { Principal } from '../http/context.js';
+import { csvRows } from '../lib/csv.js';
+import { idParam, iso } from '../lib/schema.js';
+import { scopeBody, snapshotSchema, channels } from './schema.js';
+import { currentSnapshot, getScope, pagePeople, replaceScopeList, resolveSnapshot, setScope, type SnapshotRow, type AffectedPersonRow } from './service.js';
+
+const idParams = z.object({ id: idParam('id', 'inc') });
+const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: z.object({}).passthrough() } } });
+
+const snapshotJson = (s: SnapshotRow) => ({
+  id: s.id,
+  incident_id: s.incident_id,
+  version: s.version,
+  row_count: s.row_count,
+  content_hash: s.content_hash,
+  created_at: iso(s.created_at)!,
+  created_by: s.created_by,
+  scope: s.scope,
+  summary: s.summary,
+});
+
+const personSchema = z
+  .object({
+    external_id: z.string(),
+    jurisdiction: z.string().nullable(),
+    country: z.string().nullable(),
+    subdivision: z.string().nullable(),
+    account_status: z.string(),
+    minor: z.boolean(),
+    guardian_missing: z.boolean(),
+    recipient: z.enum(['self', 'guardian']),
+    recipient_name: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    postal_address: z.record(z.string(), z.unknown()).nullable(),
+    locale: z.string().nullable(),
+    channels: z.array(z.enum(channels)),
+    announcement_only: z.boolean(),
+    reasons: z.object({ data_categories: z.array(z.string()), systems: z.array(z.string()), include_list: z.boolean() }),
+  })
+  .openapi('AffectedPerson');
+
+const personJson = (p: AffectedPersonRow) => ({
+  external_id: p.external_id,
+  jurisdiction: p.jurisdiction,
+  country: p.country,
+  subdivision: p.subdivision,
+  account_status: p.account_status,
+  minor: p.minor,
+  guardian_missing: p.guardian_missing,
+  recipient: p.recipient,
+  recipient_name: p.recipient_name,
+  email: p.email,
+  phone: p.phone,
+  postal_address: p.postal_address,
+  locale: p.locale,
+  channels: p.channels as (typeof channels)[number][],
+  announcement_only: p.announcement_only,
+  reasons: { data_categories: p.matched_categories, systems: p.matched_systems, include_list: p.included_by_list },
+});
+
+const putScope = authedRoute({
+  method: 'put',
+  path: '/v1/incidents/{id}/scope',
+  tags: ['Affected users'],
+  summary: 'Set what the incident touched (data categories, systems, regions, time window, lists)',
+  roles: ['responder'],
+  request: { params: idParams, body: { required: true, content: { 'application/json': { schema: scopeBody } } } },
+  responses: { 200: { description: 'The scope', content: { 'application/json': { schema: scopeBody } } }, ...notFoundResponse, 422: problem('A scope that would match nobody') },
+});
+
+const getScopeRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/scope',
+  tags: ['Affected users'],
+  summary: 'Read the scope and the sizes of the uploaded lists',
+  roles: readRoles,
+  request: { params: idParams },
+  responses: {
+    200: { description: 'The scope', content: { 'application/json': { schema: z.object({ scope: scopeBody, lists: z.object({ include: z.number(), exclude: z.number() }) }) } } },
+    ...notFoundResponse,
+  },
+});
+
+const putList = authedRoute({
+  method: 'put',
+  path: '/v1/incidents/{id}/scope/lists/{list}',
+  tags: ['Affected users'],
+  summary: 'Upload an include or exclude list: one directory external id per line (replaces the previous list)',
+  roles: ['responder'],
+  request: {
+    params: z.object({ id: idParam('id', 'inc'), list: z.enum(['include', 'exclude']).openapi({ param: { name: 'list', in: 'path' } }) }),
+    body: { required: true, content: { 'text/plain': { schema: z.string().openapi({ example: 'u-1001\nu-1002\n' }) } } },
+  },
+  responses: { 200: { description: 'Stored', content: { 'application/json': { schema: z.object({ list: z.string(), ids: z.number().int() }) } } }, ...notFoundResponse },
+});
+
+const resolveRoute = authedRoute({
+  method: 'post',
+  path: '/v1/incidents/{id}/affected',
+  tags: ['Affected users'],
+  summary: 'Resolve the scope into a new, frozen affected snapshot',
+  roles: ['responder'],
+  request: { params: idParams },
+  responses: { 201: { description: 'The new snapshot', content: { 'application/json': { schema: snapshotSchema } } }, ...notFoundResponse },
+});
+
+const summaryRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/affected',
+  tags: ['Affected users'],
+  summary: 'The current snapshot and its totals (no personal data)',
+  roles: readRoles,
+  request: { params: idParams },
+  responses: { 200: { description: 'The current snapshot', content: { 'application/json': { schema: snapshotSchema } } }, ...notFoundResponse },
+});
+
+const usersRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/affected/users',
+  tags: ['Affected users'],
+  summary: 'Page through the affected people of the current snapshot, with reasons and channels',
+  roles: ['responder'],
+  request: {
+    params: idParams,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().max(300).optional() }),
+  },
+  responses: {
+    200: {
+      description: 'A page',
+      content: { 'application/json': { schema: z.object({ snapshot_id: z.string(), version: z.number(), data: z.array(personSchema), next_cursor: z.string().nullable() }) } },
+    },
+    ...notFoundResponse,
+  },
+});
+
+const csvRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/affected.csv',
+  tags: ['Affected users'],
+  summary: 'Export the current snapshot as CSV',
+  roles: ['responder'],
+  request: { params: idParams },
+  responses: { 200: { description: 'CSV, one row per affected person', content: { 'text/csv': { schema: z.string() } } }, ...notFoundResponse },
+});
+
+const encodeCursor = (s: string) => btoa(unescape(encodeURIComponent(s)));
+function decodeCursor(s: string): string {
+  try {
+    return decodeURIComponent(escape(atob(s)));
+  } catch {
+    throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: 'query.cursor', message: 'is not a cursor this API gave out' }] });
+  }
+}
+
+const csvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list'];
+
+export const affectedRoutes = createRouter()
+  .openapi(putScope, async (c) => {
+    const { db, clock } = c.var.services;
+    const scope = await setScope(db, c.req.valid('param').id, c.req.valid('json'), actor(c.var.principal), clock.now());
+    return c.json(scope, 200);
+  })
+  .openapi(getScopeRoute, async (c) => {
+    const found = await getScope(c.var.services.db, c.req.valid('param').id);
+    if (!found) throw new ApiError('not_found', 'This incident has no scope yet; PUT one first.');
+    return c.json(found, 200);
+  })
+  .openapi(putList, async (c) => {
+    const { db, clock } = c.var.services;
+    const { id, list } = c.req.valid('param');
+    const text = await c.req.text();
+    const ids = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))];
+    const bad = ids.findIndex((x) => x.length > 200);
+    if (bad >= 0) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: `body.line.${bad + 1}`, message: 'an id longer than 200 characters' }] });
+    const count = await replaceScopeList(db, id, list, ids, actor(c.var.principal), clock.now());
+    return c.json({ list, ids: count }, 200);
+  })
+  .openapi(resolveRoute, async (c) => {
+    const { db, clock } = c.var.services;
+    const snap = await resolveSnapshot(db, c.req.valid('param').id, actor(c.var.principal), clock.now());
+    return c.json(snapshotJson(snap), 201);
+  })
+  .openapi(summaryRoute, async (c) => {
+    const snap = await currentSnapshot(c.var.services.db, c.req.valid('param').id);
+    return c.json(snapshotJson(snap), 200);
+  })
+  .openapi(usersRoute, async (c) => {
+    const { db } = c.var.services;
+    const q = c.req.valid('query');
+    const snap = await currentSnapshot(db, c.req.valid('param').id);
+    const rows = await pagePeople(db, snap.id, q.cursor ? decodeCursor(q.cursor) : null, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const next = rows.length > q.limit ? encodeCursor(page.at(-1)!.external_id) : null;
+    return c.json({ snapshot_id: snap.id, version: snap.version, data: page.map(personJson), next_cursor: next }, 200);
+  })
+  .openapi(csvRoute, async (c) => {
+    const { db } = c.var.services;
+    const snap = await currentSnapshot(db, c.req.valid('param').id);
+    let after: string | null = null;
+    let headerSent = false;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!headerSent) {
+          headerSent = true;
+          controller.enqueue(encoder.encode(csvRows([csvHeader])));
+          return;
+        }
+        const rows = await pagePeople(db, snap.id, after, 1000);
+        if (rows.length === 0) return controller.close();
+        after = rows.at(-1)!.external_id;
+        controller.enqueue(
+          encoder.encode(
+            csvRows(
+              rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), p.announcement_only, p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list]),
+            ),
+          ),
+        );
+      },
+    });
+    return c.body(body, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${snap.incident_id}-affected-v${snap.version}.csv"`,
+      'x-snapshot-version': String(snap.version),
+      'x-content-hash': snap.content_hash,
+    }) as never;
+  });

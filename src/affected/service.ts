@@ -1,0 +1,93 @@
+// Scope → affected snapshot: who an incident touches, why, and how each person can be told.
+import type { Db } from '../db/client.js';
+import { inTransaction } from '../db/client.js';
+import { InvalidFactsError, NotFoundError } from '../errors.js';
+import { newId } from '../lib/ids.js';
+import { getIncident, recordEvent, type Actor } from '../incidents/service.js';
+import type { Scope } from './schema.js';
+import * as store from './store.js';
+
+export type { SnapshotRow, AffectedPersonRow } from './store.js';
+
+/** Policy VI: anyone under 14 is a child; their notice goes to a parent or guardian. */
+export const minorAge = 14;
+
+/** Countries whose breach rules differ by state or province: a person there is judged by their subdivision. */
+export const subdivisionJurisdictions = ['US', 'CA', 'AU'];
+
+export async function setScope(db: Db, incidentId: string, scope: Scope, actor: Actor, now: Date): Promise<Scope> {
+  if (scope.data_categories.length === 0 && scope.systems.length === 0 && scope.include_ids.length === 0) {
+    const lists = await store.countScopeLists(db, incidentId);
+    if (lists.include === 0) {
+      throw new InvalidFactsError([{ field: 'data_categories', message: 'a scope needs data categories, systems or an include list; it would otherwise match nobody' }]);
+    }
+  }
+  return inTransaction(db, async (tx) => {
+    await getIncident(tx, incidentId);
+    const before = await store.selectScope(tx, incidentId);
+    await store.upsertScope(tx, incidentId, scope, now, actor.id);
+    await recordEvent(tx, incidentId, 'scope.set', actor, now, { scope, previous: before?.scope ?? null });
+    return scope;
+  });
+}
+
+export async function getScope(db: Db, incidentId: string): Promise<{ scope: Scope; lists: { include: number; exclude: number } } | undefined> {
+  await getIncident(db, incidentId);
+  const found = await store.selectScope(db, incidentId);
+  if (!found) return undefined;
+  return { scope: found.scope, lists: await store.countScopeLists(db, incidentId) };
+}
+
+export async function replaceScopeList(db: Db, incidentId: string, list: 'include' | 'exclude', ids: string[], actor: Actor, now: Date): Promise<number> {
+  return inTransaction(db, async (tx) => {
+    await getIncident(tx, incidentId);
+    const count = await store.replaceScopeList(tx, incidentId, list, ids);
+    await recordEvent(tx, incidentId, 'scope.list_replaced', actor, now, { list, ids: count });
+    return count;
+  });
+}
+
+/**
+ * Freezes the current scope into a new snapshot version. The incident row lock taken by the
+ * timeline append serialises concurrent resolutions of the same incident.
+ */
+export async function resolveSnapshot(db: Db, incidentId: string, actor: Actor, now: Date): Promise<store.SnapshotRow> {
+  return inTransaction(db, async (tx) => {
+    const scoped = await store.selectScope(tx, incidentId);
+    if (!scoped) throw new NotFoundError('scope of incident', incidentId);
+    await tx`select 1 from incidents where id = ${incidentId} for update`;
+    const previous = await store.latestSnapshot(tx, incidentId);
+    const id = newId('snap', now);
+    const version = (previous?.version ?? 0) + 1;
+    await store.insertSnapshotHeader(tx, { id, incidentId, version, scope: scoped.scope, at: now, by: actor.id });
+    await store.insertAffectedPeople(tx, { snapshotId: id, incidentId, scope: scoped.scope, asOf: now, minorAge, perSubdivision: subdivisionJurisdictions });
+    const computed = await store.computeSummary(tx, id);
+    await store.finishSnapshot(tx, id, computed);
+    const diff = previous ? await store.diffSnapshots(tx, previous.id, id, 100) : null;
+    await recordEvent(tx, incidentId, 'affected.resolved', actor, now, {
+      snapshot_id: id,
+      version,
+      row_count: computed.rowCount,
+      content_hash: computed.contentHash,
+      previous_version: previous?.version ?? null,
+      diff,
+    });
+    return { id, incident_id: incidentId, version, scope: scoped.scope, row_count: computed.rowCount, content_hash: computed.contentHash, summary: computed.summary, created_at: now, created_by: actor.id };
+  });
+}
+
+export async function currentSnapshot(db: Db, incidentId: string): Promise<store.SnapshotRow> {
+  await getIncident(db, incidentId);
+  const snap = await store.latestSnapshot(db, incidentId);
+  if (!snap) throw new NotFoundError('affected snapshot of incident', incidentId);
+  return snap;
+}
+
+/** The cheap read the obligations engine uses: counts only, from the stored summary. */
+export async function currentSummary(db: Db, incidentId: string): Promise<store.SnapshotRow | undefined> {
+  return store.latestSnapshot(db, incidentId);
+}
+
+export function pagePeople(db: Db, snapshotId: string, after: string | null, limit: number): Promise<store.AffectedPersonRow[]> {
+  return store.selectPeople(db, snapshotId, after, limit);
+}

@@ -1,0 +1,58 @@
+// SQL for the user directory mirror: batched upserts keyed by external id, and import bookkeeping.
+import type { Db } from '../db/client.js';
+
+/** One user as stored in the directory mirror. */
+export interface DirectoryUser {
+  external_id: string;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  locale?: string | null;
+  country?: string | null;
+  subdivision?: string | null;
+  birth_date?: string | null;
+  minor?: boolean | null;
+  guardian_name?: string | null;
+  guardian_email?: string | null;
+  guardian_phone?: string | null;
+  postal_address?: Record<string, unknown> | null;
+  account_status: 'active' | 'deleted';
+  deleted_at?: string | null;
+  data_categories: string[];
+  systems: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Inserts or updates a batch in one statement. The batch travels as one jsonb value, which
+ * PGlite and PostgreSQL both take; a later line for the same external id wins.
+ */
+export async function upsertUsers(db: Db, users: DirectoryUser[], importId: string | null, at: Date): Promise<number> {
+  if (users.length === 0) return 0;
+  const latest = new Map(users.map((u) => [u.external_id, u]));
+  const result = await db`
+    insert into directory_users (external_id, name, email, phone, locale, country, subdivision, birth_date, minor,
+      guardian_name, guardian_email, guardian_phone, postal_address, account_status, deleted_at, data_categories, systems,
+      created_at, updated_at, import_id, synced_at)
+    select r.external_id, r.name, r.email, r.phone, r.locale, r.country, r.subdivision, r.birth_date, r.minor,
+      r.guardian_name, r.guardian_email, r.guardian_phone, r.postal_address, r.account_status, r.deleted_at,
+      coalesce(r.data_categories, '{}'), coalesce(r.systems, '{}'), r.created_at, r.updated_at, ${importId}, ${at}
+    from jsonb_to_recordset(${db.json([...latest.values()] as never)}::jsonb) as r(
+      external_id text, name text, email text, phone text, locale text, country text, subdivision text, birth_date date,
+      minor boolean, guardian_name text, guardian_email text, guardian_phone text, postal_address jsonb, account_status text,
+      deleted_at timestamptz, data_categories text[], systems text[], created_at timestamptz, updated_at timestamptz)
+    on conflict (external_id) do update set
+      name = excluded.name, email = excluded.email, phone = excluded.phone, locale = excluded.locale,
+      country = excluded.country, subdivision = excluded.subdivision, birth_date = excluded.birth_date, minor = excluded.minor,
+      guardian_name = excluded.guardian_name, guardian_email = excluded.guardian_email, guardian_phone = excluded.guardian_phone,
+      postal_address = excluded.postal_address, account_status = excluded.account_status, deleted_at = excluded.deleted_at,
+      data_categories = excluded.data_categories, systems = excluded.systems, created_at = excluded.created_at,
+      updated_at = excluded.updated_at, import_id = excluded.import_id, synced_at = excluded.synced_at`;
+  return result.count;
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const [row] = await db<{ n: number }[]>`select count(*)::int as n from directory_users`;
+  return row!.n;
+}
