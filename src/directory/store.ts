@@ -56,3 +56,68 @@ export async function countUsers(db: Db): Promise<number> {
   const [row] = await db<{ n: number }[]>`select count(*)::int as n from directory_users`;
   return row!.n;
 }
+
+export interface ImportRow {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  format: string;
+  source_name: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  progress_at: Date;
+  lines_read: number;
+  lines_imported: number;
+  lines_rejected: number;
+  bytes_read: number;
+  created_by: string;
+  failure: string | null;
+}
+
+const importColumns = `id, status, format, source_name, started_at, finished_at, progress_at, lines_read, lines_imported,
+  lines_rejected, bytes_read::float8 as bytes_read, created_by, failure`;
+
+export async function insertImport(db: Db, i: { id: string; format: string; sourceName: string | null; at: Date; by: string }): Promise<void> {
+  await db`
+    insert into directory_imports (id, status, format, source_name, started_at, progress_at, created_by)
+    values (${i.id}, 'running', ${i.format}, ${i.sourceName}, ${i.at}, ${i.at}, ${i.by})`;
+}
+
+export async function updateImportProgress(
+  db: Db,
+  id: string,
+  p: { linesRead: number; imported: number; rejected: number; bytesRead: number; at: Date; status?: 'completed' | 'failed'; failure?: string },
+): Promise<void> {
+  await db`
+    update directory_imports set lines_read = ${p.linesRead}, lines_imported = ${p.imported}, lines_rejected = ${p.rejected},
+      bytes_read = ${p.bytesRead}, progress_at = ${p.at},
+      status = ${p.status ?? 'running'}, finished_at = ${p.status ? p.at : null}, failure = ${p.failure ?? null}
+    where id = ${id}`;
+}
+
+export async function insertRejects(db: Db, importId: string, rejects: { line: number; problems: unknown; raw: string | null }[]): Promise<void> {
+  if (rejects.length === 0) return;
+  await db`
+    insert into directory_import_rejects (import_id, line, problems, raw)
+    select ${importId}, r.line, r.problems, r.raw
+    from jsonb_to_recordset(${db.json(rejects as never)}::jsonb) as r(line int, problems jsonb, raw text)
+    on conflict do nothing`;
+}
+
+export async function selectImport(db: Db, id: string): Promise<ImportRow | undefined> {
+  const [row] = await db<ImportRow[]>`select ${db.unsafe(importColumns)} from directory_imports where id = ${id}`;
+  return row;
+}
+
+export async function selectImports(db: Db, limit: number): Promise<ImportRow[]> {
+  return db<ImportRow[]>`select ${db.unsafe(importColumns)} from directory_imports order by started_at desc, id desc limit ${limit}`;
+}
+
+export async function selectRejects(db: Db, importId: string, afterLine: number, limit: number): Promise<{ line: number; problems: unknown; raw: string | null }[]> {
+  return db<{ line: number; problems: unknown; raw: string | null }[]>`
+    select line, problems, raw from directory_import_rejects where import_id = ${importId} and line > ${afterLine} order by line limit ${limit}`;
+}
+
+/** Fresh statistics after a bulk load: the embedded database has no autovacuum to do it. */
+export async function analyzeUsers(db: Db): Promise<void> {
+  await db`analyze directory_users`;
+}

@@ -1,0 +1,88 @@
+// The directory mirror: streaming imports that keep every valid line and report every bad one.
+import type { Db } from '../db/client.js';
+import { NotFoundError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import * as store from './store.js';
+
+export type { DirectoryUser, ImportRow } from './store.js';
+
+export interface LineProblem {
+  field: string;
+  reason: string;
+}
+
+/** One line of an import, after parsing and validation. */
+export type ParsedLine =
+  | { line: number; user: store.DirectoryUser }
+  | { line: number; problems: LineProblem[]; raw: string | null };
+
+export interface ImportInput {
+  lines: AsyncIterable<ParsedLine>;
+  format: string;
+  sourceName: string | null;
+  actorId: string;
+  clock: Clock;
+  /** Bytes consumed so far, for progress. */
+  bytesRead?: () => number;
+  batchSize?: number;
+  onProgress?: (row: Pick<store.ImportRow, 'lines_read' | 'lines_imported' | 'lines_rejected' | 'bytes_read'>) => void;
+}
+
+const rawKeptLimit = 64 * 1024;
+
+/**
+ * Streams the lines into the directory in batches, each committed on its own: a failure late in
+ * a file keeps everything before it, and progress is visible to readers while it runs.
+ */
+export async function runImport(db: Db, input: ImportInput): Promise<store.ImportRow> {
+  const id = newId('imp', input.clock.now());
+  await store.insertImport(db, { id, format: input.format, sourceName: input.sourceName, at: input.clock.now(), by: input.actorId });
+  const batchSize = input.batchSize ?? 5000;
+  let users: store.DirectoryUser[] = [];
+  let rejects: { line: number; problems: LineProblem[]; raw: string | null }[] = [];
+  const counts = { linesRead: 0, imported: 0, rejected: 0 };
+  const progress = () => ({ ...counts, bytesRead: input.bytesRead?.() ?? 0, at: input.clock.now() });
+
+  const flush = async () => {
+    if (users.length) counts.imported += await store.upsertUsers(db, users, id, input.clock.now());
+    await store.insertRejects(db, id, rejects);
+    users = [];
+    rejects = [];
+    const p = progress();
+    await store.updateImportProgress(db, id, p);
+    input.onProgress?.({ lines_read: p.linesRead, lines_imported: p.imported, lines_rejected: p.rejected, bytes_read: p.bytesRead });
+  };
+
+  try {
+    for await (const item of input.lines) {
+      counts.linesRead++;
+      if ('user' in item) users.push(item.user);
+      else {
+        counts.rejected++;
+        rejects.push({ line: item.line, problems: item.problems, raw: item.raw !== null && item.raw.length <= rawKeptLimit ? item.raw : null });
+      }
+      if (users.length + rejects.length >= batchSize) await flush();
+    }
+    await flush();
+    if (counts.imported > 10_000) await store.analyzeUsers(db);
+    await store.updateImportProgress(db, id, { ...progress(), status: 'completed' });
+  } catch (err) {
+    // The reason is ours to word: a driver or parser message could quote personal data.
+    const failure = err instanceof ImportAbortedError ? err.message : 'the import stopped on an unexpected error; lines before it were kept';
+    await store.updateImportProgress(db, id, { ...progress(), status: 'failed', failure });
+    throw err;
+  }
+  return (await store.selectImport(db, id))!;
+}
+
+export class ImportAbortedError extends Error {}
+
+export async function getImport(db: Db, id: string): Promise<store.ImportRow> {
+  const row = await store.selectImport(db, id);
+  if (!row) throw new NotFoundError('directory import', id);
+  return row;
+}
+
+export const listImports = (db: Db, limit: number) => store.selectImports(db, limit);
+export const pageRejects = (db: Db, importId: string, afterLine: number, limit: number) => store.selectRejects(db, importId, afterLine, limit);
