@@ -60,8 +60,16 @@ export async function resolveSnapshot(db: Db, incidentId: string, actor: Actor, 
     const id = newId('snap', now);
     const version = (previous?.version ?? 0) + 1;
     await store.insertSnapshotHeader(tx, { id, incidentId, version, scope: scoped.scope, at: now, by: actor.id });
-    await store.insertAffectedPeople(tx, { snapshotId: id, incidentId, scope: scoped.scope, asOf: now, minorAge, perSubdivision: subdivisionJurisdictions });
-    const computed = await store.computeSummary(tx, id);
+    const lists = await store.countScopeLists(tx, incidentId);
+    const computed = await store.insertAffectedPeople(tx, {
+      snapshotId: id,
+      incidentId,
+      scope: scoped.scope,
+      asOf: now,
+      minorAge,
+      perSubdivision: subdivisionJurisdictions,
+      hasIncludeList: scoped.scope.include_ids.length > 0 || lists.include > 0,
+    });
     await store.finishSnapshot(tx, id, computed);
     const diff = previous ? await store.diffSnapshots(tx, previous.id, id, 100) : null;
     await recordEvent(tx, incidentId, 'affected.resolved', actor, now, {

@@ -59,107 +59,117 @@ export async function insertSnapshotHeader(db: Db, s: { id: string; incidentId: 
     values (${s.id}, ${s.incidentId}, ${s.version}, ${db.json(s.scope as never)}, 0, '', '{}', ${s.at}, ${s.by})`;
 }
 
+export interface ResolvedSnapshot {
+  summary: SnapshotSummary;
+  contentHash: string;
+  rowCount: number;
+}
+
 /**
- * Resolves the scope over the directory into affected_people rows.
+ * Resolves the scope over the directory into affected_people rows and, in the same statement,
+ * the totals and the content hash, so the rows are read once.
+ * Candidates come from the indexed scope match and the include lists separately: an OR across
+ * both would make the planner visit every user.
  * `perSubdivision` lists the countries whose rules are per subdivision (e.g. US states).
  */
 export async function insertAffectedPeople(
   db: Db,
-  p: { snapshotId: string; incidentId: string; scope: Scope; asOf: Date; minorAge: number; perSubdivision: string[] },
-): Promise<number> {
+  p: { snapshotId: string; incidentId: string; scope: Scope; asOf: Date; minorAge: number; perSubdivision: string[]; hasIncludeList: boolean },
+): Promise<ResolvedSnapshot> {
   const s = p.scope;
   const hasMatchers = s.data_categories.length > 0 || s.systems.length > 0;
   const from = s.window?.from ?? null;
   const to = s.window?.to ?? null;
-  const result = await db`
-    insert into affected_people (snapshot_id, user_id, external_id, jurisdiction, country, subdivision, account_status,
-      minor, guardian_missing, recipient, recipient_name, email, phone, postal_address, locale, channels,
-      announcement_only, matched_categories, matched_systems, included_by_list)
-    select ${p.snapshotId}, u.id, u.external_id,
-      case when u.subdivision is not null and u.country = any(${p.perSubdivision}::text[]) then u.subdivision else u.country end,
-      u.country, u.subdivision, u.account_status,
-      m.minor, m.minor and r.email is null and r.phone is null,
-      case when m.minor then 'guardian' else 'self' end,
-      r.name, r.email, r.phone, u.postal_address, u.locale,
-      c.channels, cardinality(c.channels) = 0,
-      array(select x from unnest(u.data_categories) x where x = any(${s.data_categories}::text[]) order by x),
-      array(select x from unnest(u.systems) x where x = any(${s.systems}::text[]) order by x),
-      l.included
-    from directory_users u
-    cross join lateral (
-      select coalesce(u.minor, false)
-        or (u.birth_date is not null and u.birth_date > (${p.asOf}::timestamptz at time zone 'UTC')::date - make_interval(years => ${p.minorAge}))
-        as minor
-    ) m
-    cross join lateral (
-      select case when m.minor then u.guardian_name else u.name end as name,
-             case when m.minor then u.guardian_email else u.email end as email,
-             case when m.minor then u.guardian_phone else u.phone end as phone
-    ) r
-    cross join lateral (
-      select array_remove(array[
-        case when r.email is not null then 'email' end,
-        case when r.phone is not null then 'sms' end,
-        case when r.phone is not null then 'voice' end,
-        case when u.postal_address is not null then 'letter' end
-      ], null) as channels
-    ) c
-    cross join lateral (
-      select u.external_id = any(${s.include_ids}::text[])
-        or exists (select 1 from incident_scope_ids i where i.incident_id = ${p.incidentId} and i.list = 'include' and i.external_id = u.external_id)
-        as included
-    ) l
-    where (
-        l.included
-        or (
-          ${hasMatchers} and (u.data_categories && ${s.data_categories}::text[] or u.systems && ${s.systems}::text[])
-          and (cardinality(${s.regions}::text[]) = 0 or u.country = any(${s.regions}::text[]) or u.subdivision = any(${s.regions}::text[]))
-          and u.account_status = any(${s.account_statuses}::text[])
-          and (${to}::timestamptz is null or u.created_at <= ${to}::timestamptz)
-          and (${from}::timestamptz is null or u.deleted_at is null or u.deleted_at >= ${from}::timestamptz)
-        )
-      )
-      and not (u.external_id = any(${s.exclude_ids}::text[]))
-      and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)`;
-  return result.count;
+  const matches = db`
+    ${hasMatchers} and (u.data_categories && ${s.data_categories}::text[] or u.systems && ${s.systems}::text[])
+    and (cardinality(${s.regions}::text[]) = 0 or u.country = any(${s.regions}::text[]) or u.subdivision = any(${s.regions}::text[]))
+    and u.account_status = any(${s.account_statuses}::text[])
+    and (${to}::timestamptz is null or u.created_at <= ${to}::timestamptz)
+    and (${from}::timestamptz is null or u.deleted_at is null or u.deleted_at >= ${from}::timestamptz)`;
+  // Without include lists the scope match alone picks the people, straight from the indexes.
+  const candidates = p.hasIncludeList
+    ? db`
+      candidates as (
+        select u.*, c.included from (
+          select id, bool_or(included) as included from (
+            select u.id, true as included from directory_users u where u.external_id = any(${s.include_ids}::text[])
+            union all
+            select u.id, true from incident_scope_ids i join directory_users u on u.external_id = i.external_id
+            where i.incident_id = ${p.incidentId} and i.list = 'include'
+            union all
+            select u.id, false from directory_users u where ${matches}
+          ) l group by id
+        ) c join directory_users u on u.id = c.id
+      ),`
+    : db`
+      candidates as (
+        select u.*, false as included from directory_users u where ${matches}
+      ),`;
+  const [row] = await db<{ summary: Partial<SnapshotSummary>; content_hash: string }[]>`
+    with ${candidates}
+    ins as (
+      insert into affected_people (snapshot_id, user_id, external_id, jurisdiction, country, subdivision, account_status,
+        minor, guardian_missing, recipient, recipient_name, email, phone, postal_address, locale, channels,
+        announcement_only, matched_categories, matched_systems, included_by_list)
+      select ${p.snapshotId}, u.id, u.external_id,
+        case when u.subdivision is not null and u.country = any(${p.perSubdivision}::text[]) then u.subdivision else u.country end,
+        u.country, u.subdivision, u.account_status,
+        m.minor, m.minor and r.email is null and r.phone is null,
+        case when m.minor then 'guardian' else 'self' end,
+        r.name, r.email, r.phone, u.postal_address, u.locale,
+        ch.channels, cardinality(ch.channels) = 0,
+        array(select x from unnest(u.data_categories) x where x = any(${s.data_categories}::text[])),
+        array(select x from unnest(u.systems) x where x = any(${s.systems}::text[])),
+        u.included
+      from candidates u
+      cross join lateral (
+        select coalesce(u.minor, false)
+          or (u.birth_date is not null and u.birth_date > (${p.asOf}::timestamptz at time zone 'UTC')::date - make_interval(years => ${p.minorAge}))
+          as minor
+      ) m
+      cross join lateral (
+        select case when m.minor then u.guardian_name else u.name end as name,
+               case when m.minor then u.guardian_email else u.email end as email,
+               case when m.minor then u.guardian_phone else u.phone end as phone
+      ) r
+      cross join lateral (
+        select array_remove(array[
+          case when r.email is not null then 'email' end,
+          case when r.phone is not null then 'sms' end,
+          case when r.phone is not null then 'voice' end,
+          case when u.postal_address is not null then 'letter' end
+        ], null) as channels
+      ) ch
+      where not (u.external_id = any(${s.exclude_ids}::text[]))
+        and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)
+      returning *
+    ),
+    counted as (
+      select 'by_jurisdiction' as k, jurisdiction as v, count(*)::int as n from ins where jurisdiction is not null group by jurisdiction
+      union all select 'by_country', country, count(*)::int from ins where country is not null group by country
+      union all select 'by_subdivision', subdivision, count(*)::int from ins where subdivision is not null group by subdivision
+      union all select 'by_channel', ch, count(*)::int from ins, unnest(channels) ch group by ch
+      union all select 'by_data_category', cat, count(*)::int from ins, unnest(matched_categories) cat group by cat
+    )
+    select
+      (select jsonb_build_object(
+          'total', count(*)::int,
+          'minors', count(*) filter (where minor)::int,
+          'minors_without_guardian', count(*) filter (where guardian_missing)::int,
+          'deleted_accounts', count(*) filter (where account_status = 'deleted')::int,
+          'announcement_only', count(*) filter (where announcement_only)::int,
+          'from_include_list', count(*) filter (where included_by_list)::int
+        ) from ins)
+      || coalesce((select jsonb_object_agg(k, m) from (select k, jsonb_object_agg(v, n) as m from counted group by k) g), '{}')
+      as summary,
+      (select encode(sha256(convert_to(coalesce(string_agg(concat_ws('|', external_id, jurisdiction, recipient, email, phone, postal_address::text,
+          array_to_string(channels, ','), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id), ''), 'UTF8')), 'hex')
+        from ins) as content_hash`;
+  const summary = { by_jurisdiction: {}, by_country: {}, by_subdivision: {}, by_channel: {}, by_data_category: {}, ...row!.summary } as SnapshotSummary;
+  return { summary, contentHash: row!.content_hash, rowCount: summary.total };
 }
 
-/** Totals and the content hash, computed once when the snapshot is made so readers pay nothing. */
-export async function computeSummary(db: Db, snapshotId: string): Promise<{ summary: SnapshotSummary; contentHash: string; rowCount: number }> {
-  const counts = async (expr: string) => {
-    const rows = await db<{ k: string | null; n: number }[]>`
-      select ${db.unsafe(expr)} as k, count(*)::int as n from affected_people where snapshot_id = ${snapshotId} group by 1`;
-    return Object.fromEntries(rows.filter((r) => r.k !== null).map((r) => [r.k, r.n])) as Record<string, number>;
-  };
-  const [totals] = await db<{ total: number; minors: number; minors_without_guardian: number; deleted_accounts: number; announcement_only: number; from_include_list: number }[]>`
-    select count(*)::int as total,
-      count(*) filter (where minor)::int as minors,
-      count(*) filter (where guardian_missing)::int as minors_without_guardian,
-      count(*) filter (where account_status = 'deleted')::int as deleted_accounts,
-      count(*) filter (where announcement_only)::int as announcement_only,
-      count(*) filter (where included_by_list)::int as from_include_list
-    from affected_people where snapshot_id = ${snapshotId}`;
-  const summary: SnapshotSummary = {
-    total: totals!.total,
-    by_jurisdiction: await counts('jurisdiction'),
-    by_country: await counts('country'),
-    by_subdivision: await counts('subdivision'),
-    by_channel: await counts('unnest(channels)'),
-    by_data_category: await counts('unnest(matched_categories)'),
-    minors: totals!.minors,
-    minors_without_guardian: totals!.minors_without_guardian,
-    deleted_accounts: totals!.deleted_accounts,
-    announcement_only: totals!.announcement_only,
-    from_include_list: totals!.from_include_list,
-  };
-  const [hash] = await db<{ h: string }[]>`
-    select encode(sha256(convert_to(coalesce(string_agg(concat_ws('|', external_id, jurisdiction, recipient, email, phone, postal_address::text,
-      array_to_string(channels, ','), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id), ''), 'UTF8')), 'hex') as h
-    from affected_people where snapshot_id = ${snapshotId}`;
-  return { summary, contentHash: hash!.h, rowCount: summary.total };
-}
-
-export async function finishSnapshot(db: Db, snapshotId: string, r: { summary: SnapshotSummary; contentHash: string; rowCount: number }): Promise<void> {
+export async function finishSnapshot(db: Db, snapshotId: string, r: ResolvedSnapshot): Promise<void> {
   await db`
     update affected_snapshots set row_count = ${r.rowCount}, content_hash = ${r.contentHash}, summary = ${db.json(r.summary as never)}
     where id = ${snapshotId}`;
