@@ -14,6 +14,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     // The same code runs on Node and on Workers: Node's built-ins only in entry points and adapters.
     files: ['src/**/*.ts'],
     ignores: ['src/server.ts', 'src/worker-node.ts', 'src/cli/**', 'src/db/embedded.ts', 'src/db/node.ts', 'src/**/node-*.ts', 'src/**/*.node.ts'],

@@ -63,7 +63,7 @@ async function measure(label: string, sql: Sql, n: number, withCopy: boolean) {
 
   peakRss = process.memoryUsage().rss;
   const t0 = performance.now();
-  const report = await runImport(sql, { ...importLines(n), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, batchSize: 10_000 });
+  const report = await runImport(sql, { ...importLines(n), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, batchSize: 10_000, copy: withCopy });
   const importSeconds = seconds(t0);
   const importRss = peakRss;
 

@@ -10,6 +10,8 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/node.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/logger.js';
+import { readTextTree } from '../src/lib/assets.node.js';
+import { loadTemplates } from '../src/notices/templates.js';
 
 const config = loadConfig({
   DATABASE_URL: process.env.DATABASE_URL,
@@ -19,7 +21,8 @@ const config = loadConfig({
 });
 const db = await openDatabase(config);
 const { token } = await issueKey(db.sql, { name: 'bench responder', role: 'responder', createdBy: null, now: new Date() });
-const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql });
+const renderer = loadTemplates(readTextTree('templates'), { smsMaxParts: config.SMS_MAX_PARTS });
+const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql, renderer, copy: db.mode === 'postgres' });
 
 const bare = new Hono();
 bare.get('/bare', (c) => c.json({ status: 'ok' }));

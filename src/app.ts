@@ -13,6 +13,11 @@ import { validationHook } from './http/openapi.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { affectedRoutes } from './affected/routes.js';
+import { noticeRoutes } from './notices/routes.js';
+import type { NoticeRenderer } from './notices/renderer.js';
+import { announcementRoutes } from './announcements/routes.js';
+import { deliveryRoutes } from './delivery/routes.js';
+import { PublicPageCache, publicRoutes } from './announcements/public.js';
 
 export interface AppDeps {
   config: Config;
@@ -20,6 +25,10 @@ export interface AppDeps {
   clock: Clock;
   /** Gives the database for a request: one shared pool on Node, a per-request client on Workers. */
   database: (env: unknown) => Db;
+  /** COPY FROM STDIN works (PostgreSQL); PGlite's hangs, so the embedded database says false. */
+  copy?: boolean;
+  /** The notice templates, loaded and checked at start. */
+  renderer: NoticeRenderer;
   version?: string;
 }
 
@@ -40,7 +49,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (!requestIdPattern.test(c.var.requestId)) c.set('requestId', crypto.randomUUID());
     await next();
   });
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger })));
+  const baseUrl = (deps.config.PUBLIC_BASE_URL ?? `http://localhost:${deps.config.PORT}`).replace(/\/$/, '');
+  const publicPage = {
+    baseUrl,
+    cache: new PublicPageCache({ db: deps.database, baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
+  };
+  const dbFeatures = { copy: deps.copy ?? false };
+  const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures })));
   app.use(requestLog);
   app.use(
     '/v1/*',
@@ -64,6 +80,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', incidentRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', affectedRoutes);
+  app.route('/', noticeRoutes);
+  app.route('/', announcementRoutes);
+  app.route('/', deliveryRoutes);
+  app.route('/', publicRoutes(publicPage.cache, deps.database));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

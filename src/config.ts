@@ -15,8 +15,18 @@ const configSchema = z.object({
   BREACHKIT_ADMIN_TOKEN: optionalText.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  IMPORT_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 3),
   PUBLIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
+  STATUS_PAGE_NAME_EN: z.string().min(1).max(100).default('Security notices'),
+  STATUS_PAGE_NAME_ZH: z.string().min(1).max(100).default('安全公告'),
+  SMS_MAX_PARTS: z.coerce.number().int().min(1).max(10).default(3),
+  DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(500),
+  SMS_SEGMENTS_PER_SECOND: z.coerce.number().positive().default(100),
+  VOICE_CALLS_PER_SECOND: z.coerce.number().positive().default(5),
+  IN_PROCESS_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
 });
 

@@ -4,17 +4,28 @@ import { createApp } from './app.js';
 import { bootstrapAdminKey } from './api-keys/service.js';
 import { ConfigError, configFromProcess } from './config.js';
 import { openDatabase } from './db/node.js';
+import { fileURLToPath } from 'node:url';
+import { readTextTree } from './lib/assets.node.js';
+import { loadTemplates, TemplateError } from './notices/templates.js';
+import { runWorker } from './delivery/worker.js';
+import { dispatchDeps } from './delivery/setup.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 
 async function main(): Promise<void> {
   const config = configFromProcess();
   const logger = createLogger(config.LOG_LEVEL);
+  // Templates first: a notice template missing a required element must stop the start before anything else.
+  const renderer = loadTemplates(readTextTree(fileURLToPath(new URL('../templates/', import.meta.url))), { smsMaxParts: config.SMS_MAX_PARTS });
   const db = await openDatabase(config);
   logger.info({ mode: db.mode }, 'database ready');
 
   const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
-  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql });
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, copy: db.mode === 'postgres' });
+  const stopWorker = new AbortController();
+  if (config.IN_PROCESS_WORKER) {
+    void runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopWorker.signal });
+  }
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://localhost:${info.port}`;
     const lines = [
@@ -38,6 +49,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    stopWorker.abort();
     server.close();
     await db.close();
     process.exit(0);
@@ -47,7 +59,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof TemplateError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`breachkit could not start: ${err instanceof Error ? err.message : String(err)}\n`);

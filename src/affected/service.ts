@@ -99,3 +99,11 @@ export async function currentSummary(db: Db, incidentId: string): Promise<store.
 export function pagePeople(db: Db, snapshotId: string, after: string | null, limit: number): Promise<store.AffectedPersonRow[]> {
   return store.selectPeople(db, snapshotId, after, limit);
 }
+
+/** One person of the incident's current snapshot. */
+export async function findAffectedPerson(db: Db, incidentId: string, externalId: string): Promise<store.AffectedPersonRow> {
+  const snap = await currentSnapshot(db, incidentId);
+  const person = await store.selectPerson(db, snap.id, externalId);
+  if (!person) throw new NotFoundError('affected person', externalId);
+  return person;
+}

@@ -218,3 +218,11 @@ export async function selectPeople(db: Db, snapshotId: string, after: string | n
     order by external_id
     limit ${limit}`;
 }
+
+export async function selectPerson(db: Db, snapshotId: string, externalId: string): Promise<AffectedPersonRow | undefined> {
+  const [row] = await db<AffectedPersonRow[]>`
+    select external_id, jurisdiction, country, subdivision, account_status, minor, guardian_missing, recipient, recipient_name,
+      email, phone, postal_address, locale, channels, announcement_only, matched_categories, matched_systems, included_by_list
+    from affected_people where snapshot_id = ${snapshotId} and external_id = ${externalId}`;
+  return row;
+}

@@ -1,5 +1,6 @@
 // The directory mirror: streaming imports that keep every valid line and report every bad one.
 import type { Db } from '../db/client.js';
+import { pgErrorCode } from '../db/client.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -26,6 +27,8 @@ export interface ImportInput {
   /** Bytes consumed so far, for progress. */
   bytesRead?: () => number;
   batchSize?: number;
+  /** The database takes COPY FROM STDIN (PostgreSQL; not the embedded PGlite). */
+  copy?: boolean;
   onProgress?: (row: Pick<store.ImportRow, 'lines_read' | 'lines_imported' | 'lines_rejected' | 'bytes_read'>) => void;
 }
 
@@ -45,7 +48,10 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   const progress = () => ({ ...counts, bytesRead: input.bytesRead?.() ?? 0, at: input.clock.now() });
 
   const flush = async () => {
-    if (users.length) counts.imported += await store.upsertUsers(db, users, id, input.clock.now());
+    if (users.length) {
+      const copied = input.copy ? await copyOrNull(db, users, id, input.clock.now()) : null;
+      counts.imported += copied ?? (await store.upsertUsers(db, users, id, input.clock.now()));
+    }
     await store.insertRejects(db, id, rejects);
     users = [];
     rejects = [];
@@ -77,6 +83,16 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
 }
 
 export class ImportAbortedError extends Error {}
+
+/** COPY when every id is new; a concurrent writer adding one of them first sends the batch to the upsert. */
+async function copyOrNull(db: Db, users: store.DirectoryUser[], importId: string, at: Date): Promise<number | null> {
+  try {
+    return await store.copyNewUsers(db, users, importId, at);
+  } catch (err) {
+    if (pgErrorCode(err) === '23505') return null;
+    throw err;
+  }
+}
 
 export async function getImport(db: Db, id: string): Promise<store.ImportRow> {
   const row = await store.selectImport(db, id);

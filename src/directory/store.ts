@@ -121,3 +121,38 @@ export async function selectRejects(db: Db, importId: string, afterLine: number,
 export async function analyzeUsers(db: Db): Promise<void> {
   await db`analyze directory_users`;
 }
+
+const copyColumns = [
+  'external_id', 'name', 'email', 'phone', 'locale', 'country', 'subdivision', 'birth_date', 'minor', 'guardian_name', 'guardian_email',
+  'guardian_phone', 'postal_address', 'account_status', 'deleted_at', 'data_categories', 'systems', 'created_at', 'updated_at', 'import_id', 'synced_at',
+] as const;
+
+/** One value in COPY's text format. */
+function copyValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  const s = Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/["\\]/g, '\\$&')}"`).join(',')}}` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/**
+ * PostgreSQL only (PGlite's COPY FROM STDIN hangs): when none of the batch's external ids is in
+ * the directory yet, COPY the rows straight in — the common case of a first or growing import.
+ * Returns null, having written nothing, when some already exist; the caller then upserts.
+ */
+export async function copyNewUsers(db: Db, users: DirectoryUser[], importId: string | null, at: Date): Promise<number | null> {
+  if (users.length === 0) return 0;
+  const latest = [...new Map(users.map((u) => [u.external_id, u])).values()];
+  const [existing] = await db<{ n: number }[]>`
+    select count(*)::int as n from directory_users where external_id = any(${latest.map((u) => u.external_id)}::text[])`;
+  if (existing!.n > 0) return null;
+  const syncedAt = at.toISOString();
+  const text = latest
+    .map((u) => copyColumns.map((c) => copyValue(c === 'import_id' ? importId : c === 'synced_at' ? syncedAt : (u as unknown as Record<string, unknown>)[c])).join('\t'))
+    .join('\n') + '\n';
+  const writable = await db`copy directory_users (${db.unsafe(copyColumns.join(', '))}) from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    writable.on('error', reject);
+    writable.end(text, () => resolve());
+  });
+  return latest.length;
+}

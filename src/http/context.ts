@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { RenderContext } from '../notices/service.js';
+import type { PublicPageCache } from '../announcements/public.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -18,6 +20,10 @@ export interface Services {
   clock: Clock;
   config: Config;
   logger: Logger;
+  notices: RenderContext;
+  /** What the database can do beyond plain SQL: COPY FROM STDIN on PostgreSQL, not on the embedded PGlite. */
+  dbFeatures: { copy: boolean };
+  publicPage: { cache: PublicPageCache; baseUrl: string };
 }
 
 export interface AppEnv {

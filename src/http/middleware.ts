@@ -1,7 +1,7 @@
 // Cross-cutting middleware: services on the context, one log line per request, body size limit.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
 import type { AppEnv, Services } from './context.js';
 import { ApiError } from './errors.js';
 
@@ -21,7 +21,8 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!logger) return;
   const entry = {
     method: c.req.method,
-    route: routePath(c, -1),
+    // The handler's route, not a middleware's catch-all pattern.
+    route: matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ?? null,
     status: c.res.status,
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
     key_id: c.var.principal?.keyId,

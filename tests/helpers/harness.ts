@@ -8,6 +8,17 @@ import { roles } from '../../src/http/context.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, dbModes, type DbMode, type TestDatabase } from './db.js';
+import { readTextTree } from '../../src/lib/assets.node.js';
+import { loadTemplates } from '../../src/notices/templates.js';
+import type { NoticeRenderer } from '../../src/notices/renderer.js';
+
+/** The real templates from the repository, loaded once per test file. */
+export const templateFiles = () => readTextTree('templates');
+let renderer: NoticeRenderer | undefined;
+export function testRenderer(smsMaxParts = 3): NoticeRenderer {
+  renderer ??= loadTemplates(templateFiles(), { smsMaxParts });
+  return renderer;
+}
 
 export interface Harness {
   mode: DbMode;
@@ -39,7 +50,7 @@ export async function createHarness(mode: DbMode, options: HarnessOptions = {}):
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, logger, clock, database: () => db.sql });
+  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), copy: mode === 'postgres' });
   const tokens = {} as Record<Role, string>;
   const otherTokens = {} as Record<Role, string>;
   for (const role of roles) {

@@ -1,0 +1,144 @@
+// The public status page: read-only, no auth, open CORS, served from pre-rendered bytes with strong ETags.
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import type { Db } from '../db/client.js';
+import { sha256Hex } from '../lib/hash.js';
+import { publicVersion, publishedContent } from './service.js';
+import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
+
+interface Rendered {
+  body: string;
+  etag: string;
+  type: string;
+}
+
+export interface PublicPageOptions {
+  db: (env: unknown) => Db;
+  baseUrl: string;
+  name: Record<PageLocale, string>;
+  /** How long a process trusts its cache before asking the database whether anything was published. */
+  checkEveryMs?: number;
+  now: () => Date;
+}
+
+const cacheControl = 'public, max-age=30, s-maxage=60, stale-while-revalidate=300';
+
+/** Picks the page language from ?lang=, then Accept-Language, then English. */
+export function negotiateLocale(lang: string | undefined, acceptLanguage: string | undefined): PageLocale {
+  const match = (tag: string): PageLocale | undefined => {
+    const t = tag.trim().toLowerCase();
+    if (t.startsWith('zh')) return 'zh-CN';
+    if (t.startsWith('en')) return 'en';
+    return undefined;
+  };
+  if (lang) return match(lang) ?? 'en';
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.split(';');
+      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? 1);
+      return { tag, q: Number.isFinite(q) ? q : 0 };
+    })
+    .sort((a, b) => b.q - a.q);
+  for (const { tag, q } of ranked) {
+    const found = q > 0 ? match(tag) : undefined;
+    if (found) return found;
+  }
+  return 'en';
+}
+
+/**
+ * Holds the rendered public documents. A publish in this process clears it at once; other
+ * processes notice the new version within `checkEveryMs`.
+ */
+export class PublicPageCache {
+  private version = -1;
+  private checkedAt = 0;
+  private content: PublicContent | null = null;
+  private rendered = new Map<string, Rendered>();
+  private loading: Promise<void> | null = null;
+
+  constructor(private readonly options: PublicPageOptions) {}
+
+  invalidate(): void {
+    this.checkedAt = 0;
+  }
+
+  private async refresh(db: Db): Promise<void> {
+    const now = this.options.now().getTime();
+    if (this.content && now - this.checkedAt < (this.options.checkEveryMs ?? 2000)) return;
+    this.loading ??= (async () => {
+      try {
+        const version = await publicVersion(db);
+        if (version !== this.version || !this.content) {
+          this.content = await publishedContent(db);
+          this.rendered.clear();
+          this.version = version;
+        }
+        this.checkedAt = this.options.now().getTime();
+      } finally {
+        this.loading = null;
+      }
+    })();
+    await this.loading;
+  }
+
+  /** The cached document, built on first use; null (and nothing cached) when `build` finds nothing. */
+  async get(db: Db, key: string, type: string, build: (content: PublicContent, page: PageInfo) => string | null): Promise<Rendered | null> {
+    await this.refresh(db);
+    const cached = this.rendered.get(key);
+    if (cached) return cached;
+    const content = this.content!;
+    const updatedAt = content.updates[0]?.published_at ?? content.announcements[0]?.published_at ?? new Date(0);
+    const body = build(content, { name: this.options.name, baseUrl: this.options.baseUrl, updatedAt });
+    if (body === null) return null;
+    const rendered = { body, type, etag: `"${sha256Hex(body).slice(0, 32)}"` };
+    this.rendered.set(key, rendered);
+    return rendered;
+  }
+
+}
+
+export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db): Hono {
+  const app = new Hono();
+  // Open CORS on the public reads only: this router is mounted at the root beside the API.
+  const openCors = cors({ origin: '*', allowMethods: ['GET', 'HEAD'], maxAge: 86400 });
+  for (const path of ['/api/v2/*', '/history.atom', '/history.rss', '/status', '/status/*']) app.use(path, openCors);
+
+  const serve = (key: (locale: PageLocale) => string, type: string, build: (content: PublicContent, page: PageInfo, locale: PageLocale) => string | null) =>
+    async (c: Context) => {
+      const locale = negotiateLocale(c.req.query('lang'), c.req.header('accept-language'));
+      const doc = await cache.get(db(c.env), key(locale), type, (content, page) => build(content, page, locale));
+      if (!doc) return c.text('Not found', 404);
+      c.header('etag', doc.etag);
+      c.header('cache-control', cacheControl);
+      c.header('content-language', locale);
+      c.header('vary', 'Accept-Language');
+      const match = c.req.header('if-none-match');
+      if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) return c.body(null, 304);
+      return c.body(doc.body, 200, { 'content-type': doc.type });
+    };
+
+  const json = 'application/json; charset=utf-8';
+  app.get('/api/v2/summary.json', serve((l) => `summary:${l}`, json, (content, page, l) => JSON.stringify(summaryJson(page, content, l))));
+  app.get('/api/v2/status.json', serve((l) => `status:${l}`, json, (content, page, l) => JSON.stringify(statusJson(page, content, l))));
+  app.get('/api/v2/incidents.json', serve((l) => `incidents:${l}`, json, (content, page, l) => JSON.stringify(incidentsJson(page, content, l, false))));
+  app.get('/api/v2/incidents/unresolved.json', serve((l) => `unresolved:${l}`, json, (content, page, l) => JSON.stringify(incidentsJson(page, content, l, true))));
+  app.get('/history.atom', serve((l) => `atom:${l}`, 'application/atom+xml; charset=utf-8', (content, page, l) => feed(page, content, l, 'atom')));
+  app.get('/history.rss', serve((l) => `rss:${l}`, 'application/rss+xml; charset=utf-8', (content, page, l) => feed(page, content, l, 'rss')));
+  app.get('/status', serve((l) => `index:${l}`, 'text/html; charset=utf-8', (content, page, l) => indexHtml(page, content, l)));
+  app.get('/status/:slug{[a-z0-9]{8,32}}', (c) => {
+    const slug = c.req.param('slug');
+    return serve(
+      (l) => `page:${slug}:${l}`,
+      'text/html; charset=utf-8',
+      (content, page, l) => {
+        const a = content.announcements.find((x) => x.slug === slug);
+        return a ? announcementHtml(page, content, a, l) : null;
+      },
+    )(c);
+  });
+  return app;
+}
+
+export { pageLocales };

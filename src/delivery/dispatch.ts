@@ -1,0 +1,140 @@
+// The fan-out worker: claim ready deliveries, render each notice for its recipient, hand them to the provider, record the outcome.
+import type { Db } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import { canonicalJson, sha256Hex } from '../lib/hash.js';
+import type { Logger } from '../lib/logger.js';
+import type { NoticeContent } from '../notices/content.js';
+import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
+import * as ledger from './ledger.js';
+import { retryDelayMs, type BackoffPolicy, type TokenBucket } from './pacing.js';
+import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './providers/types.js';
+
+export interface DispatchDeps {
+  db: Db;
+  renderer: NoticeRenderer;
+  providers: Record<ledger.DeliveryChannel, DeliveryProvider>;
+  clock: Clock;
+  logger: Logger;
+  owner: string;
+  batchSize: number;
+  leaseMs: number;
+  backoff: BackoffPolicy;
+  publicNoticeUrl: string;
+  /** Per provider: SMS pay one token per segment, other channels one per message. */
+  buckets: Partial<Record<ledger.DeliveryChannel, TokenBucket>>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DispatchTally {
+  claimed: number;
+  accepted: number;
+  captured: number;
+  retried: number;
+  rateLimited: number;
+  fellBack: number;
+  exhausted: number;
+}
+
+interface NoticeFacts {
+  content: NoticeContent;
+  title: string;
+  discoveredAt: Date;
+}
+
+const noticeCache = new Map<string, NoticeFacts>();
+
+async function noticeFacts(db: Db, noticeVersionId: string): Promise<NoticeFacts> {
+  const cached = noticeCache.get(noticeVersionId);
+  if (cached) return cached;
+  const [row] = await db<{ content: NoticeContent; title: string; discovered_at: Date }[]>`
+    select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id
+    where n.id = ${noticeVersionId} and n.status = 'approved'`;
+  if (!row) throw new Error(`notice version ${noticeVersionId} is not approved`);
+  const facts = { content: row.content, title: row.title, discoveredAt: row.discovered_at };
+  noticeCache.set(noticeVersionId, facts);
+  return facts;
+}
+
+const costOf = (m: OutgoingMessage) => (m.channel === 'sms' ? (m.rendered.sms?.parts ?? 1) : 1);
+
+/** One pass: claim up to `batchSize` rows and settle every one of them. */
+export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
+  const tally: DispatchTally = { claimed: 0, accepted: 0, captured: 0, retried: 0, rateLimited: 0, fellBack: 0, exhausted: 0 };
+  const claimed = await ledger.claimDeliveries(d.db, { owner: d.owner, limit: d.batchSize, leaseMs: d.leaseMs, now: d.clock.now() });
+  tally.claimed = claimed.length;
+  if (claimed.length === 0) return tally;
+
+  const byChannel = new Map<ledger.DeliveryChannel, OutgoingMessage[]>();
+  const attemptsOf = new Map<string, number>();
+  for (const row of claimed) {
+    const facts = await noticeFacts(d.db, row.notice_version_id);
+    const rendered: RenderedNotice = d.renderer.render({
+      channel: row.channel === 'voice' ? 'voice' : row.channel,
+      locale: row.locale,
+      content: facts.content,
+      recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
+      links: { publicNotice: d.publicNoticeUrl },
+      incident: { title: facts.title, discoveredAt: facts.discoveredAt },
+    });
+    const to = row.channel === 'email' ? row.email : row.phone;
+    attemptsOf.set(row.id, row.attempts);
+    const list = byChannel.get(row.channel) ?? [];
+    list.push({ deliveryId: row.id, channel: row.channel, to: to ?? '', rendered, contentHash: sha256Hex(canonicalJson(rendered)) });
+    byChannel.set(row.channel, list);
+  }
+
+  const sleep = d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (const [channel, messages] of byChannel) {
+    const provider = d.providers[channel];
+    for (let i = 0; i < messages.length; i += provider.maxBatch) {
+      const batch = messages.slice(i, i + provider.maxBatch);
+      const bucket = d.buckets[channel];
+      if (bucket && !provider.capture) {
+        const cost = batch.reduce((n, m) => n + costOf(m), 0);
+        for (let wait = bucket.take(cost, d.clock.now().getTime()); wait > 0; wait = bucket.take(cost, d.clock.now().getTime())) await sleep(wait);
+      }
+      let outcomes: SendOutcome[];
+      try {
+        outcomes = await provider.send(batch);
+      } catch (err) {
+        d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; batch will be retried');
+        outcomes = batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' }));
+      }
+      await settle(d, provider, batch, outcomes, attemptsOf, tally);
+    }
+  }
+  return tally;
+}
+
+async function settle(d: DispatchDeps, provider: DeliveryProvider, batch: OutgoingMessage[], outcomes: SendOutcome[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
+  const now = d.clock.now();
+  const hashOf = new Map(batch.map((m) => [m.deliveryId, m.contentHash]));
+  const accepted = outcomes.filter((o): o is Extract<SendOutcome, { outcome: 'accepted' }> => o.outcome === 'accepted');
+  const captured = outcomes.filter((o) => o.outcome === 'captured');
+  await ledger.markAccepted(d.db, accepted.map((o) => ({ id: o.deliveryId, providerId: o.providerId, contentHash: hashOf.get(o.deliveryId)! })), provider.name, 'accepted', now);
+  await ledger.markAccepted(d.db, captured.map((o) => ({ id: o.deliveryId, providerId: null, contentHash: hashOf.get(o.deliveryId)! })), provider.name, 'captured', now);
+  tally.accepted += accepted.length;
+  tally.captured += captured.length;
+
+  const limited = outcomes.filter((o): o is Extract<SendOutcome, { outcome: 'rate_limited' }> => o.outcome === 'rate_limited');
+  if (limited.length) {
+    const wait = Math.max(1000, ...limited.map((o) => o.retryAfterMs ?? 0));
+    await ledger.requeue(d.db, limited.map((o) => o.deliveryId), { notBefore: new Date(now.getTime() + wait), errorCode: 'rate_limited', refundAttempt: true, now });
+    tally.rateLimited += limited.length;
+  }
+  for (const o of outcomes) {
+    if (o.outcome === 'transient') {
+      const attempts = attemptsOf.get(o.deliveryId) ?? 1;
+      if (attempts >= d.backoff.maxAttempts) {
+        await ledger.failAndFallBack(d.db, o.deliveryId, 'failed', `retries_exhausted:${o.errorCode}`, now);
+        tally.exhausted++;
+      } else {
+        await ledger.requeue(d.db, [o.deliveryId], { notBefore: new Date(now.getTime() + retryDelayMs(attempts, d.backoff)), errorCode: o.errorCode, refundAttempt: false, now });
+        tally.retried++;
+      }
+    } else if (o.outcome === 'permanent') {
+      const next = await ledger.failAndFallBack(d.db, o.deliveryId, 'undeliverable', o.errorCode, now);
+      if (next) tally.fellBack++;
+    }
+  }
+}

@@ -1,0 +1,184 @@
+// SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
+import type { Db } from '../db/client.js';
+
+export const deliveryChannels = ['email', 'sms', 'voice'] as const;
+export type DeliveryChannel = (typeof deliveryChannels)[number];
+export const deliveryStates = ['queued', 'sending', 'accepted', 'delivered', 'failed', 'bounced', 'undeliverable', 'captured', 'cancelled'] as const;
+export type DeliveryState = (typeof deliveryStates)[number];
+
+/** Later states win: a late `accepted` never overwrites `delivered`. */
+export const statePrecedence: Record<DeliveryState, number> = {
+  queued: 0,
+  sending: 1,
+  accepted: 2,
+  captured: 3,
+  delivered: 4,
+  failed: 4,
+  bounced: 4,
+  undeliverable: 4,
+  cancelled: 4,
+};
+
+export interface RunRow {
+  id: string;
+  incident_id: string;
+  notice_version_id: string;
+  snapshot_id: string;
+  status: 'running' | 'paused' | 'cancelled' | 'completed';
+  planned: number;
+  announcement_only: number;
+  created_at: Date;
+  created_by: string;
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  run_id: string;
+  incident_id: string;
+  notice_version_id: string;
+  external_id: string;
+  channel: DeliveryChannel;
+  attempts: number;
+  locale: string | null;
+  recipient_name: string | null;
+  recipient: 'self' | 'guardian';
+  email: string | null;
+  phone: string | null;
+}
+
+export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
+  const [row] = await db<RunRow[]>`
+    insert into delivery_runs (id, incident_id, notice_version_id, snapshot_id, status, created_at, created_by)
+    values (${r.id}, ${r.incident_id}, ${r.notice_version_id}, ${r.snapshot_id}, ${r.status}, ${r.created_at}, ${r.created_by})
+    on conflict (notice_version_id, snapshot_id) do update set status = delivery_runs.status
+    returning *`;
+  return row!;
+}
+
+/**
+ * One queued row per person on their first deliverable channel (email, then SMS, then voice).
+ * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
+ */
+export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; announcementOnly: number }> {
+  const inserted = await db`
+    insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
+    select ${run.id}, ${run.incident_id}, ${run.notice_version_id}, p.external_id, ch.channel, ch.rank, 'queued', ${now}, p.locale, ${now}, ${now}
+    from affected_people p
+    cross join lateral (
+      select c as channel, array_position(${deliveryChannels as unknown as string[]}::text[], c) as rank
+      from unnest(p.channels) c where c = any(${deliveryChannels as unknown as string[]}::text[])
+      order by 2 limit 1
+    ) ch
+    where p.snapshot_id = ${run.snapshot_id}
+    on conflict do nothing`;
+  const [counts] = await db<{ planned: number; announcement_only: number }[]>`
+    select
+      (select count(distinct external_id)::int from deliveries where run_id = ${run.id}) as planned,
+      (select count(*)::int from affected_people p where p.snapshot_id = ${run.snapshot_id}
+        and not (p.channels && ${deliveryChannels as unknown as string[]}::text[])) as announcement_only`;
+  await db`update delivery_runs set planned = ${counts!.planned}, announcement_only = ${counts!.announcement_only} where id = ${run.id}`;
+  return { inserted: inserted.count, announcementOnly: counts!.announcement_only };
+}
+
+/** Claims ready rows of running runs; `sending` and the lease are written before any provider call. */
+export async function claimDeliveries(db: Db, p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: DeliveryChannel; runId?: string }): Promise<ClaimedDelivery[]> {
+  const leaseUntil = new Date(p.now.getTime() + p.leaseMs);
+  return db<ClaimedDelivery[]>`
+    with picked as (
+      select d.id from deliveries d
+      join delivery_runs r on r.id = d.run_id and r.status = 'running'
+      where d.state = 'queued' and d.not_before <= ${p.now} ${p.channel ? db`and d.channel = ${p.channel}` : db``} ${p.runId ? db`and d.run_id = ${p.runId}` : db``}
+      order by d.not_before, d.id
+      limit ${p.limit}
+      for update of d skip locked
+    ),
+    claimed as (
+      update deliveries d set state = 'sending', lease_until = ${leaseUntil}, lease_owner = ${p.owner}, attempts = d.attempts + 1, updated_at = ${p.now}
+      from picked where d.id = picked.id
+      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale
+    )
+    select c.id::text as id, c.run_id, c.incident_id, c.notice_version_id, c.external_id, c.channel, c.attempts, c.locale,
+      ap.recipient_name, ap.recipient, ap.email, ap.phone
+    from claimed c
+    join delivery_runs r on r.id = c.run_id
+    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id
+    order by c.id`;
+}
+
+export async function markAccepted(db: Db, rows: { id: string; providerId: string | null; contentHash: string }[], provider: string, state: 'accepted' | 'captured', now: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await db`
+    update deliveries d set state = ${state}, provider = ${provider}, provider_id = r.provider_id, content_hash = r.content_hash,
+      accepted_at = ${now}, lease_until = null, lease_owner = null, updated_at = ${now}, error_code = null
+    from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), provider_id: r.providerId, content_hash: r.contentHash })) as never)}::jsonb)
+      as r(id bigint, provider_id text, content_hash text)
+    where d.id = r.id and d.state = 'sending'`;
+}
+
+/** Back to the queue after a transient failure; a rate-limit answer gives the attempt back. */
+export async function requeue(db: Db, ids: string[], p: { notBefore: Date; errorCode: string; refundAttempt: boolean; now: Date }): Promise<void> {
+  if (ids.length === 0) return;
+  await db`
+    update deliveries set state = 'queued', not_before = ${p.notBefore}, error_code = ${p.errorCode}, lease_until = null, lease_owner = null,
+      attempts = attempts - ${p.refundAttempt ? 1 : 0}, updated_at = ${p.now}
+    where id = any(${ids.map(Number)}::bigint[]) and state = 'sending'`;
+}
+
+/**
+ * A permanent failure on one channel: the row ends in `state`, and the person's next channel is
+ * queued. With none left, the person counts toward the public announcement.
+ */
+export async function failAndFallBack(db: Db, id: string, state: 'failed' | 'bounced' | 'undeliverable', errorCode: string, now: Date): Promise<DeliveryChannel | null> {
+  const [row] = await db<{ next: DeliveryChannel | null }[]>`
+    with failed as (
+      update deliveries set state = ${state}, error_code = ${errorCode}, lease_until = null, lease_owner = null, updated_at = ${now}
+      where id = ${Number(id)} and state in ('sending', 'accepted')
+      returning run_id, incident_id, notice_version_id, external_id, channel_rank, locale
+    ),
+    next as (
+      select f.*, c as channel, array_position(${deliveryChannels as unknown as string[]}::text[], c) as rank
+      from failed f
+      join delivery_runs r on r.id = f.run_id
+      join affected_people p on p.snapshot_id = r.snapshot_id and p.external_id = f.external_id
+      cross join lateral unnest(p.channels) c
+      where array_position(${deliveryChannels as unknown as string[]}::text[], c) > f.channel_rank
+      order by rank limit 1
+    ),
+    queued as (
+      insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
+      select run_id, incident_id, notice_version_id, external_id, channel, rank, 'queued', ${now}, locale, ${now}, ${now} from next
+      on conflict do nothing
+      returning channel
+    )
+    select (select channel from queued) as next`;
+  return row?.next ?? null;
+}
+
+/** Applies a provider status to the row it names, never moving it backwards. */
+export async function applyProviderState(db: Db, p: { provider: string; providerId?: string; deliveryId?: string; state: DeliveryState; errorCode?: string | null; now: Date }): Promise<{ id: string; from: DeliveryState; channel: DeliveryChannel } | null> {
+  const rank = statePrecedence[p.state];
+  const [row] = await db<{ id: string; from: DeliveryState; channel: DeliveryChannel }[]>`
+    with target as (
+      select id, state from deliveries
+      where ${p.deliveryId ? db`id = ${Number(p.deliveryId)}` : db`provider = ${p.provider} and provider_id = ${p.providerId ?? ''}`}
+      for update
+    )
+    update deliveries d set state = ${p.state}, error_code = coalesce(${p.errorCode ?? null}, d.error_code), updated_at = ${p.now},
+      delivered_at = case when ${p.state} = 'delivered' then ${p.now}::timestamptz else d.delivered_at end
+    from target t
+    where d.id = t.id and (case t.state ${db.unsafe(Object.entries(statePrecedence).map(([s, n]) => `when '${s}' then ${n}`).join(' '))} end) < ${rank}
+    returning d.id::text as id, t.state as from, d.channel`;
+  return row ?? null;
+}
+
+/** Rows whose worker vanished mid-send: their outcome is unknown until checked with the provider. */
+export async function expiredLeases(db: Db, now: Date, limit: number): Promise<{ id: string; channel: DeliveryChannel; provider_id: string | null; lease_owner: string | null }[]> {
+  return db`
+    select id::text as id, channel, provider_id, lease_owner from deliveries
+    where state = 'sending' and lease_until < ${now}
+    order by lease_until limit ${limit}`;
+}
+
+export async function runCounts(db: Db, runId: string): Promise<{ channel: DeliveryChannel; state: DeliveryState; n: number }[]> {
+  return db`select channel, state, count(*)::int as n from deliveries where run_id = ${runId} group by channel, state order by channel, state`;
+}

@@ -1,0 +1,32 @@
+// The one interface every delivery provider implements: SendGrid, Twilio, or capture mode.
+import type { RenderedNotice } from '../../notices/renderer.js';
+import type { DeliveryChannel } from '../ledger.js';
+
+export interface OutgoingMessage {
+  deliveryId: string;
+  channel: DeliveryChannel;
+  /** Email address or E.164 number. */
+  to: string;
+  rendered: RenderedNotice;
+  contentHash: string;
+}
+
+export type SendOutcome =
+  | { deliveryId: string; outcome: 'accepted'; providerId: string | null }
+  | { deliveryId: string; outcome: 'captured' }
+  /** Too many requests: try again later; the attempt does not count. */
+  | { deliveryId: string; outcome: 'rate_limited'; retryAfterMs: number | null }
+  /** 5xx, timeout, network: try again later, counting the attempt. */
+  | { deliveryId: string; outcome: 'transient'; errorCode: string }
+  /** This channel will never reach this person (invalid number, unsubscribed, bounce…). */
+  | { deliveryId: string; outcome: 'permanent'; errorCode: string };
+
+export interface DeliveryProvider {
+  readonly name: string;
+  readonly channel: DeliveryChannel;
+  /** How many messages one send() takes (SendGrid: 1000 personalizations). */
+  readonly maxBatch: number;
+  /** True when nothing leaves the machine (no credentials configured). */
+  readonly capture: boolean;
+  send(messages: OutgoingMessage[]): Promise<SendOutcome[]>;
+}

@@ -1,0 +1,114 @@
+// HTTP routes for delivery runs: start (plan), watch, pause/resume/cancel, and check the no-lost-notice invariant.
+import { z } from '@hono/zod-openapi';
+import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
+import type { Principal } from '../http/context.js';
+import { idParam, iso } from '../lib/schema.js';
+import { checkInvariant, controlRun, listRuns, startDeliveries, type RunRow } from './service.js';
+
+const idParams = z.object({ id: idParam('id', 'inc') });
+const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
+
+const runSchema = z
+  .object({
+    id: z.string(),
+    incident_id: z.string(),
+    notice_version_id: z.string(),
+    snapshot_id: z.string(),
+    status: z.enum(['running', 'paused', 'cancelled', 'completed']),
+    planned: z.number().int(),
+    announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: the public announcement covers them.' }),
+    created_at: z.string(),
+    counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
+  })
+  .openapi('DeliveryRun');
+
+const runJson = (r: RunRow & { counts?: { channel: string; state: string; n: number }[] }) => ({
+  id: r.id,
+  incident_id: r.incident_id,
+  notice_version_id: r.notice_version_id,
+  snapshot_id: r.snapshot_id,
+  status: r.status,
+  planned: r.planned,
+  announcement_only: r.announcement_only,
+  created_at: iso(r.created_at)!,
+  ...(r.counts ? { counts: r.counts } : {}),
+});
+
+const startRoute = authedRoute({
+  method: 'post',
+  path: '/v1/incidents/{id}/deliveries',
+  tags: ['Delivery'],
+  summary: 'Send the newest approved notice to everyone in the current snapshot (plans the ledger; safe to repeat)',
+  roles: ['responder'],
+  request: { params: idParams },
+  responses: { 201: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...notFoundResponse, ...conflictResponse },
+});
+
+const listRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/deliveries',
+  tags: ['Delivery'],
+  summary: 'Delivery runs with counts by channel and state',
+  roles: readRoles,
+  request: { params: idParams },
+  responses: { 200: { description: 'Runs', content: { 'application/json': { schema: z.object({ data: z.array(runSchema) }) } } }, ...notFoundResponse },
+});
+
+const controlRoute = authedRoute({
+  method: 'post',
+  path: '/v1/incidents/{id}/deliveries/{run}/{action}',
+  tags: ['Delivery'],
+  summary: 'Pause, resume or cancel a run',
+  roles: ['responder'],
+  request: {
+    params: z.object({
+      id: idParam('id', 'inc'),
+      run: idParam('run', 'run'),
+      action: z.enum(['pause', 'resume', 'cancel']).openapi({ param: { name: 'action', in: 'path' } }),
+    }),
+  },
+  responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...notFoundResponse, ...conflictResponse },
+});
+
+const checkRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/deliveries/check',
+  tags: ['Delivery'],
+  summary: 'Is every affected person reached, or covered by a published announcement, with nothing stuck?',
+  roles: readRoles,
+  request: { params: idParams },
+  responses: {
+    200: {
+      description: 'The invariant',
+      content: {
+        'application/json': {
+          schema: z.object({
+            ok: z.boolean(),
+            people: z.number().int(),
+            reached: z.number().int(),
+            in_flight: z.number().int(),
+            covered_by_announcement: z.number().int(),
+            uncovered: z.number().int(),
+            stuck_sending: z.number().int(),
+            announcement_published: z.boolean(),
+          }),
+        },
+      },
+    },
+    ...notFoundResponse,
+  },
+});
+
+export const deliveryRoutes = createRouter()
+  .openapi(startRoute, async (c) => {
+    const { db, clock } = c.var.services;
+    const run = await startDeliveries(db, c.req.valid('param').id, actor(c.var.principal), clock.now());
+    return c.json(runJson(run), 201);
+  })
+  .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id)).map(runJson) }, 200))
+  .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))
+  .openapi(controlRoute, async (c) => {
+    const { db, clock } = c.var.services;
+    const { id, run, action } = c.req.valid('param');
+    return c.json(runJson(await controlRun(db, id, run, action, actor(c.var.principal), clock.now())), 200);
+  });

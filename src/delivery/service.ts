@@ -1,0 +1,111 @@
+// Delivery runs: plan the ledger from an approved notice and the current snapshot, control it, and check it.
+import type { Db } from '../db/client.js';
+import { inTransaction } from '../db/client.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { newId } from '../lib/ids.js';
+import { currentSnapshot } from '../affected/service.js';
+import { getIncident, recordEvent, type Actor } from '../incidents/service.js';
+import { latestApprovedNotice } from '../notices/service.js';
+import * as ledger from './ledger.js';
+
+export type { RunRow } from './ledger.js';
+
+/** Plans (or re-plans, filling gaps) the ledger for the newest approved notice and the current snapshot. */
+export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date): Promise<ledger.RunRow> {
+  await getIncident(db, incidentId);
+  const notice = await latestApprovedNotice(db, incidentId);
+  if (!notice) throw new ConflictError('no approved notice version: a second person must approve one before anything is sent');
+  const snapshot = await currentSnapshot(db, incidentId);
+  return inTransaction(db, async (tx) => {
+    const run = await ledger.insertRun(tx, {
+      id: newId('run', now),
+      incident_id: incidentId,
+      notice_version_id: notice.id,
+      snapshot_id: snapshot.id,
+      status: 'running',
+      planned: 0,
+      announcement_only: 0,
+      created_at: now,
+      created_by: actor.id,
+    });
+    const planned = await ledger.planDeliveries(tx, run, now);
+    await recordEvent(tx, incidentId, 'delivery.planned', actor, now, {
+      run_id: run.id,
+      notice_version: notice.version,
+      snapshot_version: snapshot.version,
+      rows_added: planned.inserted,
+      announcement_only: planned.announcementOnly,
+    });
+    const [fresh] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${run.id}`;
+    return fresh!;
+  });
+}
+
+const transitions: Record<'pause' | 'resume' | 'cancel', { from: ledger.RunRow['status'][]; to: ledger.RunRow['status'] }> = {
+  pause: { from: ['running'], to: 'paused' },
+  resume: { from: ['paused'], to: 'running' },
+  cancel: { from: ['running', 'paused'], to: 'cancelled' },
+};
+
+export async function controlRun(db: Db, incidentId: string, runId: string, action: keyof typeof transitions, actor: Actor, now: Date): Promise<ledger.RunRow> {
+  return inTransaction(db, async (tx) => {
+    const [run] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${runId} and incident_id = ${incidentId} for update`;
+    if (!run) throw new NotFoundError('delivery run', runId);
+    const t = transitions[action];
+    if (!t.from.includes(run.status)) throw new ConflictError(`cannot ${action} a ${run.status} run`);
+    await tx`update delivery_runs set status = ${t.to} where id = ${runId}`;
+    if (action === 'cancel') {
+      await tx`update deliveries set state = 'cancelled', updated_at = ${now} where run_id = ${runId} and state = 'queued'`;
+    }
+    await recordEvent(tx, incidentId, `delivery.${action === 'cancel' ? 'cancelled' : action === 'pause' ? 'paused' : 'resumed'}`, actor, now, { run_id: runId });
+    return { ...run, status: t.to };
+  });
+}
+
+export async function listRuns(db: Db, incidentId: string): Promise<(ledger.RunRow & { counts: { channel: string; state: string; n: number }[] })[]> {
+  await getIncident(db, incidentId);
+  const runs = await db<ledger.RunRow[]>`select * from delivery_runs where incident_id = ${incidentId} order by created_at`;
+  return Promise.all(runs.map(async (r) => ({ ...r, counts: await ledger.runCounts(db, r.id) })));
+}
+
+export interface InvariantReport {
+  ok: boolean;
+  people: number;
+  reached: number;
+  in_flight: number;
+  covered_by_announcement: number;
+  uncovered: number;
+  stuck_sending: number;
+  announcement_published: boolean;
+}
+
+/**
+ * Every person in the snapshot has an accepted, delivered or captured notice, or is left to the
+ * announcement (no channel, or every channel failed) — and the announcement is published.
+ */
+export async function checkInvariant(db: Db, incidentId: string, now: Date): Promise<InvariantReport> {
+  const snapshot = await currentSnapshot(db, incidentId);
+  const [row] = await db<Omit<InvariantReport, 'ok' | 'announcement_published'>[]>`
+    with per_person as (
+      select p.external_id,
+        bool_or(d.state in ('accepted', 'delivered', 'captured')) as reached,
+        bool_or(d.state in ('queued', 'sending')) as in_flight
+      from affected_people p
+      left join deliveries d on d.external_id = p.external_id
+        and d.run_id in (select id from delivery_runs where snapshot_id = ${snapshot.id})
+      where p.snapshot_id = ${snapshot.id}
+      group by p.external_id
+    )
+    select count(*)::int as people,
+      count(*) filter (where reached)::int as reached,
+      count(*) filter (where not coalesce(reached, false) and coalesce(in_flight, false))::int as in_flight,
+      count(*) filter (where not coalesce(reached, false) and not coalesce(in_flight, false))::int as covered_by_announcement,
+      0 as uncovered,
+      (select count(*)::int from deliveries where state = 'sending' and lease_until < ${now}
+        and run_id in (select id from delivery_runs where snapshot_id = ${snapshot.id})) as stuck_sending
+    from per_person`;
+  const [published] = await db<{ p: boolean }[]>`select exists (select 1 from announcements where incident_id = ${incidentId} and published_at is not null) as p`;
+  const r = row!;
+  const uncovered = published!.p ? 0 : r.covered_by_announcement;
+  return { ...r, uncovered, announcement_published: published!.p, ok: uncovered === 0 && r.stuck_sending === 0 && r.in_flight === 0 };
+}

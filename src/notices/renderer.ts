@@ -1,0 +1,56 @@
+// What the notice service needs from the template layer: render one channel in one language for one recipient.
+import type { LocalizedContent, NoticeContent } from './content.js';
+
+export const noticeChannels = ['email', 'sms', 'voice', 'letter', 'announcement'] as const;
+export type NoticeChannel = (typeof noticeChannels)[number];
+
+export interface RecipientView {
+  /** Name of the person addressed: the user, or a minor's guardian. */
+  name: string | null;
+  /** The notice goes to a parent or guardian about a child (policy VI). */
+  isGuardian: boolean;
+  locale: string | null;
+}
+
+export interface RenderInput {
+  channel: NoticeChannel;
+  /** The language asked for; the renderer falls back along its chain. */
+  locale: string | null;
+  content: NoticeContent;
+  recipient: RecipientView | null;
+  links: { publicNotice: string };
+  incident: { title: string; discoveredAt: Date };
+}
+
+export interface RenderedNotice {
+  channel: NoticeChannel;
+  /** The language actually used. */
+  locale: string;
+  subject?: string;
+  html?: string;
+  /** Absent for letters, which are HTML only. */
+  text?: string;
+  /** SMS only: how many parts the message takes, and in which encoding. */
+  sms?: { encoding: 'GSM-7' | 'UCS-2'; parts: number; characters: number };
+}
+
+export interface NoticeRenderer {
+  /** Hash of every template source: part of a notice version's proof. */
+  readonly templatesHash: string;
+  readonly locales: readonly string[];
+  render(input: RenderInput): RenderedNotice;
+}
+
+/** A rendering refused for a reason the responder can fix (e.g. an SMS longer than allowed). */
+export class RenderRefusedError extends Error {
+  constructor(
+    readonly channel: NoticeChannel,
+    readonly locale: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type { LocalizedContent };

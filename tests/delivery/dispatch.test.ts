@@ -1,0 +1,73 @@
+import { expect, it } from 'vitest';
+import { dispatchOnce } from '../../src/delivery/dispatch.js';
+import { defaultBackoff } from '../../src/delivery/pacing.js';
+import { captureProvider } from '../../src/delivery/providers/capture.js';
+import { upsertUsers, type DirectoryUser } from '../../src/directory/store.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { sampleIncident } from '../helpers/fixtures.js';
+import { describeEachDatabase, json, testRenderer } from '../helpers/harness.js';
+import { sampleNoticeContent } from '../helpers/notice-content.js';
+
+const people: DirectoryUser[] = [
+  { external_id: 'd-email', email: 'd1@example.com', phone: '+8613800000001', locale: 'zh-CN' },
+  { external_id: 'd-sms', phone: '+8613800000002', locale: 'zh-CN' },
+  { external_id: 'd-none', locale: 'en' },
+].map((p) => ({ ...p, name: p.external_id, country: 'CN', subdivision: null, account_status: 'active' as const, data_categories: ['contact'], systems: [], created_at: '2024-01-01T00:00:00Z', updated_at: '2024-01-01T00:00:00Z' }));
+
+describeEachDatabase('delivery in capture mode', (harness) => {
+  it('refuses to send before approval, then records every notice as captured and checks the invariant', async () => {
+    const h = harness();
+    await upsertUsers(h.db.sql, people, null, new Date());
+    const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+    await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { data_categories: ['contact'], include_ids: people.map((p) => p.external_id) } });
+    await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' });
+    await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
+
+    const early = await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
+    expect(early.status).toBe(409);
+    await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
+    const started = await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
+    expect(started.status).toBe(201);
+    expect(await json(started)).toMatchObject({ announcement_only: 1 });
+
+    const logs: string[] = [];
+    const logger = createLogger('info', (l) => logs.push(l));
+    const tally = await dispatchOnce({
+      db: h.db.sql,
+      renderer: testRenderer(),
+      providers: { email: captureProvider('email', logger), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+      clock: systemClock,
+      logger,
+      owner: 'test',
+      batchSize: 100,
+      leaseMs: 60_000,
+      backoff: defaultBackoff,
+      publicNoticeUrl: 'https://example.com/status',
+      buckets: {},
+    });
+    expect(tally).toMatchObject({ claimed: 2, captured: 2, accepted: 0 });
+    const rows = await h.db.sql<{ external_id: string; channel: string; state: string; content_hash: string }[]>`
+      select external_id, channel, state, content_hash from deliveries order by external_id`;
+    expect(rows.map((r) => [r.external_id, r.channel, r.state])).toEqual([
+      ['d-email', 'email', 'captured'],
+      ['d-sms', 'sms', 'captured'],
+    ]);
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.content_hash))).toBe(true);
+    // Nothing personal in the log.
+    expect(logs.join('\n')).not.toMatch(/d1@example\.com|8613800000/);
+
+    // One person can only be reached by the announcement: not covered until it is published.
+    let check = await json<{ ok: boolean; uncovered: number; reached: number }>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(check).toMatchObject({ ok: false, uncovered: 1, reached: 2 });
+    await h.request('POST', `/v1/incidents/${id}/announcement`, { as: 'responder', json: {} });
+    await h.request('POST', `/v1/incidents/${id}/announcement/publish`, { as: 'responder' });
+    check = await json(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(check).toMatchObject({ ok: true, uncovered: 0 });
+
+    // Planning again adds nothing.
+    const again = await json<{ planned: number }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }));
+    expect(again.planned).toBe(2);
+    expect((await h.db.sql`select count(*)::int as n from deliveries`)[0]!.n).toBe(2);
+  });
+});
