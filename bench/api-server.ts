@@ -21,6 +21,7 @@ const config = loadConfig({
 });
 const db = await openDatabase(config);
 const { token } = await issueKey(db.sql, { name: 'bench responder', role: 'responder', createdBy: null, now: new Date() });
+const approver = await issueKey(db.sql, { name: 'bench approver', role: 'approver', createdBy: null, now: new Date() });
 const renderer = loadTemplates(readTextTree('templates'), { smsMaxParts: config.SMS_MAX_PARTS });
 const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql, renderer, copy: db.mode === 'postgres' });
 
@@ -34,7 +35,7 @@ const listen = (fetch: (r: Request) => Response | Promise<Response>) =>
 
 const appPort = await listen(app.fetch);
 const barePort = await listen(bare.fetch);
-process.stdout.write(`READY ${appPort} ${barePort} ${token} ${db.mode}\n`);
+process.stdout.write(`READY ${appPort} ${barePort} ${token} ${db.mode} ${approver.token}\n`);
 process.on('SIGTERM', () => {
   void db.close().then(() => process.exit(0));
 });

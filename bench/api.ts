@@ -1,8 +1,9 @@
 // bench/api: incident create and get through the Node server, next to a bare Hono route measured in the same run.
 // Usage: npx tsx bench/api.ts   (TEST_DATABASE_URL=postgres://… adds the PostgreSQL run; BENCH_SECONDS, BENCH_CONNECTIONS tune it)
-import { spawn } from 'node:child_process';
 import postgres from 'postgres';
 import autocannon from 'autocannon';
+import { startBenchServer } from './server-process.js';
+import { sampleIncidentBody } from './samples.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
@@ -18,20 +19,7 @@ interface Row {
   errors: number;
 }
 
-function incidentBody(): string {
-  const now = Date.now();
-  return JSON.stringify({
-    title: 'Benchmark incident',
-    nature: 'unauthorized_access',
-    severity: 'medium',
-    discovered_at: new Date(now - 3_600_000).toISOString(),
-    aware_at: new Date(now - 1_800_000).toISOString(),
-    systems: ['accounts-db'],
-    data_categories: ['account', 'contact'],
-    regions: ['CN', 'US-CA'],
-    estimated_affected: { total: 500, by_region: { CN: 300, 'US-CA': 200 } },
-  });
-}
+const incidentBody = () => JSON.stringify(sampleIncidentBody());
 
 async function run(url: string, opts: Partial<autocannon.Options>): Promise<autocannon.Result> {
   return autocannon({ url, connections, duration: seconds, ...opts });
@@ -41,32 +29,8 @@ function row(database: string, target: string, r: autocannon.Result): Row {
   return { database, target, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
 }
 
-async function startServer(env: Record<string, string>): Promise<{ appPort: number; barePort: number; token: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/api-server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY .*\n/.exec(out);
-      if (m) resolve(m[0]);
-    });
-    child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  const [, appPort, barePort, token] = line.trim().split(' ');
-  return {
-    appPort: Number(appPort),
-    barePort: Number(barePort),
-    token: token!,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 async function measure(database: string, env: Record<string, string>): Promise<Row[]> {
-  const server = await startServer(env);
+  const server = await startBenchServer(env);
   const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
   const base = `http://127.0.0.1:${server.appPort}`;
   const created = await fetch(`${base}/v1/incidents`, { method: 'POST', headers: auth, body: incidentBody() });
