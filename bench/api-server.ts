@@ -11,7 +11,7 @@ import { openDatabase } from '../src/db/node.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/logger.js';
 import { readTextTree } from '../src/lib/assets.node.js';
-import { loadTemplates } from '../src/notices/templates.js';
+import { createNoticeRenderer } from '../src/notices/render.js';
 
 const config = loadConfig({
   DATABASE_URL: process.env.DATABASE_URL,
@@ -22,7 +22,7 @@ const config = loadConfig({
 const db = await openDatabase(config);
 const { token } = await issueKey(db.sql, { name: 'bench responder', role: 'responder', createdBy: null, now: new Date() });
 const approver = await issueKey(db.sql, { name: 'bench approver', role: 'approver', createdBy: null, now: new Date() });
-const renderer = loadTemplates(readTextTree('templates'), { smsMaxParts: config.SMS_MAX_PARTS });
+const renderer = createNoticeRenderer(readTextTree('templates'), { smsMaxParts: config.SMS_MAX_PARTS });
 const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql, renderer, copy: db.mode === 'postgres' });
 
 const bare = new Hono();

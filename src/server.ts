@@ -6,7 +6,8 @@ import { ConfigError, configFromProcess } from './config.js';
 import { openDatabase } from './db/node.js';
 import { fileURLToPath } from 'node:url';
 import { readTextTree } from './lib/assets.node.js';
-import { loadTemplates, TemplateError } from './notices/templates.js';
+import { createNoticeRenderer } from './notices/render.js';
+import { TemplateError } from './notices/types.js';
 import { runWorker } from './delivery/worker.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { systemClock } from './lib/clock.js';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const config = configFromProcess();
   const logger = createLogger(config.LOG_LEVEL);
   // Templates first: a notice template missing a required element must stop the start before anything else.
-  const renderer = loadTemplates(readTextTree(fileURLToPath(new URL('../templates/', import.meta.url))), { smsMaxParts: config.SMS_MAX_PARTS });
+  const renderer = createNoticeRenderer(readTextTree(fileURLToPath(new URL('../templates/', import.meta.url))), { smsMaxParts: config.SMS_MAX_PARTS });
   const db = await openDatabase(config);
   logger.info({ mode: db.mode }, 'database ready');
 

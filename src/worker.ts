@@ -6,7 +6,7 @@ import { loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { templateFiles } from './assets.generated.js';
-import { loadTemplates } from './notices/templates.js';
+import { createNoticeRenderer } from './notices/render.js';
 
 export interface WorkerEnv {
   HYPERDRIVE?: { connectionString: string };
@@ -24,7 +24,7 @@ export default {
     if (!app) {
       const config = loadConfig(settings(env));
       app = createApp({
-        renderer: loadTemplates(templateFiles, { smsMaxParts: config.SMS_MAX_PARTS }),
+        renderer: createNoticeRenderer(templateFiles, { smsMaxParts: config.SMS_MAX_PARTS }),
         config,
         logger: createLogger(config.LOG_LEVEL),
         clock: systemClock,

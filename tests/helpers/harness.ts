@@ -9,14 +9,14 @@ import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, dbModes, type DbMode, type TestDatabase } from './db.js';
 import { readTextTree } from '../../src/lib/assets.node.js';
-import { loadTemplates } from '../../src/notices/templates.js';
+import { createNoticeRenderer } from '../../src/notices/render.js';
 import type { NoticeRenderer } from '../../src/notices/renderer.js';
 
 /** The real templates from the repository, loaded once per test file. */
 export const templateFiles = () => readTextTree('templates');
 let renderer: NoticeRenderer | undefined;
 export function testRenderer(smsMaxParts = 3): NoticeRenderer {
-  renderer ??= loadTemplates(templateFiles(), { smsMaxParts });
+  renderer ??= createNoticeRenderer(templateFiles(), { smsMaxParts });
   return renderer;
 }
 
