@@ -17,6 +17,7 @@ import { noticeRoutes } from './notices/routes.js';
 import type { NoticeRenderer } from './notices/renderer.js';
 import { announcementRoutes } from './announcements/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
+import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, publicRoutes } from './announcements/public.js';
 
 export interface AppDeps {
@@ -55,8 +56,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     cache: new PublicPageCache({ db: deps.database, baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
   };
   const dbFeatures = { copy: deps.copy ?? false };
+  const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures })));
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards })));
   app.use(requestLog);
   app.use(
     '/v1/*',

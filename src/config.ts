@@ -20,6 +20,7 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
   STATUS_PAGE_NAME_EN: z.string().min(1).max(100).default('Security notices'),
   STATUS_PAGE_NAME_ZH: z.string().min(1).max(100).default('安全公告'),
+  ANNOUNCEMENT_THRESHOLD: z.coerce.number().int().min(0).default(10_000),
   SMS_MAX_PARTS: z.coerce.number().int().min(1).max(10).default(3),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
 import type { Principal } from '../http/context.js';
 import { idParam, iso } from '../lib/schema.js';
-import { checkInvariant, controlRun, listRuns, startDeliveries, type RunRow } from './service.js';
+import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunRow } from './service.js';
 
 const idParams = z.object({ id: idParam('id', 'inc') });
 const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
@@ -19,6 +19,10 @@ const runSchema = z
     announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: the public announcement covers them.' }),
     created_at: z.string(),
     counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
+    announcement: z
+      .object({ required: z.boolean(), reasons: z.array(z.string()) })
+      .optional()
+      .openapi({ description: 'Whether a public announcement is required (people no individual notice reaches), and why.' }),
   })
   .openapi('DeliveryRun');
 
@@ -101,9 +105,10 @@ const checkRoute = authedRoute({
 
 export const deliveryRoutes = createRouter()
   .openapi(startRoute, async (c) => {
-    const { db, clock } = c.var.services;
-    const run = await startDeliveries(db, c.req.valid('param').id, actor(c.var.principal), clock.now());
-    return c.json(runJson(run), 201);
+    const { db, clock, config } = c.var.services;
+    const id = c.req.valid('param').id;
+    const run = await startDeliveries(db, id, actor(c.var.principal), clock.now());
+    return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD) }, 201);
   })
   .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id)).map(runJson) }, 200))
   .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))

@@ -3,8 +3,8 @@ import type { Db } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../lib/ids.js';
-import { currentSnapshot } from '../affected/service.js';
-import { getIncident, recordEvent, type Actor } from '../incidents/service.js';
+import { currentSnapshot, currentSummary as latestSnapshotOrNull } from '../affected/service.js';
+import { getIncident, recordEvent, type Actor, type TransitionGuard } from '../incidents/service.js';
 import { latestApprovedNotice } from '../notices/service.js';
 import * as ledger from './ledger.js';
 
@@ -108,4 +108,40 @@ export async function checkInvariant(db: Db, incidentId: string, now: Date): Pro
   const r = row!;
   const uncovered = published!.p ? 0 : r.covered_by_announcement;
   return { ...r, uncovered, announcement_published: published!.p, ok: uncovered === 0 && r.stuck_sending === 0 && r.in_flight === 0 };
+}
+
+export interface AnnouncementRequirement {
+  required: boolean;
+  reasons: string[];
+}
+
+/**
+ * Policy IV(v): a public announcement where individual notice is impractical — people with no
+ * channel, every channel failed, or more people than `threshold` to reach one by one.
+ */
+export async function announcementRequirement(db: Db, incidentId: string, threshold: number): Promise<AnnouncementRequirement> {
+  const snapshot = await latestSnapshotOrNull(db, incidentId);
+  if (!snapshot) return { required: false, reasons: [] };
+  const reasons: string[] = [];
+  if (snapshot.summary.announcement_only > 0) reasons.push(`${snapshot.summary.announcement_only} affected people have no usable contact`);
+  if (snapshot.row_count > threshold) reasons.push(`${snapshot.row_count} affected people is more than the ${threshold} to be told one by one`);
+  const [failed] = await db<{ n: number }[]>`
+    select count(distinct d.external_id)::int as n from deliveries d
+    join delivery_runs r on r.id = d.run_id and r.snapshot_id = ${snapshot.id}
+    where d.state in ('failed', 'bounced', 'undeliverable')
+      and not exists (select 1 from deliveries ok where ok.run_id = d.run_id and ok.external_id = d.external_id
+        and ok.state in ('queued', 'sending', 'accepted', 'delivered', 'captured'))`;
+  if (failed!.n > 0) reasons.push(`${failed!.n} people could not be reached on any channel`);
+  return { required: reasons.length > 0, reasons };
+}
+
+/** The guard on the incident lifecycle: no `monitoring` while a required announcement is unpublished. */
+export function announcementGuard(threshold: number): TransitionGuard {
+  return async (db, incident, to) => {
+    if (to !== 'monitoring') return null;
+    const need = await announcementRequirement(db, incident.id, threshold);
+    if (!need.required) return null;
+    const [published] = await db<{ p: boolean }[]>`select exists (select 1 from announcements where incident_id = ${incident.id} and published_at is not null) as p`;
+    return published!.p ? null : `a public announcement is required before monitoring (${need.reasons.join('; ')}); publish it first`;
+  };
 }

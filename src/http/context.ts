@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { RenderContext } from '../notices/service.js';
 import type { PublicPageCache } from '../announcements/public.js';
+import type { TransitionGuard } from '../incidents/service.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -23,6 +24,8 @@ export interface Services {
   notices: RenderContext;
   /** What the database can do beyond plain SQL: COPY FROM STDIN on PostgreSQL, not on the embedded PGlite. */
   dbFeatures: { copy: boolean };
+  /** Checks other parts of breachkit place on incident status changes. */
+  transitionGuards: readonly TransitionGuard[];
   publicPage: { cache: PublicPageCache; baseUrl: string };
 }
 

@@ -160,7 +160,7 @@ export const incidentRoutes = createRouter()
   .openapi(patchRoute, async (c) => {
     const { db, clock } = c.var.services;
     const expected = parseIfMatch(c.req.valid('header')['if-match']);
-    const incident = await updateIncident(db, c.req.valid('param').id, c.req.valid('json'), expected, actor(c.var.principal), clock.now());
+    const incident = await updateIncident(db, c.req.valid('param').id, c.req.valid('json'), expected, actor(c.var.principal), clock.now(), c.var.services.transitionGuards);
     c.header('etag', etag(incident.version));
     return c.json(incidentJson(incident), 200);
   })

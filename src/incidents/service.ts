@@ -1,7 +1,7 @@
 // Incidents: opening, reading, listing and changing them, each change recorded on the timeline.
 import type { Db } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
-import { InvalidFactsError, InvalidTransitionError, NotFoundError, StaleVersionError } from '../errors.js';
+import { ConflictError, InvalidFactsError, InvalidTransitionError, NotFoundError, StaleVersionError } from '../errors.js';
 import { canonicalJson } from '../lib/hash.js';
 import { newId } from '../lib/ids.js';
 import { checkFacts } from './facts.js';
@@ -49,8 +49,22 @@ export async function getIncident(db: Db, id: string): Promise<Incident> {
 
 export type IncidentPatch = Partial<store.IncidentFields>;
 
+/**
+ * A check another part of breachkit places on a status change (e.g. no `monitoring` while a
+ * required public announcement is missing): the reason it refuses, or null.
+ */
+export type TransitionGuard = (db: Db, incident: Incident, to: Status) => Promise<string | null>;
+
 /** Applies a patch to the version the caller saw; a newer stored version refuses it. */
-export async function updateIncident(db: Db, id: string, patch: IncidentPatch, expectedVersion: number, actor: Actor, now: Date): Promise<Incident> {
+export async function updateIncident(
+  db: Db,
+  id: string,
+  patch: IncidentPatch,
+  expectedVersion: number,
+  actor: Actor,
+  now: Date,
+  guards: readonly TransitionGuard[] = [],
+): Promise<Incident> {
   return inTransaction(db, async (tx) => {
     const current = await store.selectIncident(tx, id, true);
     if (!current) throw new NotFoundError('incident', id);
@@ -60,6 +74,10 @@ export async function updateIncident(db: Db, id: string, patch: IncidentPatch, e
     const statusChanged = patch.status !== undefined && patch.status !== current.status;
     if (statusChanged) {
       if (!canTransition(current.status, next.status)) throw new InvalidTransitionError(current.status, next.status, allowedTransitions(current.status));
+      for (const guard of guards) {
+        const refusal = await guard(tx, current, next.status);
+        if (refusal) throw new ConflictError(refusal);
+      }
       if (next.status === 'closed' && patch.closed_at === undefined) next.closed_at = now;
       if (current.status === 'closed' && patch.closed_at === undefined) next.closed_at = null;
     }

@@ -29,7 +29,7 @@ describeEachDatabase('delivery in capture mode', (harness) => {
     await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
     const started = await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
     expect(started.status).toBe(201);
-    expect(await json(started)).toMatchObject({ announcement_only: 1 });
+    expect(await json(started)).toMatchObject({ announcement_only: 1, announcement: { required: true, reasons: ['1 affected people have no usable contact'] } });
 
     const logs: string[] = [];
     const logger = createLogger('info', (l) => logs.push(l));
@@ -60,10 +60,21 @@ describeEachDatabase('delivery in capture mode', (harness) => {
     // One person can only be reached by the announcement: not covered until it is published.
     let check = await json<{ ok: boolean; uncovered: number; reached: number }>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
     expect(check).toMatchObject({ ok: false, uncovered: 1, reached: 2 });
+    // Nor can the incident move to monitoring while the required announcement is unpublished.
+    let version = 1;
+    for (const status of ['assessing', 'contained', 'notifying']) {
+      const res = await h.request('PATCH', `/v1/incidents/${id}`, { as: 'responder', json: { status }, headers: { 'if-match': `"${version}"` } });
+      version = (await json<{ version: number }>(res)).version;
+    }
+    const blocked = await h.request('PATCH', `/v1/incidents/${id}`, { as: 'responder', json: { status: 'monitoring' }, headers: { 'if-match': `"${version}"` } });
+    expect(blocked.status).toBe(409);
+    expect((await json<{ detail: string }>(blocked)).detail).toContain('public announcement is required');
     await h.request('POST', `/v1/incidents/${id}/announcement`, { as: 'responder', json: {} });
     await h.request('POST', `/v1/incidents/${id}/announcement/publish`, { as: 'responder' });
     check = await json(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
     expect(check).toMatchObject({ ok: true, uncovered: 0 });
+    const moved = await h.request('PATCH', `/v1/incidents/${id}`, { as: 'responder', json: { status: 'monitoring' }, headers: { 'if-match': `"${version}"` } });
+    expect(moved.status).toBe(200);
 
     // Planning again adds nothing.
     const again = await json<{ planned: number }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }));
