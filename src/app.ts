@@ -14,6 +14,7 @@ import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { affectedRoutes } from './affected/routes.js';
 import { noticeRoutes } from './notices/routes.js';
+import { directoryRoutes } from './directory/routes.js';
 import type { NoticeRenderer } from './notices/renderer.js';
 import { announcementRoutes } from './announcements/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', apiKeyRoutes);
   app.route('/', affectedRoutes);
   app.route('/', noticeRoutes);
+  app.route('/', directoryRoutes);
   app.route('/', announcementRoutes);
   app.route('/', deliveryRoutes);
   app.route('/', publicRoutes(publicPage.cache, deps.database));

@@ -8,10 +8,8 @@ import * as store from './store.js';
 
 export type { DirectoryUser, ImportRow } from './store.js';
 
-export interface LineProblem {
-  field: string;
-  reason: string;
-}
+import type { LineProblem } from './record.js';
+export type { LineProblem } from './record.js';
 
 /** One line of an import, after parsing and validation. */
 export type ParsedLine =
@@ -49,8 +47,9 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
 
   const flush = async () => {
     if (users.length) {
-      const copied = input.copy ? await copyOrNull(db, users, id, input.clock.now()) : null;
-      counts.imported += copied ?? (await store.upsertUsers(db, users, id, input.clock.now()));
+      // Counted in lines: a later line for the same external id replaces the earlier one.
+      if (!input.copy || (await copyOrNull(db, users, id, input.clock.now())) === null) await store.upsertUsers(db, users, id, input.clock.now());
+      counts.imported += users.length;
     }
     await store.insertRejects(db, id, rejects);
     users = [];
