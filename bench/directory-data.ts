@@ -1,17 +1,18 @@
 // Generated directory users for benchmarks: deterministic, varied, with about 15% holding `financial_account`.
 import type { DirectoryUser } from '../src/directory/store.js';
 
-const countries: [string, string | null, string, string][] = [
-  ['CN', 'CN-HB', 'zh-CN', '+86138'],
-  ['CN', 'CN-GD', 'zh-CN', '+86139'],
-  ['US', 'US-CA', 'en-US', '+1415'],
-  ['US', 'US-TX', 'en-US', '+1512'],
-  ['DE', 'DE-BY', 'de-DE', '+49151'],
-  ['FR', null, 'fr-FR', '+33612'],
-  ['JP', 'JP-13', 'ja-JP', '+8190'],
-  ['BR', 'BR-SP', 'pt-BR', '+5511'],
-  ['GB', null, 'en-GB', '+447700'],
-  ['AU', 'AU-NSW', 'en-AU', '+61412'],
+// Country, subdivision, locale, mobile prefix and how many digits follow it.
+const countries: [string, string | null, string, string, number][] = [
+  ['CN', 'CN-HB', 'zh-CN', '+86138', 8],
+  ['CN', 'CN-GD', 'zh-CN', '+86139', 8],
+  ['US', 'US-CA', 'en-US', '+14152', 6],
+  ['US', 'US-TX', 'en-US', '+15122', 6],
+  ['DE', 'DE-BY', 'de-DE', '+49151', 8],
+  ['FR', null, 'fr-FR', '+336', 8],
+  ['JP', 'JP-13', 'ja-JP', '+8190', 8],
+  ['BR', 'BR-SP', 'pt-BR', '+55119', 8],
+  ['GB', null, 'en-GB', '+447400', 6],
+  ['AU', 'AU-NSW', 'en-AU', '+614', 8],
 ];
 const categories = ['account', 'contact', 'purchase_payment', 'shipping_address', 'device_usage', 'subscription', 'customer_service'];
 
@@ -31,7 +32,7 @@ export function* generateUsers(n: number, seed = 42): Generator<DirectoryUser> {
   const r = rng(seed);
   const base = Date.UTC(2020, 0, 1);
   for (let i = 0; i < n; i++) {
-    const [country, subdivision, locale, prefix] = countries[Math.floor(r() * countries.length)]!;
+    const [country, subdivision, locale, prefix, digits] = countries[Math.floor(r() * countries.length)]!;
     const cats = categories.filter(() => r() < 0.4);
     if (r() < 0.15) cats.push('financial_account');
     const deleted = r() < 0.03;
@@ -41,7 +42,7 @@ export function* generateUsers(n: number, seed = 42): Generator<DirectoryUser> {
       external_id: `u${String(i).padStart(8, '0')}`,
       name: `User ${i}`,
       email: r() < 0.9 ? `user${i}@example.com` : null,
-      phone: r() < 0.7 ? `${prefix}${String(1_000_000 + (i % 8_999_999)).padStart(7, '0')}` : null,
+      phone: r() < 0.7 ? `${prefix}${String(1_234_567 * i + 7_654_321).slice(-digits).padStart(digits, '1')}` : null,
       locale,
       country,
       subdivision,

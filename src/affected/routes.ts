@@ -1,16 +1,12 @@
 // HTTP routes for an incident's scope and its affected snapshots.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
+import { authedRoute, createRouter, notFoundResponse, readRoles, incidentParams, actorOf, problemDoc } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
-import type { Principal } from '../http/context.js';
 import { csvRows } from '../lib/csv.js';
 import { idParam, iso } from '../lib/schema.js';
 import { scopeBody, snapshotSchema, channels } from './schema.js';
 import { currentSnapshot, getScope, pagePeople, replaceScopeList, resolveSnapshot, setScope, type SnapshotRow, type AffectedPersonRow } from './service.js';
 
-const idParams = z.object({ id: idParam('id', 'inc') });
-const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: z.object({}).passthrough() } } });
 
 const snapshotJson = (s: SnapshotRow) => ({
   id: s.id,
@@ -70,8 +66,8 @@ const putScope = authedRoute({
   tags: ['Affected users'],
   summary: 'Set what the incident touched (data categories, systems, regions, time window, lists)',
   roles: ['responder'],
-  request: { params: idParams, body: { required: true, content: { 'application/json': { schema: scopeBody } } } },
-  responses: { 200: { description: 'The scope', content: { 'application/json': { schema: scopeBody } } }, ...notFoundResponse, 422: problem('A scope that would match nobody') },
+  request: { params: incidentParams, body: { required: true, content: { 'application/json': { schema: scopeBody } } } },
+  responses: { 200: { description: 'The scope', content: { 'application/json': { schema: scopeBody } } }, ...notFoundResponse, 422: problemDoc('A scope that would match nobody') },
 });
 
 const getScopeRoute = authedRoute({
@@ -80,7 +76,7 @@ const getScopeRoute = authedRoute({
   tags: ['Affected users'],
   summary: 'Read the scope and the sizes of the uploaded lists',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: {
     200: { description: 'The scope', content: { 'application/json': { schema: z.object({ scope: scopeBody, lists: z.object({ include: z.number(), exclude: z.number() }) }) } } },
     ...notFoundResponse,
@@ -106,7 +102,7 @@ const resolveRoute = authedRoute({
   tags: ['Affected users'],
   summary: 'Resolve the scope into a new, frozen affected snapshot',
   roles: ['responder'],
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 201: { description: 'The new snapshot', content: { 'application/json': { schema: snapshotSchema } } }, ...notFoundResponse },
 });
 
@@ -116,7 +112,7 @@ const summaryRoute = authedRoute({
   tags: ['Affected users'],
   summary: 'The current snapshot and its totals (no personal data)',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'The current snapshot', content: { 'application/json': { schema: snapshotSchema } } }, ...notFoundResponse },
 });
 
@@ -127,7 +123,7 @@ const usersRoute = authedRoute({
   summary: 'Page through the affected people of the current snapshot, with reasons and channels',
   roles: ['responder'],
   request: {
-    params: idParams,
+    params: incidentParams,
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().max(300).optional() }),
   },
   responses: {
@@ -145,7 +141,7 @@ const csvRoute = authedRoute({
   tags: ['Affected users'],
   summary: 'Export the current snapshot as CSV',
   roles: ['responder'],
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'CSV, one row per affected person', content: { 'text/csv': { schema: z.string() } } }, ...notFoundResponse },
 });
 
@@ -163,7 +159,7 @@ const csvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'acc
 export const affectedRoutes = createRouter()
   .openapi(putScope, async (c) => {
     const { db, clock } = c.var.services;
-    const scope = await setScope(db, c.req.valid('param').id, c.req.valid('json'), actor(c.var.principal), clock.now());
+    const scope = await setScope(db, c.req.valid('param').id, c.req.valid('json'), actorOf(c.var.principal), clock.now());
     return c.json(scope, 200);
   })
   .openapi(getScopeRoute, async (c) => {
@@ -178,12 +174,12 @@ export const affectedRoutes = createRouter()
     const ids = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))];
     const bad = ids.findIndex((x) => x.length > 200);
     if (bad >= 0) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: `body.line.${bad + 1}`, message: 'an id longer than 200 characters' }] });
-    const count = await replaceScopeList(db, id, list, ids, actor(c.var.principal), clock.now());
+    const count = await replaceScopeList(db, id, list, ids, actorOf(c.var.principal), clock.now());
     return c.json({ list, ids: count }, 200);
   })
   .openapi(resolveRoute, async (c) => {
     const { db, clock } = c.var.services;
-    const snap = await resolveSnapshot(db, c.req.valid('param').id, actor(c.var.principal), clock.now());
+    const snap = await resolveSnapshot(db, c.req.valid('param').id, actorOf(c.var.principal), clock.now());
     return c.json(snapshotJson(snap), 201);
   })
   .openapi(summaryRoute, async (c) => {

@@ -1,17 +1,14 @@
 // HTTP routes for a responder to draft, publish and update an incident's public announcement.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
+import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
-import type { Principal } from '../http/context.js';
-import { idParam, iso } from '../lib/schema.js';
+import { iso } from '../lib/schema.js';
 import { getIncident } from '../incidents/service.js';
 import { latestApprovedNotice } from '../notices/service.js';
 import { localizedText, noticeLocales } from '../notices/content.js';
 import { addUpdate, draftAnnouncement, getAnnouncement, publishAnnouncement, type AnnouncementView } from './service.js';
 import { impacts, updateStatuses } from './store.js';
 
-const idParams = z.object({ id: idParam('id', 'inc') });
-const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
 
 const viewSchema = z
   .object({
@@ -47,7 +44,7 @@ const draftRoute = authedRoute({
   description: 'The text is rendered from the `announcement` templates with the newest approved notice version, in every notice language; it holds no personal data. Nothing is public until it is published.',
   roles: ['responder'],
   request: {
-    params: idParams,
+    params: incidentParams,
     body: {
       required: true,
       content: {
@@ -70,7 +67,7 @@ const publishRoute = authedRoute({
   tags: ['Announcements'],
   summary: 'Publish the announcement and its draft updates',
   roles: ['responder'],
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'Published', content: { 'application/json': { schema: viewSchema } } }, ...notFoundResponse, ...conflictResponse },
 });
 
@@ -81,7 +78,7 @@ const updateRoute = authedRoute({
   summary: 'Append an update in every notice language (public at once once the announcement is published)',
   roles: ['responder'],
   request: {
-    params: idParams,
+    params: incidentParams,
     body: {
       required: true,
       content: { 'application/json': { schema: z.strictObject({ status: z.enum(updateStatuses), body: localizedText(8000), draft: z.boolean().default(false) }) } },
@@ -96,7 +93,7 @@ const getRoute = authedRoute({
   tags: ['Announcements'],
   summary: 'The announcement, drafts included',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'The announcement', content: { 'application/json': { schema: viewSchema } } }, ...notFoundResponse },
 });
 
@@ -122,19 +119,19 @@ export const announcementRoutes = createRouter()
       ]),
     );
     const title = body.title ?? Object.fromEntries(noticeLocales.map((l) => [l, approved.content.locales[l].headline]));
-    const v = await draftAnnouncement(db, id, { impact: body.impact, status: body.status, title, body: rendered }, actor(c.var.principal), clock.now());
+    const v = await draftAnnouncement(db, id, { impact: body.impact, status: body.status, title, body: rendered }, actorOf(c.var.principal), clock.now());
     return c.json(view(v, publicPage.baseUrl), 201);
   })
   .openapi(publishRoute, async (c) => {
     const { db, clock, publicPage } = c.var.services;
-    const v = await publishAnnouncement(db, c.req.valid('param').id, actor(c.var.principal), clock.now());
+    const v = await publishAnnouncement(db, c.req.valid('param').id, actorOf(c.var.principal), clock.now());
     publicPage.cache.invalidate();
     return c.json(view(v, publicPage.baseUrl), 200);
   })
   .openapi(updateRoute, async (c) => {
     const { db, clock, publicPage } = c.var.services;
     const body = c.req.valid('json');
-    const v = await addUpdate(db, c.req.valid('param').id, body, actor(c.var.principal), clock.now());
+    const v = await addUpdate(db, c.req.valid('param').id, body, actorOf(c.var.principal), clock.now());
     publicPage.cache.invalidate();
     return c.json(view(v, publicPage.baseUrl), 201);
   })

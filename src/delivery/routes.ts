@@ -1,12 +1,9 @@
 // HTTP routes for delivery runs: start (plan), watch, pause/resume/cancel, and check the no-lost-notice invariant.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
-import type { Principal } from '../http/context.js';
+import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { idParam, iso } from '../lib/schema.js';
 import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunRow } from './service.js';
 
-const idParams = z.object({ id: idParam('id', 'inc') });
-const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
 
 const runSchema = z
   .object({
@@ -44,7 +41,7 @@ const startRoute = authedRoute({
   tags: ['Delivery'],
   summary: 'Send the newest approved notice to everyone in the current snapshot (plans the ledger; safe to repeat)',
   roles: ['responder'],
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 201: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...notFoundResponse, ...conflictResponse },
 });
 
@@ -54,7 +51,7 @@ const listRoute = authedRoute({
   tags: ['Delivery'],
   summary: 'Delivery runs with counts by channel and state',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'Runs', content: { 'application/json': { schema: z.object({ data: z.array(runSchema) }) } } }, ...notFoundResponse },
 });
 
@@ -80,7 +77,7 @@ const checkRoute = authedRoute({
   tags: ['Delivery'],
   summary: 'Is every affected person reached, or covered by a published announcement, with nothing stuck?',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: {
     200: {
       description: 'The invariant',
@@ -107,7 +104,7 @@ export const deliveryRoutes = createRouter()
   .openapi(startRoute, async (c) => {
     const { db, clock, config } = c.var.services;
     const id = c.req.valid('param').id;
-    const run = await startDeliveries(db, id, actor(c.var.principal), clock.now());
+    const run = await startDeliveries(db, id, actorOf(c.var.principal), clock.now());
     return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD) }, 201);
   })
   .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id)).map(runJson) }, 200))
@@ -115,5 +112,5 @@ export const deliveryRoutes = createRouter()
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;
     const { id, run, action } = c.req.valid('param');
-    return c.json(runJson(await controlRun(db, id, run, action, actor(c.var.principal), clock.now())), 200);
+    return c.json(runJson(await controlRun(db, id, run, action, actorOf(c.var.principal), clock.now())), 200);
   });

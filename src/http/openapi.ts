@@ -2,7 +2,8 @@
 import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Hook } from '@hono/zod-openapi';
-import type { AppEnv, Role } from './context.js';
+import type { AppEnv, Principal, Role } from './context.js';
+import { idParam } from '../lib/schema.js';
 import { ApiError } from './errors.js';
 import { requireRole } from './auth.js';
 import type { FieldProblem } from '../errors.js';
@@ -80,5 +81,14 @@ export function authedRoute<const R extends RouteInput>(route: R): AuthedRoute<R
   };
   return createRoute(config as unknown as AuthedRoute<R> & { path: string });
 }
+
+/** A documented problem response other than the shared ones (409, 412, 422…). */
+export const problemDoc = (description: string) => ({ description, content: problemContent });
+
+/** The `{id}` of an incident in a path. */
+export const incidentParams = z.object({ id: idParam('id', 'inc') });
+
+/** Who did it, for the timeline: the key and the name of its holder. */
+export const actorOf = (p: Principal) => ({ id: p.keyId, name: p.name });
 
 export const readRoles = ['viewer', 'responder', 'approver'] as const satisfies readonly Role[];

@@ -1,20 +1,16 @@
 // HTTP routes for incidents and their timeline.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
+import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf, problemDoc } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
 import { canonicalJson, sha256Hex } from '../lib/hash.js';
-import { idParam, listQuery } from '../lib/schema.js';
+import { listQuery } from '../lib/schema.js';
 import { runOnce } from '../idempotency/service.js';
 import { statuses } from './lifecycle.js';
 import { severities } from './vocabulary.js';
 import { createIncidentBody, incidentJson, incidentSchema, patchIncidentBody, timelineSchema, type IncidentJson } from './schema.js';
 import { getIncident, getTimeline, listIncidents, openIncident, updateIncident } from './service.js';
-import type { Principal } from '../http/context.js';
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: z.object({}).passthrough() } } });
-const idParams = z.object({ id: idParam('id', 'inc') });
 const etag = (version: number) => `"${version}"`;
-const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
 
 const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -51,7 +47,7 @@ const createRoute = authedRoute({
   },
   responses: {
     201: { description: 'Opened', content: { 'application/json': { schema: incidentSchema } } },
-    422: problem('Facts that cannot be true together, or an Idempotency-Key reused with another body'),
+    422: problemDoc('Facts that cannot be true together, or an Idempotency-Key reused with another body'),
   },
 });
 
@@ -83,7 +79,7 @@ const getRoute = authedRoute({
   tags: ['Incidents'],
   summary: 'Read an incident (its ETag is the version PATCH needs)',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'The incident', content: { 'application/json': { schema: incidentSchema } } }, ...notFoundResponse },
 });
 
@@ -95,7 +91,7 @@ const patchRoute = authedRoute({
   description: 'Send the version you read as `If-Match`; if someone changed the incident since, the answer is 412 and nothing is written.',
   roles: ['responder'],
   request: {
-    params: idParams,
+    params: incidentParams,
     headers: z.object({ 'if-match': z.string().max(100).optional() }),
     body: { required: true, content: { 'application/json': { schema: patchIncidentBody } } },
   },
@@ -103,9 +99,9 @@ const patchRoute = authedRoute({
     200: { description: 'The changed incident', content: { 'application/json': { schema: incidentSchema } } },
     ...notFoundResponse,
     ...conflictResponse,
-    412: problem('The incident changed since the version in If-Match'),
-    422: problem('Facts that cannot be true together'),
-    428: problem('If-Match is missing'),
+    412: problemDoc('The incident changed since the version in If-Match'),
+    422: problemDoc('Facts that cannot be true together'),
+    428: problemDoc('If-Match is missing'),
   },
 });
 
@@ -115,7 +111,7 @@ const timelineRoute = authedRoute({
   tags: ['Incidents'],
   summary: 'The hash-chained timeline and its verification',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'Events, oldest first, and whether the chain is intact', content: { 'application/json': { schema: timelineSchema } } }, ...notFoundResponse },
 });
 
@@ -132,7 +128,7 @@ export const incidentRoutes = createRouter()
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const principal = c.var.principal;
-    const open = async (tx: typeof db) => ({ status: 201, body: incidentJson(await openIncident(tx, body, actor(principal), clock.now())) });
+    const open = async (tx: typeof db) => ({ status: 201, body: incidentJson(await openIncident(tx, body, actorOf(principal), clock.now())) });
     const result = key
       ? await runOnce<IncidentJson>(db, { principalId: principal.keyId, route: 'POST /v1/incidents', key, requestHash: sha256Hex(canonicalJson(body)), now: clock.now() }, open)
       : { ...(await open(db)), replayed: false };
@@ -160,7 +156,7 @@ export const incidentRoutes = createRouter()
   .openapi(patchRoute, async (c) => {
     const { db, clock } = c.var.services;
     const expected = parseIfMatch(c.req.valid('header')['if-match']);
-    const incident = await updateIncident(db, c.req.valid('param').id, c.req.valid('json'), expected, actor(c.var.principal), clock.now(), c.var.services.transitionGuards);
+    const incident = await updateIncident(db, c.req.valid('param').id, c.req.valid('json'), expected, actorOf(c.var.principal), clock.now(), c.var.services.transitionGuards);
     c.header('etag', etag(incident.version));
     return c.json(incidentJson(incident), 200);
   })

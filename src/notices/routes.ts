@@ -1,20 +1,16 @@
 // HTTP routes for notices: preview, freeze a version, approve it (by a second person), read versions.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles } from '../http/openapi.js';
-import type { Principal } from '../http/context.js';
+import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf, problemDoc } from '../http/openapi.js';
 import { idParam, iso, label } from '../lib/schema.js';
 import { findAffectedPerson } from '../affected/service.js';
 import { noticeContent } from './content.js';
 import { noticeChannels, type RecipientView } from './renderer.js';
 import { approveNotice, freezeNotice, getNotice, listNotices, previewNotice, type NoticeVersionRow } from './service.js';
 
-const idParams = z.object({ id: idParam('id', 'inc') });
 const versionParams = z.object({
   id: idParam('id', 'inc'),
   version: z.coerce.number().int().min(1).max(1_000_000).openapi({ param: { name: 'version', in: 'path' } }),
 });
-const actor = (p: Principal) => ({ id: p.keyId, name: p.name });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: z.object({}).passthrough() } } });
 
 const renderedSchema = z
   .object({
@@ -55,7 +51,7 @@ const previewRoute = authedRoute({
   summary: 'Render draft content for one channel and language, for a sample or a real affected recipient',
   roles: ['responder', 'approver'],
   request: {
-    params: idParams,
+    params: incidentParams,
     body: {
       required: true,
       content: {
@@ -75,7 +71,7 @@ const previewRoute = authedRoute({
       },
     },
   },
-  responses: { 200: { description: 'The rendering', content: { 'application/json': { schema: renderedSchema } } }, ...notFoundResponse, 422: problem('The content cannot be rendered (e.g. an SMS too long)') },
+  responses: { 200: { description: 'The rendering', content: { 'application/json': { schema: renderedSchema } } }, ...notFoundResponse, 422: problemDoc('The content cannot be rendered (e.g. an SMS too long)') },
 });
 
 const freezeRoute = authedRoute({
@@ -84,8 +80,8 @@ const freezeRoute = authedRoute({
   tags: ['Notices'],
   summary: 'Freeze content as the next notice version (it then needs a second person to approve it)',
   roles: ['responder'],
-  request: { params: idParams, body: { required: true, content: { 'application/json': { schema: z.strictObject({ content: noticeContent }) } } } },
-  responses: { 201: { description: 'The frozen version', content: { 'application/json': { schema: versionSchema } } }, ...notFoundResponse, 422: problem('The content cannot be rendered') },
+  request: { params: incidentParams, body: { required: true, content: { 'application/json': { schema: z.strictObject({ content: noticeContent }) } } } },
+  responses: { 201: { description: 'The frozen version', content: { 'application/json': { schema: versionSchema } } }, ...notFoundResponse, 422: problemDoc('The content cannot be rendered') },
 });
 
 const listRoute = authedRoute({
@@ -94,7 +90,7 @@ const listRoute = authedRoute({
   tags: ['Notices'],
   summary: 'All notice versions of the incident',
   roles: readRoles,
-  request: { params: idParams },
+  request: { params: incidentParams },
   responses: { 200: { description: 'Versions, oldest first', content: { 'application/json': { schema: z.object({ data: z.array(versionSchema) }) } } }, ...notFoundResponse },
 });
 
@@ -135,7 +131,7 @@ export const noticeRoutes = createRouter()
   })
   .openapi(freezeRoute, async (c) => {
     const { db, clock, notices } = c.var.services;
-    const row = await freezeNotice(db, notices, c.req.valid('param').id, c.req.valid('json').content, actor(c.var.principal), clock.now());
+    const row = await freezeNotice(db, notices, c.req.valid('param').id, c.req.valid('json').content, actorOf(c.var.principal), clock.now());
     return c.json(versionJson(row), 201);
   })
   .openapi(listRoute, async (c) => {
@@ -149,6 +145,6 @@ export const noticeRoutes = createRouter()
   .openapi(approveRoute, async (c) => {
     const { db, clock, notices } = c.var.services;
     const { id, version } = c.req.valid('param');
-    const row = await approveNotice(db, id, version, actor(c.var.principal), clock.now(), notices.renderer.templatesHash);
+    const row = await approveNotice(db, id, version, actorOf(c.var.principal), clock.now(), notices.renderer.templatesHash);
     return c.json(versionJson(row), 200);
   });
