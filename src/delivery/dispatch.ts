@@ -108,11 +108,12 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
 
 async function settle(d: DispatchDeps, provider: DeliveryProvider, batch: OutgoingMessage[], outcomes: SendOutcome[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
   const now = d.clock.now();
-  const hashOf = new Map(batch.map((m) => [m.deliveryId, m.contentHash]));
+  const sent = new Map(batch.map((m) => [m.deliveryId, m]));
+  const proof = (id: string) => ({ contentHash: sent.get(id)!.contentHash, locale: sent.get(id)!.rendered.locale });
   const accepted = outcomes.filter((o): o is Extract<SendOutcome, { outcome: 'accepted' }> => o.outcome === 'accepted');
   const captured = outcomes.filter((o) => o.outcome === 'captured');
-  await ledger.markAccepted(d.db, accepted.map((o) => ({ id: o.deliveryId, providerId: o.providerId, contentHash: hashOf.get(o.deliveryId)! })), provider.name, 'accepted', now);
-  await ledger.markAccepted(d.db, captured.map((o) => ({ id: o.deliveryId, providerId: null, contentHash: hashOf.get(o.deliveryId)! })), provider.name, 'captured', now);
+  await ledger.markAccepted(d.db, accepted.map((o) => ({ id: o.deliveryId, providerId: o.providerId, ...proof(o.deliveryId) })), provider.name, 'accepted', now);
+  await ledger.markAccepted(d.db, captured.map((o) => ({ id: o.deliveryId, providerId: null, ...proof(o.deliveryId) })), provider.name, 'captured', now);
   tally.accepted += accepted.length;
   tally.captured += captured.length;
 

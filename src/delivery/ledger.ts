@@ -105,13 +105,20 @@ export async function claimDeliveries(db: Db, p: { owner: string; limit: number;
     order by c.id`;
 }
 
-export async function markAccepted(db: Db, rows: { id: string; providerId: string | null; contentHash: string }[], provider: string, state: 'accepted' | 'captured', now: Date): Promise<void> {
+/** Records the provider's acceptance (or the capture) with the proof: the content hash and the language actually used. */
+export async function markAccepted(
+  db: Db,
+  rows: { id: string; providerId: string | null; contentHash: string; locale: string }[],
+  provider: string,
+  state: 'accepted' | 'captured',
+  now: Date,
+): Promise<void> {
   if (rows.length === 0) return;
   await db`
     update deliveries d set state = ${state}, provider = ${provider}, provider_id = r.provider_id, content_hash = r.content_hash,
-      accepted_at = ${now}, lease_until = null, lease_owner = null, updated_at = ${now}, error_code = null
-    from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), provider_id: r.providerId, content_hash: r.contentHash })) as never)}::jsonb)
-      as r(id bigint, provider_id text, content_hash text)
+      locale = r.locale, accepted_at = ${now}, lease_until = null, lease_owner = null, updated_at = ${now}, error_code = null
+    from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), provider_id: r.providerId, content_hash: r.contentHash, locale: r.locale })) as never)}::jsonb)
+      as r(id bigint, provider_id text, content_hash text, locale text)
     where d.id = r.id and d.state = 'sending'`;
 }
 

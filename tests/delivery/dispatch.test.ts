@@ -47,11 +47,12 @@ describeEachDatabase('delivery in capture mode', (harness) => {
       buckets: {},
     });
     expect(tally).toMatchObject({ claimed: 2, captured: 2, accepted: 0 });
-    const rows = await h.db.sql<{ external_id: string; channel: string; state: string; content_hash: string }[]>`
-      select external_id, channel, state, content_hash from deliveries order by external_id`;
-    expect(rows.map((r) => [r.external_id, r.channel, r.state])).toEqual([
-      ['d-email', 'email', 'captured'],
-      ['d-sms', 'sms', 'captured'],
+    const rows = await h.db.sql<{ external_id: string; channel: string; state: string; content_hash: string; locale: string }[]>`
+      select external_id, channel, state, content_hash, locale from deliveries order by external_id`;
+    // The language actually used is recorded with the proof.
+    expect(rows.map((r) => [r.external_id, r.channel, r.state, r.locale])).toEqual([
+      ['d-email', 'email', 'captured', 'zh-CN'],
+      ['d-sms', 'sms', 'captured', 'zh-CN'],
     ]);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.content_hash))).toBe(true);
     // Nothing personal in the log.

@@ -83,7 +83,7 @@ for (const mode of dbModes) {
       await ledger.requeue(db.sql, [row!.id], { notBefore: now, errorCode: 'rate_limited', refundAttempt: true, now });
       const [again] = await ledger.claimDeliveries(db.sql, { owner: 'w1', limit: 10, leaseMs: 60_000, now, runId: run.id });
       expect(again!.attempts).toBe(1);
-      await ledger.markAccepted(db.sql, [{ id: again!.id, providerId: 'SG1', contentHash: 'x' }], 'sendgrid', 'accepted', now);
+      await ledger.markAccepted(db.sql, [{ id: again!.id, providerId: 'SG1', contentHash: 'x', locale: 'en' }], 'sendgrid', 'accepted', now);
       expect(await ledger.applyProviderState(db.sql, { provider: 'sendgrid', providerId: 'SG1', state: 'delivered', now })).toMatchObject({ from: 'accepted' });
       // A late "accepted" (e.g. processed) after delivered changes nothing.
       expect(await ledger.applyProviderState(db.sql, { provider: 'sendgrid', providerId: 'SG1', state: 'accepted', now })).toBeNull();
