@@ -13,10 +13,15 @@ const optionalText = (max: number) =>
     .nullish()
     .transform((v) => v ?? null);
 
+// Built once: a schema made inside a refinement would be rebuilt for every line.
+const emailFormat = z.email();
+const timestampFormat = z.iso.datetime({ offset: true });
+const dateFormat = z.iso.date();
+
 const e164 = optionalText(20).refine((v) => v === null || (/^\+[1-9]\d{6,14}$/.test(v) && isValidPhoneNumber(v)), { message: 'not a valid phone number in E.164 form (+country code and number)' });
-const email = optionalText(254).refine((v) => v === null || z.email().safeParse(v).success, { message: 'not a valid email address' });
-const timestamp = optionalText(40).refine((v) => v === null || z.iso.datetime({ offset: true }).safeParse(v).success, { message: 'not an RFC 3339 timestamp with an offset' });
-const date = optionalText(10).refine((v) => v === null || z.iso.date().safeParse(v).success, { message: 'not a date (YYYY-MM-DD)' });
+const email = optionalText(254).refine((v) => v === null || emailFormat.safeParse(v).success, { message: 'not a valid email address' });
+const timestamp = optionalText(40).refine((v) => v === null || timestampFormat.safeParse(v).success, { message: 'not an RFC 3339 timestamp with an offset' });
+const date = optionalText(10).refine((v) => v === null || dateFormat.safeParse(v).success, { message: 'not a date (YYYY-MM-DD)' });
 
 const bool = z
   .union([z.boolean(), z.string().trim().toLowerCase()])
@@ -38,17 +43,22 @@ const list = <T extends z.ZodType<string, string>>(item: T) =>
     .transform((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : v.split(';')).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(item).max(200));
 
-const locale = optionalText(35).refine(
-  (v) => {
-    if (v === null) return true;
+// A directory holds few distinct locales: remember the verdict for each.
+const localeVerdicts = new Map<string, boolean>();
+function isLanguageTag(v: string): boolean {
+  let ok = localeVerdicts.get(v);
+  if (ok === undefined) {
     try {
-      return Intl.getCanonicalLocales(v).length === 1;
+      ok = Intl.getCanonicalLocales(v).length === 1;
     } catch {
-      return false;
+      ok = false;
     }
-  },
-  { message: 'not a BCP 47 language tag' },
-);
+    if (localeVerdicts.size < 10_000) localeVerdicts.set(v, ok);
+  }
+  return ok;
+}
+
+const locale = optionalText(35).refine((v) => v === null || isLanguageTag(v), { message: 'not a BCP 47 language tag' });
 
 const address = z
   .object({
