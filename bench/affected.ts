@@ -2,6 +2,9 @@
 // Prints import rows/s next to a plain COPY of the same rows, resolution time next to a bare INSERT … SELECT,
 // and the peak RSS of this (importing) process.
 // Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import postgres from 'postgres';
 import { issueKey } from '../src/api-keys/service.js';
@@ -120,13 +123,12 @@ if (pgUrl) {
   console.log('TEST_DATABASE_URL is not set: PostgreSQL figures skipped');
 }
 
-const { mkdtempSync } = await import('node:fs');
-const { tmpdir } = await import('node:os');
-const { join } = await import('node:path');
-const embedded = await openEmbedded(join(mkdtempSync(join(tmpdir(), 'bench-affected-')), 'pg'));
+const scratch = mkdtempSync(join(tmpdir(), 'bench-affected-'));
+const embedded = await openEmbedded(join(scratch, 'pg'));
 try {
   await measure('PGlite', embedded.sql, pgliteUsers, false);
 } finally {
   await embedded.close();
+  rmSync(scratch, { recursive: true, force: true });
 }
 clearInterval(sampler);

@@ -1,5 +1,5 @@
 // Benchmark server: the real app (same wiring as src/server.ts) and a bare Hono route, in one Node process.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -13,9 +13,10 @@ import { createLogger } from '../src/lib/logger.js';
 import { readTextTree } from '../src/lib/assets.node.js';
 import { createNoticeRenderer } from '../src/notices/render.js';
 
+const scratch = mkdtempSync(join(tmpdir(), 'breachkit-bench-'));
 const config = loadConfig({
   DATABASE_URL: process.env.DATABASE_URL,
-  DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'breachkit-bench-')),
+  DATA_DIR: scratch,
   LOG_LEVEL: 'warn',
   DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
 });
@@ -37,5 +38,8 @@ const appPort = await listen(app.fetch);
 const barePort = await listen(bare.fetch);
 process.stdout.write(`READY ${appPort} ${barePort} ${token} ${db.mode} ${approver.token}\n`);
 process.on('SIGTERM', () => {
-  void db.close().then(() => process.exit(0));
+  void db.close().then(() => {
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(0);
+  });
 });
