@@ -45,18 +45,30 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   const counts = { linesRead: 0, imported: 0, rejected: 0 };
   const progress = () => ({ ...counts, bytesRead: input.bytesRead?.() ?? 0, at: input.clock.now() });
 
-  const flush = async () => {
-    if (users.length) {
+  const write = async (batch: store.DirectoryUser[], batchRejects: typeof rejects) => {
+    if (batch.length) {
       // Counted in lines: a later line for the same external id replaces the earlier one.
-      if (!input.copy || (await copyOrNull(db, users, id, input.clock.now())) === null) await store.upsertUsers(db, users, id, input.clock.now());
-      counts.imported += users.length;
+      if (!input.copy || (await copyOrNull(db, batch, id, input.clock.now())) === null) await store.upsertUsers(db, batch, id, input.clock.now());
+      counts.imported += batch.length;
     }
-    await store.insertRejects(db, id, rejects);
-    users = [];
-    rejects = [];
+    await store.insertRejects(db, id, batchRejects);
     const p = progress();
     await store.updateImportProgress(db, id, p);
     input.onProgress?.({ lines_read: p.linesRead, lines_imported: p.imported, lines_rejected: p.rejected, bytes_read: p.bytesRead });
+  };
+  // One batch is written while the next is read and checked, so parsing and the database work side
+  // by side; writes still happen one at a time and in order.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const batch = users;
+    const batchRejects = rejects;
+    users = [];
+    rejects = [];
+    await writing;
+    const next = write(batch, batchRejects);
+    // Observed at once (the error surfaces at the next await), so a failure is never "unhandled".
+    next.catch(() => undefined);
+    writing = next;
   };
 
   try {
@@ -70,9 +82,11 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
       if (users.length + rejects.length >= batchSize) await flush();
     }
     await flush();
+    await writing;
     if (counts.imported > 10_000) await store.analyzeUsers(db);
     await store.updateImportProgress(db, id, { ...progress(), status: 'completed' });
   } catch (err) {
+    await writing.catch(() => undefined);
     // The reason is ours to word: a driver or parser message could quote personal data.
     const failure = err instanceof ImportAbortedError ? err.message : 'the import stopped on an unexpected error; lines before it were kept';
     await store.updateImportProgress(db, id, { ...progress(), status: 'failed', failure });
