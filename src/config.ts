@@ -22,6 +22,15 @@ const configSchema = z.object({
   STATUS_PAGE_NAME_ZH: z.string().min(1).max(100).default('安全公告'),
   ANNOUNCEMENT_THRESHOLD: z.coerce.number().int().min(0).default(10_000),
   SMS_MAX_PARTS: z.coerce.number().int().min(1).max(10).default(3),
+  SENDGRID_API_KEY: optionalText,
+  SENDGRID_FROM: optionalText.pipe(z.email().optional()),
+  SENDGRID_API_URL: optionalText.pipe(z.url().optional()),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: optionalText,
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_FROM: optionalText,
+  TWILIO_MESSAGING_SERVICE_SID: optionalText,
+  TWILIO_API_URL: optionalText.pipe(z.url().optional()),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(500),
@@ -32,6 +41,17 @@ const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Provider settings come as complete sets or not at all; half a set is a mistake worth stopping for. */
+function checkProviderSets(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.SENDGRID_API_KEY && !c.SENDGRID_FROM) problems.push('SENDGRID_FROM: required with SENDGRID_API_KEY');
+  if (!c.SENDGRID_API_KEY && c.SENDGRID_FROM) problems.push('SENDGRID_API_KEY: required with SENDGRID_FROM');
+  if (Boolean(c.TWILIO_ACCOUNT_SID) !== Boolean(c.TWILIO_AUTH_TOKEN)) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
+  if (c.TWILIO_ACCOUNT_SID && !c.TWILIO_FROM && !c.TWILIO_MESSAGING_SERVICE_SID) problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with Twilio credentials');
+  if ((c.SENDGRID_API_KEY || c.TWILIO_ACCOUNT_SID) && !c.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required to send (links in notices, provider callbacks)');
+  return problems;
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -46,6 +66,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
+  const problems = checkProviderSets(parsed.data);
+  if (problems.length) throw new ConfigError(problems);
   return parsed.data;
 }
 

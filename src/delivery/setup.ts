@@ -1,4 +1,4 @@
-// Builds what a delivery worker needs from the configuration: providers (capture mode for now) and pacing.
+// Builds what a delivery worker needs from the configuration: providers (capture mode without credentials) and pacing.
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
@@ -7,6 +7,31 @@ import type { NoticeRenderer } from '../notices/renderer.js';
 import type { DispatchDeps } from './dispatch.js';
 import { defaultBackoff, TokenBucket } from './pacing.js';
 import { captureProvider } from './providers/capture.js';
+import { sendgridProvider } from './providers/sendgrid.js';
+import { twilioProvider } from './providers/twilio.js';
+import type { DeliveryProvider } from './providers/types.js';
+import type { DeliveryChannel } from './ledger.js';
+
+/** Real providers where credentials are configured; capture mode (nothing sent) elsewhere. */
+export function providersFor(config: Config, baseUrl: string, logger: Logger): Record<DeliveryChannel, DeliveryProvider> {
+  const email =
+    config.SENDGRID_API_KEY && config.SENDGRID_FROM
+      ? sendgridProvider({ apiKey: config.SENDGRID_API_KEY, from: config.SENDGRID_FROM, baseUrl: config.SENDGRID_API_URL })
+      : captureProvider('email', logger);
+  // Calls need a caller number; a Messaging Service alone carries SMS only.
+  const twilio = (channel: 'sms' | 'voice') =>
+    config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && (channel === 'sms' || config.TWILIO_FROM)
+      ? twilioProvider(channel, {
+          accountSid: config.TWILIO_ACCOUNT_SID,
+          authToken: config.TWILIO_AUTH_TOKEN,
+          from: config.TWILIO_FROM,
+          messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
+          baseUrl: config.TWILIO_API_URL,
+          statusCallbackUrl: `${baseUrl}/webhooks/twilio`,
+        })
+      : captureProvider(channel, logger);
+  return { email, sms: twilio('sms'), voice: twilio('voice') };
+}
 
 export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string }): DispatchDeps {
   const baseUrl = (p.config.PUBLIC_BASE_URL ?? `http://localhost:${p.config.PORT}`).replace(/\/$/, '');
@@ -14,7 +39,7 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
   return {
     db: p.db,
     renderer: p.renderer,
-    providers: { email: captureProvider('email', p.logger), sms: captureProvider('sms', p.logger), voice: captureProvider('voice', p.logger) },
+    providers: providersFor(p.config, baseUrl, p.logger),
     clock: p.clock,
     logger: p.logger,
     owner: p.owner,

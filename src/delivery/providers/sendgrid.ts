@@ -1,0 +1,98 @@
+// Email through SendGrid: one request per shared content with up to 1000 personalizations, each tagged with its delivery id.
+import { MailService } from '@sendgrid/mail';
+import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
+import { configureSendgridMail } from './sdk-base-url.js';
+
+export interface SendgridSettings {
+  apiKey: string;
+  from: string;
+  /** Another base URL (a proxy, or the fake in tests). */
+  baseUrl?: string;
+  timeoutMs?: number;
+}
+
+const maxPersonalizations = 1000;
+
+interface SendgridError {
+  code?: number;
+  response?: { headers?: Record<string, string> };
+}
+
+/** Groups messages that share the exact content; within a group an address appears once per request. */
+export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
+  const byContent = new Map<string, OutgoingMessage[]>();
+  for (const m of messages) {
+    const group = byContent.get(m.contentHash) ?? [];
+    group.push(m);
+    byContent.set(m.contentHash, group);
+  }
+  const batches: OutgoingMessage[][] = [];
+  for (const group of byContent.values()) {
+    // SendGrid refuses a whole request that names an address twice: repeats go to later requests.
+    const rounds: OutgoingMessage[][] = [];
+    const seen: Set<string>[] = [];
+    for (const m of group) {
+      const address = m.to.toLowerCase();
+      let i = seen.findIndex((s, k) => !s.has(address) && rounds[k]!.length < maxPersonalizations);
+      if (i === -1) {
+        i = rounds.length;
+        rounds.push([]);
+        seen.push(new Set());
+      }
+      rounds[i]!.push(m);
+      seen[i]!.add(address);
+    }
+    batches.push(...rounds);
+  }
+  return batches;
+}
+
+export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
+  const mail = new MailService();
+  configureSendgridMail(mail, { apiKey: settings.apiKey, baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 });
+
+  async function sendBatch(batch: OutgoingMessage[]): Promise<SendOutcome[]> {
+    const content = batch[0]!.rendered;
+    try {
+      const [response] = await mail.send(
+        {
+          from: settings.from,
+          subject: content.subject ?? '',
+          text: content.text ?? '',
+          html: content.html ?? content.text ?? '',
+          personalizations: batch.map((m) => ({ to: [{ email: m.to }], customArgs: { delivery_id: m.deliveryId } })),
+        },
+        false,
+      );
+      const messageId = String((response.headers as Record<string, string>)['x-message-id'] ?? '') || null;
+      return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'accepted' as const, providerId: messageId }));
+    } catch (err) {
+      const e = err as SendgridError;
+      if (e.code === 429) {
+        const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
+        const retryAfterMs = Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - Date.now()) : null;
+        return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'rate_limited' as const, retryAfterMs }));
+      }
+      if (e.code === 400) {
+        // One bad address fails the whole request: split until it stands alone.
+        if (batch.length === 1) return [{ deliveryId: batch[0]!.deliveryId, outcome: 'permanent', errorCode: 'sendgrid_400' }];
+        const half = Math.ceil(batch.length / 2);
+        return [...(await sendBatch(batch.slice(0, half))), ...(await sendBatch(batch.slice(half)))];
+      }
+      const errorCode = typeof e.code === 'number' ? `sendgrid_${e.code}` : 'sendgrid_network';
+      return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode }));
+    }
+  }
+
+  return {
+    name: 'sendgrid',
+    channel: 'email',
+    maxBatch: maxPersonalizations,
+    capture: false,
+    async send(messages) {
+      const outcomes: SendOutcome[] = [];
+      for (const batch of batchesOf(messages)) outcomes.push(...(await sendBatch(batch)));
+      return outcomes;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// SMS and voice calls through Twilio: one request per message, a status callback carrying the delivery id.
+import twilio from 'twilio';
+import type { DeliveryChannel } from '../ledger.js';
+import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
+import { createTwilioFetchClient } from './sdk-base-url.js';
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  from?: string;
+  messagingServiceSid?: string;
+  baseUrl?: string;
+  /** Where Twilio posts status updates (our /webhooks/twilio, reachable from the internet). */
+  statusCallbackUrl: string;
+  concurrency?: number;
+}
+
+/** Refusals that will not change on a retry: the next channel is tried instead. */
+export const permanentTwilioCodes = new Set([21211, 21217, 21610, 21612, 21614, 21635, 30005, 30006]);
+
+/** Text-to-speech voices per notice language. */
+const voices: Record<string, { language: string; voice: string }> = {
+  en: { language: 'en-US', voice: 'Polly.Joanna' },
+  'zh-CN': { language: 'cmn-CN', voice: 'Polly.Zhiyu' },
+};
+
+interface TwilioError {
+  status?: number;
+  code?: number;
+}
+
+export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutcome {
+  const e = err as TwilioError;
+  if (e.status === 429 || e.code === 20429) return { deliveryId, outcome: 'rate_limited', retryAfterMs: null };
+  if (typeof e.code === 'number' && permanentTwilioCodes.has(e.code)) return { deliveryId, outcome: 'permanent', errorCode: `twilio_${e.code}` };
+  return { deliveryId, outcome: 'transient', errorCode: typeof e.code === 'number' ? `twilio_${e.code}` : typeof e.status === 'number' ? `twilio_http_${e.status}` : 'twilio_network' };
+}
+
+export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings): DeliveryProvider {
+  const client = twilio(settings.accountSid, settings.authToken, { httpClient: createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: 30_000 }) });
+  const sender = settings.messagingServiceSid ? { messagingServiceSid: settings.messagingServiceSid } : { from: settings.from! };
+  const callback = (m: OutgoingMessage) => `${settings.statusCallbackUrl}?delivery_id=${encodeURIComponent(m.deliveryId)}`;
+
+  async function one(m: OutgoingMessage): Promise<SendOutcome> {
+    try {
+      if (channel === 'sms') {
+        const message = await client.messages.create({ to: m.to, body: m.rendered.text ?? '', statusCallback: callback(m), ...sender });
+        return { deliveryId: m.deliveryId, outcome: 'accepted', providerId: message.sid };
+      }
+      const response = new twilio.twiml.VoiceResponse();
+      const voice = voices[m.rendered.locale] ?? voices.en!;
+      response.say({ language: voice.language as never, voice: voice.voice as never }, m.rendered.text ?? '');
+      const twiml = response.toString();
+      // Twilio refuses inline TwiML over 4000 characters (error 32018): no retry will change that.
+      if (twiml.length > 4000) return { deliveryId: m.deliveryId, outcome: 'permanent', errorCode: 'twiml_too_long' };
+      const call = await client.calls.create({ to: m.to, from: settings.from!, twiml, statusCallback: callback(m) });
+      return { deliveryId: m.deliveryId, outcome: 'accepted', providerId: call.sid };
+    } catch (err) {
+      return outcomeOfTwilioError(m.deliveryId, err);
+    }
+  }
+
+  return {
+    name: 'twilio',
+    channel,
+    maxBatch: 100,
+    capture: false,
+    async send(messages) {
+      const outcomes: SendOutcome[] = [];
+      const width = settings.concurrency ?? 10;
+      for (let i = 0; i < messages.length; i += width) outcomes.push(...(await Promise.all(messages.slice(i, i + width).map(one))));
+      return outcomes;
+    },
+  };
+}

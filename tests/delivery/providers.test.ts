@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchesOf, sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
+import { twilioProvider } from '../../src/delivery/providers/twilio.js';
+import type { OutgoingMessage } from '../../src/delivery/providers/types.js';
+import { startFakeSendgrid, type FakeSendgrid } from '../fakes/sendgrid.js';
+import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
+
+const email = (id: number, to: string, hash = 'h1'): OutgoingMessage => ({
+  deliveryId: String(id),
+  channel: 'email',
+  to,
+  contentHash: hash,
+  rendered: { channel: 'email', locale: 'en', subject: 'Security notice', html: '<p>Notice</p>', text: 'Notice' },
+});
+const sms = (id: number, to: string): OutgoingMessage => ({
+  deliveryId: String(id),
+  channel: 'sms',
+  to,
+  contentHash: 'h',
+  rendered: { channel: 'sms', locale: 'zh-CN', text: '【安全通知】订单信息曾被泄露。详情：https://example.com/status' },
+});
+
+describe('SendGrid provider against the fake', () => {
+  let fake: FakeSendgrid;
+  beforeAll(async () => {
+    fake = await startFakeSendgrid({});
+  });
+  afterAll(() => fake.close());
+
+  it('sends up to 1000 personalizations per request, each carrying its delivery id and nothing personal', async () => {
+    const provider = sendgridProvider({ apiKey: fake.apiKey, from: 'notices@example.com', baseUrl: fake.url });
+    const messages = Array.from({ length: 1500 }, (_, i) => email(i + 1, `p${i}@example.com`));
+    const outcomes = await provider.send(messages);
+    expect(outcomes.every((o) => o.outcome === 'accepted')).toBe(true);
+    expect(fake.mails).toHaveLength(2);
+    expect(fake.recipientsFor('1')).toHaveLength(1);
+    expect(fake.recipients.every((r) => Object.keys(r.customArgs).join() === 'delivery_id')).toBe(true);
+    const ids = new Set(outcomes.map((o) => (o.outcome === 'accepted' ? o.providerId : null)));
+    expect(ids.size).toBe(2);
+  });
+
+  it('puts a repeated address in its own request instead of failing the batch', () => {
+    const batches = batchesOf([email(1, 'same@example.com'), email(2, 'SAME@example.com'), email(3, 'other@example.com'), email(4, 'x@example.com', 'h2')]);
+    expect(batches.map((b) => b.map((m) => m.deliveryId))).toEqual([['1', '3'], ['2'], ['4']]);
+  });
+
+  it('isolates a bad address by splitting the refused request, and backs off on 429 without losing anyone', async () => {
+    const provider = sendgridProvider({ apiKey: fake.apiKey, from: 'notices@example.com', baseUrl: fake.url });
+    const outcomes = await provider.send([email(11, 'ok1@example.com'), email(12, 'not an address'), email(13, 'ok2@example.com'), email(14, 'ok3@example.com')]);
+    expect(outcomes.map((o) => [o.deliveryId, o.outcome]).sort()).toEqual([
+      ['11', 'accepted'],
+      ['12', 'permanent'],
+      ['13', 'accepted'],
+      ['14', 'accepted'],
+    ]);
+    fake.faults.script({ kind: 'rate-limit' });
+    const limited = await provider.send([email(21, 'r@example.com')]);
+    expect(limited[0]).toMatchObject({ outcome: 'rate_limited' });
+    fake.faults.script({ kind: 'server-error' });
+    expect((await provider.send([email(22, 's@example.com')]))[0]).toMatchObject({ outcome: 'transient', errorCode: 'sendgrid_500' });
+  });
+});
+
+describe('Twilio provider against the fake', () => {
+  let fake: FakeTwilio;
+  beforeAll(async () => {
+    fake = await startFakeTwilio({ numbers: { '+8613800001610': { createError: 21610 }, '+8613800001614': { createError: 21614 } } });
+  });
+  afterAll(() => fake.close());
+
+  const settings = () => ({ accountSid: fake.accountSid, authToken: fake.authToken, from: '+15005550006', baseUrl: fake.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
+
+  it('sends SMS with a status callback naming the delivery, and maps refusals to the next channel', async () => {
+    const provider = twilioProvider('sms', settings());
+    const outcomes = await provider.send([sms(1, '+8613812345678'), sms(2, '+8613800001610'), sms(3, '+8613800001614')]);
+    expect(outcomes[0]).toMatchObject({ outcome: 'accepted', providerId: expect.stringMatching(/^SM/) });
+    expect(outcomes[1]).toMatchObject({ outcome: 'permanent', errorCode: 'twilio_21610' });
+    expect(outcomes[2]).toMatchObject({ outcome: 'permanent', errorCode: 'twilio_21614' });
+    const sent = fake.messages.find((m) => m.sid === (outcomes[0] as { providerId: string }).providerId)!;
+    expect(sent.params.StatusCallback).toBe('https://breachkit.example/webhooks/twilio?delivery_id=1');
+    fake.faults.script({ kind: 'rate-limit' });
+    expect((await provider.send([sms(4, '+8613812345679')]))[0]).toMatchObject({ outcome: 'rate_limited' });
+  });
+
+  it('calls with the voice script read in the recipient language', async () => {
+    const provider = twilioProvider('voice', settings());
+    const [outcome] = await provider.send([{ ...sms(5, '+8613812345670'), channel: 'voice', rendered: { channel: 'voice', locale: 'zh-CN', text: '您好，这是一则重要的安全通知。' } }]);
+    expect(outcome).toMatchObject({ outcome: 'accepted', providerId: expect.stringMatching(/^CA/) });
+    const call = fake.calls.at(-1)!;
+    expect(call.params.Twiml).toContain('language="cmn-CN"');
+    expect(call.params.Twiml).toContain('您好，这是一则重要的安全通知。');
+  });
+});
