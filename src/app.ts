@@ -18,6 +18,7 @@ import { directoryRoutes } from './directory/routes.js';
 import type { NoticeRenderer } from './notices/renderer.js';
 import { announcementRoutes } from './announcements/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
+import { webhookRoutes } from './delivery/webhooks.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, publicRoutes } from './announcements/public.js';
 
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards })));
   app.use(requestLog);
+  app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   app.use(
     '/v1/*',
     limitBody(deps.config.BODY_LIMIT_BYTES, [
@@ -87,6 +89,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', directoryRoutes);
   app.route('/', announcementRoutes);
   app.route('/', deliveryRoutes);
+  app.route('/', webhookRoutes);
   app.route('/', publicRoutes(publicPage.cache, deps.database));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
