@@ -2,7 +2,7 @@
 import type { Db } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import * as ledger from './ledger.js';
-import { permanentTwilioCodes } from './providers/twilio.js';
+import { permanentTwilioCodes } from './providers/codes.js';
 
 export interface ProviderEvent {
   provider: 'sendgrid' | 'twilio';

@@ -3,6 +3,7 @@ import twilio from 'twilio';
 import type { DeliveryChannel } from '../ledger.js';
 import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
 import { createTwilioFetchClient } from './sdk-base-url.js';
+import { permanentTwilioCodes } from './codes.js';
 
 export interface TwilioSettings {
   accountSid: string;
@@ -15,8 +16,6 @@ export interface TwilioSettings {
   concurrency?: number;
 }
 
-/** Refusals that will not change on a retry: the next channel is tried instead. */
-export const permanentTwilioCodes = new Set([21211, 21217, 21610, 21612, 21614, 21635, 30005, 30006]);
 
 /** Text-to-speech voices per notice language. */
 const voices: Record<string, { language: string; voice: string }> = {
