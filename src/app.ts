@@ -19,6 +19,8 @@ import type { NoticeRenderer } from './notices/renderer.js';
 import { announcementRoutes } from './announcements/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
 import { webhookRoutes } from './delivery/webhooks.js';
+import { runbookRoutes } from './runbooks/routes.js';
+import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, publicRoutes } from './announcements/public.js';
 
@@ -32,6 +34,8 @@ export interface AppDeps {
   copy?: boolean;
   /** The notice templates, loaded and checked at start. */
   renderer: NoticeRenderer;
+  /** The runbooks, parsed at start. */
+  runbooks: Map<string, Runbook>;
   version?: string;
 }
 
@@ -60,7 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards })));
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   app.use(
@@ -90,6 +94,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', announcementRoutes);
   app.route('/', deliveryRoutes);
   app.route('/', webhookRoutes);
+  app.route('/', runbookRoutes);
   app.route('/', publicRoutes(publicPage.cache, deps.database));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readTextTree } from './lib/assets.node.js';
 import { createNoticeRenderer } from './notices/render.js';
 import { TemplateError } from './notices/types.js';
+import { loadRunbooks, RunbookError } from './runbooks/parse.js';
 import { runWorker } from './delivery/worker.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { systemClock } from './lib/clock.js';
@@ -18,11 +19,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   // Templates first: a notice template missing a required element must stop the start before anything else.
   const renderer = createNoticeRenderer(readTextTree(fileURLToPath(new URL('../templates/', import.meta.url))), { smsMaxParts: config.SMS_MAX_PARTS });
+  const runbooks = loadRunbooks(readTextTree(fileURLToPath(new URL('../runbooks/', import.meta.url))));
   const db = await openDatabase(config);
   logger.info({ mode: db.mode }, 'database ready');
 
   const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
-  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, copy: db.mode === 'postgres' });
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, copy: db.mode === 'postgres' });
   const stopWorker = new AbortController();
   if (config.IN_PROCESS_WORKER) {
     void runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopWorker.signal });
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof TemplateError) {
+  if (err instanceof ConfigError || err instanceof TemplateError || err instanceof RunbookError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`breachkit could not start: ${err instanceof Error ? err.message : String(err)}\n`);

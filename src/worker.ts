@@ -5,7 +5,8 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { templateFiles } from './assets.generated.js';
+import { runbookFiles, templateFiles } from './assets.generated.js';
+import { loadRunbooks } from './runbooks/parse.js';
 import { createNoticeRenderer } from './notices/render.js';
 
 export interface WorkerEnv {
@@ -24,6 +25,7 @@ export default {
     if (!app) {
       const config = loadConfig(settings(env));
       app = createApp({
+        runbooks: loadRunbooks(runbookFiles),
         renderer: createNoticeRenderer(templateFiles, { smsMaxParts: config.SMS_MAX_PARTS }),
         config,
         logger: createLogger(config.LOG_LEVEL),

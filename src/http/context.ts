@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { RenderContext } from '../notices/service.js';
 import type { PublicPageCache } from '../announcements/public.js';
 import type { TransitionGuard } from '../incidents/service.js';
+import type { Runbook } from '../runbooks/parse.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -24,6 +25,8 @@ export interface Services {
   notices: RenderContext;
   /** What the database can do beyond plain SQL: COPY FROM STDIN on PostgreSQL, not on the embedded PGlite. */
   dbFeatures: { copy: boolean };
+  /** The response runbooks, loaded and checked at start. */
+  runbooks: Map<string, Runbook>;
   /** Checks other parts of breachkit place on incident status changes. */
   transitionGuards: readonly TransitionGuard[];
   publicPage: { cache: PublicPageCache; baseUrl: string };

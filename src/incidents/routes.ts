@@ -5,6 +5,8 @@ import { ApiError } from '../http/errors.js';
 import { canonicalJson, sha256Hex } from '../lib/hash.js';
 import { listQuery } from '../lib/schema.js';
 import { runOnce } from '../idempotency/service.js';
+import { inTransaction } from '../db/client.js';
+import { attachForNature, checklist } from '../runbooks/service.js';
 import { statuses } from './lifecycle.js';
 import { severities } from './vocabulary.js';
 import { createIncidentBody, incidentJson, incidentSchema, patchIncidentBody, timelineSchema, type IncidentJson } from './schema.js';
@@ -80,7 +82,17 @@ const getRoute = authedRoute({
   summary: 'Read an incident (its ETag is the version PATCH needs)',
   roles: readRoles,
   request: { params: incidentParams },
-  responses: { 200: { description: 'The incident', content: { 'application/json': { schema: incidentSchema } } }, ...notFoundResponse },
+  responses: {
+    200: {
+      description: 'The incident, with its overdue checklist steps',
+      content: {
+        'application/json': {
+          schema: incidentSchema.extend({ overdue_steps: z.array(z.object({ step_id: z.string(), text: z.string(), role: z.string(), due_at: z.string() })) }),
+        },
+      },
+    },
+    ...notFoundResponse,
+  },
 });
 
 const patchRoute = authedRoute({
@@ -128,7 +140,13 @@ export const incidentRoutes = createRouter()
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const principal = c.var.principal;
-    const open = async (tx: typeof db) => ({ status: 201, body: incidentJson(await openIncident(tx, body, actorOf(principal), clock.now())) });
+    const open = (outer: typeof db) =>
+      inTransaction(outer, async (tx) => {
+        const incident = await openIncident(tx, body, actorOf(principal), clock.now());
+        // The runbooks written for this nature become the incident's checklist at once.
+        await attachForNature(tx, c.var.services.runbooks, incident, actorOf(principal), clock.now());
+        return { status: 201, body: incidentJson(await getIncident(tx, incident.id)) };
+      });
     const result = key
       ? await runOnce<IncidentJson>(db, { principalId: principal.keyId, route: 'POST /v1/incidents', key, requestHash: sha256Hex(canonicalJson(body)), now: clock.now() }, open)
       : { ...(await open(db)), replayed: false };
@@ -149,9 +167,11 @@ export const incidentRoutes = createRouter()
     return c.json({ data: page.incidents.map(incidentJson), next_cursor: page.next ? cursorCodec.encode(page.next) : null }, 200);
   })
   .openapi(getRoute, async (c) => {
-    const incident = await getIncident(c.var.services.db, c.req.valid('param').id);
+    const { db, runbooks, clock } = c.var.services;
+    const incident = await getIncident(db, c.req.valid('param').id);
+    const overdue = (await checklist(db, runbooks, incident.id, clock.now())).filter((s) => s.overdue);
     c.header('etag', etag(incident.version));
-    return c.json(incidentJson(incident), 200);
+    return c.json({ ...incidentJson(incident), overdue_steps: overdue.map((s) => ({ step_id: s.step_id, text: s.text, role: s.role, due_at: s.due_at!.toISOString() })) }, 200);
   })
   .openapi(patchRoute, async (c) => {
     const { db, clock } = c.var.services;
