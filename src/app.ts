@@ -2,7 +2,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { requestId } from 'hono/request-id';
-import type { Config } from './config.js';
+import { publicBaseUrl, type Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -56,10 +56,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (!requestIdPattern.test(c.var.requestId)) c.set('requestId', crypto.randomUUID());
     await next();
   });
-  const baseUrl = (deps.config.PUBLIC_BASE_URL ?? `http://localhost:${deps.config.PORT}`).replace(/\/$/, '');
+  const baseUrl = publicBaseUrl(deps.config);
   const publicPage = {
     baseUrl,
-    cache: new PublicPageCache({ db: deps.database, baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
+    cache: new PublicPageCache({ baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
   };
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];

@@ -71,6 +71,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return parsed.data;
 }
 
+/** The address people and providers reach this service at (links in notices, webhook URLs). */
+export function publicBaseUrl(config: Config): string {
+  return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+}
+
 /** Reads the Node process environment; only entry points call this. */
 export function configFromProcess(overrides: Record<string, string | undefined> = {}): Config {
   // eslint-disable-next-line no-restricted-globals -- this is the one reader of the Node environment

@@ -12,7 +12,6 @@ interface Rendered {
 }
 
 export interface PublicPageOptions {
-  db: (env: unknown) => Db;
   baseUrl: string;
   name: Record<PageLocale, string>;
   /** How long a process trusts its cache before asking the database whether anything was published. */

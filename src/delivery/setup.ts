@@ -1,5 +1,5 @@
 // Builds what a delivery worker needs from the configuration: providers (capture mode without credentials) and pacing.
-import type { Config } from '../config.js';
+import { publicBaseUrl, type Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -34,7 +34,7 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger): R
 }
 
 export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string }): DispatchDeps {
-  const baseUrl = (p.config.PUBLIC_BASE_URL ?? `http://localhost:${p.config.PORT}`).replace(/\/$/, '');
+  const baseUrl = publicBaseUrl(p.config);
   const now = p.clock.now().getTime();
   return {
     db: p.db,
