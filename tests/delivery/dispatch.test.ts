@@ -6,7 +6,8 @@ import { upsertUsers, type DirectoryUser } from '../../src/directory/store.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { sampleIncident } from '../helpers/fixtures.js';
-import { describeEachDatabase, json, testRenderer } from '../helpers/harness.js';
+import { describeEachDatabase, json, testRenderer, type Harness } from '../helpers/harness.js';
+import { claimDeliveries } from '../../src/delivery/ledger.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
 
 const people: DirectoryUser[] = [
@@ -82,4 +83,32 @@ describeEachDatabase('delivery in capture mode', (harness) => {
     expect(again.planned).toBe(2);
     expect((await h.db.sql`select count(*)::int as n from deliveries`)[0]!.n).toBe(2);
   });
+
+  it('pauses, resumes and cancels a run: a paused run is not claimed, a cancelled one drops its queue', async () => {
+    const h = harness();
+    await upsertUsers(h.db.sql, people.map((p) => ({ ...p, external_id: `pr-${p.external_id}` })), null, new Date());
+    const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+    await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { include_ids: people.map((p) => `pr-${p.external_id}`) } });
+    await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' });
+    await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
+    await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
+    const run = await json<{ id: string }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }));
+    const claim = () => ledgerClaim(h, run.id);
+    expect((await h.request('POST', `/v1/incidents/${id}/deliveries/${run.id}/pause`, { as: 'responder' })).status).toBe(200);
+    expect(await claim()).toBe(0);
+    expect((await h.request('POST', `/v1/incidents/${id}/deliveries/${run.id}/pause`, { as: 'responder' })).status).toBe(409);
+    expect((await h.request('POST', `/v1/incidents/${id}/deliveries/${run.id}/resume`, { as: 'responder' })).status).toBe(200);
+    expect((await h.request('POST', `/v1/incidents/${id}/deliveries/${run.id}/cancel`, { as: 'responder' })).status).toBe(200);
+    expect(await claim()).toBe(0);
+    const runs = await json<{ data: { id: string; status: string; counts: { state: string; n: number }[] }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
+    const mine = runs.data.find((r) => r.id === run.id)!;
+    expect(mine.status).toBe('cancelled');
+    expect(mine.counts.every((c) => c.state === 'cancelled')).toBe(true);
+    const timeline = await json<{ events: { type: string }[] }>(await h.request('GET', `/v1/incidents/${id}/timeline`));
+    expect(timeline.events.map((e) => e.type)).toEqual(expect.arrayContaining(['delivery.paused', 'delivery.resumed', 'delivery.cancelled']));
+  });
 });
+
+async function ledgerClaim(h: Harness, runId: string): Promise<number> {
+  return (await claimDeliveries(h.db.sql, { owner: 'test', limit: 100, leaseMs: 60_000, now: new Date(), runId })).length;
+}
