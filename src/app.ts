@@ -22,7 +22,7 @@ import { webhookRoutes } from './delivery/webhooks.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
-import { PublicPageCache, publicRoutes } from './announcements/public.js';
+import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 
 export interface AppDeps {
   config: Config;
@@ -43,7 +43,13 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const baseUrl = publicBaseUrl(deps.config);
+  const publicPage = {
+    baseUrl,
+    cache: new PublicPageCache({ baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
+  };
 
+  app.route('/', publicRoutes(publicPage.cache, deps.database, new PublicTraffic(deps.logger, () => deps.clock.now().getTime())));
   app.use(
     requestId({
       headerName: 'x-request-id',
@@ -56,11 +62,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (!requestIdPattern.test(c.var.requestId)) c.set('requestId', crypto.randomUUID());
     await next();
   });
-  const baseUrl = publicBaseUrl(deps.config);
-  const publicPage = {
-    baseUrl,
-    cache: new PublicPageCache({ baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
-  };
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
@@ -95,7 +96,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', deliveryRoutes);
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
-  app.route('/', publicRoutes(publicPage.cache, deps.database));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

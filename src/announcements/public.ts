@@ -1,5 +1,6 @@
 // The public status page: read-only, no auth, open CORS, served from pre-rendered bytes with strong ETags.
 import { Hono, type Context } from 'hono';
+import type { Logger } from '../lib/logger.js';
 import type { Db } from '../db/client.js';
 import { sha256Hex } from '../lib/hash.js';
 import { publicVersion, publishedContent } from './service.js';
@@ -97,7 +98,39 @@ export class PublicPageCache {
 
 }
 
-export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db): Hono {
+/** Counts public requests and writes one summary line a minute instead of a line per request. */
+export class PublicTraffic {
+  private counts = new Map<string, number>();
+  private since: number;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number,
+    private readonly everyMs = 60_000,
+  ) {
+    this.since = now();
+  }
+
+  count(path: string, status: number): void {
+    const key = `${status} ${path.startsWith('/status/') ? '/status/:slug' : path}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const t = this.now();
+    if (t - this.since >= this.everyMs) this.flush(t);
+  }
+
+  flush(t = this.now()): void {
+    if (this.counts.size) this.logger.info({ public_requests: Object.fromEntries(this.counts), seconds: Math.round((t - this.since) / 1000) }, 'public page traffic');
+    this.counts.clear();
+    this.since = t;
+  }
+}
+
+/**
+ * The public routes are mounted ahead of the API's middleware: at thousands of reads a second a
+ * log line and a request id per hit would cost more than the page. Their traffic is summed up in
+ * `PublicTraffic` instead, and errors still reach the app's error handler.
+ */
+export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, traffic: PublicTraffic): Hono {
   const app = new Hono();
   // Open CORS on the public reads only (this router sits at the root beside the API). The
   // headers go straight into each response: a middleware that touches c.res before the handler
@@ -117,7 +150,10 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db): 
     async (c: Context) => {
       const locale = negotiateLocale(c.req.query('lang'), c.req.header('accept-language'));
       const doc = await cache.get(db(c.env), key(locale), type, (content, page) => build(content, page, locale));
-      if (!doc) return c.text('Not found', 404, { 'access-control-allow-origin': '*' });
+      if (!doc) {
+        traffic.count(c.req.path, 404);
+        return c.text('Not found', 404, { 'access-control-allow-origin': '*' });
+      }
       const headers = {
         etag: doc.etag,
         'cache-control': cacheControl,
@@ -127,7 +163,11 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db): 
         'access-control-expose-headers': 'ETag, Content-Language',
       };
       const match = c.req.header('if-none-match');
-      if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) return c.body(null, 304, headers);
+      if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) {
+        traffic.count(c.req.path, 304);
+        return c.body(null, 304, headers);
+      }
+      traffic.count(c.req.path, 200);
       return c.body(doc.body, 200, { ...headers, 'content-type': doc.type });
     };
 

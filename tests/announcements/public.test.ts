@@ -2,7 +2,8 @@ import Ajv from 'ajv';
 import Parser from 'rss-parser';
 import { expect, it } from 'vitest';
 import { draftAnnouncement } from '../../src/announcements/service.js';
-import { negotiateLocale } from '../../src/announcements/public.js';
+import { negotiateLocale, PublicTraffic } from '../../src/announcements/public.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { upsertUsers } from '../../src/directory/store.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { describeEachDatabase, json, type Harness } from '../helpers/harness.js';
@@ -133,4 +134,22 @@ it('negotiates the page language', () => {
   expect(negotiateLocale(undefined, 'de')).toBe('en');
   expect(negotiateLocale(undefined, undefined)).toBe('en');
   expect(negotiateLocale('xx', 'zh')).toBe('en');
+});
+
+it('sums public traffic into one log line a minute', () => {
+  const lines: string[] = [];
+  let t = 0;
+  const traffic = new PublicTraffic(createLogger('info', (l) => lines.push(l)), () => t);
+  traffic.count('/api/v2/summary.json', 200);
+  traffic.count('/api/v2/summary.json', 304);
+  traffic.count('/status/abcdefgh12', 200);
+  expect(lines).toHaveLength(0);
+  t = 61_000;
+  traffic.count('/status/zzzzzzzz99', 404);
+  expect(lines).toHaveLength(1);
+  expect(JSON.parse(lines[0]!)).toMatchObject({
+    msg: 'public page traffic',
+    seconds: 61,
+    public_requests: { '200 /api/v2/summary.json': 1, '304 /api/v2/summary.json': 1, '200 /status/:slug': 1, '404 /status/:slug': 1 },
+  });
 });
