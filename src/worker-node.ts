@@ -1,0 +1,42 @@
+// `npm run worker`: a delivery worker in its own process; run as many as needed against one PostgreSQL.
+import { fileURLToPath } from 'node:url';
+import { ConfigError, configFromProcess } from './config.js';
+import { openDatabase } from './db/node.js';
+import { dispatchDeps } from './delivery/setup.js';
+import { runWorker } from './delivery/worker.js';
+import { readTextTree } from './lib/assets.node.js';
+import { systemClock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
+import { createNoticeRenderer } from './notices/render.js';
+import { TemplateError } from './notices/types.js';
+
+async function main(): Promise<void> {
+  const config = configFromProcess();
+  if (!config.DATABASE_URL) {
+    throw new ConfigError(['DATABASE_URL: separate workers need a shared PostgreSQL; with the embedded database the worker runs inside `npm start`']);
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const renderer = createNoticeRenderer(readTextTree(fileURLToPath(new URL('../templates/', import.meta.url))), { smsMaxParts: config.SMS_MAX_PARTS });
+  const db = await openDatabase(config);
+  const stop = new AbortController();
+  const owner = `worker-${process.pid}`;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
+  logger.info({ owner }, 'delivery worker started');
+  let sent = 0;
+  await runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner }), {
+    idleMs: 1000,
+    signal: stop.signal,
+    onTally: (t) => {
+      sent += t.accepted + t.captured;
+      if (t.claimed) logger.info({ owner, ...t, total_settled: sent }, 'delivery pass');
+    },
+  });
+  // A pass in flight finishes before the process leaves; claimed rows are never abandoned mid-send by a clean stop.
+  await db.close();
+  logger.info({ owner, total_settled: sent }, 'delivery worker stopped');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError || err instanceof TemplateError ? err.message : `the worker stopped: ${err instanceof Error ? err.message : String(err)}`}\n`);
+  process.exit(1);
+});
