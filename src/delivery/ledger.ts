@@ -186,6 +186,15 @@ export async function expiredLeases(db: Db, now: Date, limit: number): Promise<{
     order by lease_until limit ${limit}`;
 }
 
+/** Rows settled (accepted, captured or ended) in the last minute, and rows still to send: for rate and ETA. */
+export async function runPace(db: Db, runId: string, now: Date): Promise<{ settled_last_minute: number; remaining: number }> {
+  const [row] = await db<{ settled_last_minute: number; remaining: number }[]>`
+    select count(*) filter (where state not in ('queued', 'sending') and updated_at > ${new Date(now.getTime() - 60_000)})::int as settled_last_minute,
+      count(*) filter (where state in ('queued', 'sending'))::int as remaining
+    from deliveries where run_id = ${runId}`;
+  return row!;
+}
+
 export async function runCounts(db: Db, runId: string): Promise<{ channel: DeliveryChannel; state: DeliveryState; n: number }[]> {
   return db`select channel, state, count(*)::int as n from deliveries where run_id = ${runId} group by channel, state order by channel, state`;
 }

@@ -2,7 +2,8 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { idParam, iso } from '../lib/schema.js';
-import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunRow } from './service.js';
+import { streamSSE } from 'hono/streaming';
+import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunProgress, type RunRow } from './service.js';
 
 
 const runSchema = z
@@ -16,6 +17,9 @@ const runSchema = z
     announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: the public announcement covers them.' }),
     created_at: z.string(),
     counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
+    rate_per_second: z.number().optional(),
+    remaining: z.number().int().optional(),
+    eta_seconds: z.number().int().nullable().optional(),
     announcement: z
       .object({ required: z.boolean(), reasons: z.array(z.string()) })
       .optional()
@@ -23,7 +27,7 @@ const runSchema = z
   })
   .openapi('DeliveryRun');
 
-const runJson = (r: RunRow & { counts?: { channel: string; state: string; n: number }[] }) => ({
+const runJson = (r: RunRow & Partial<RunProgress>) => ({
   id: r.id,
   incident_id: r.incident_id,
   notice_version_id: r.notice_version_id,
@@ -32,7 +36,7 @@ const runJson = (r: RunRow & { counts?: { channel: string; state: string; n: num
   planned: r.planned,
   announcement_only: r.announcement_only,
   created_at: iso(r.created_at)!,
-  ...(r.counts ? { counts: r.counts } : {}),
+  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, eta_seconds: r.eta_seconds } : {}),
 });
 
 const startRoute = authedRoute({
@@ -53,6 +57,16 @@ const listRoute = authedRoute({
   roles: readRoles,
   request: { params: incidentParams },
   responses: { 200: { description: 'Runs', content: { 'application/json': { schema: z.object({ data: z.array(runSchema) }) } } }, ...notFoundResponse },
+});
+
+const streamRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/deliveries/stream',
+  tags: ['Delivery'],
+  summary: 'The same as GET …/deliveries, as server-sent events every two seconds until the runs finish',
+  roles: readRoles,
+  request: { params: incidentParams },
+  responses: { 200: { description: 'text/event-stream of `progress` events', content: { 'text/event-stream': { schema: z.string() } } }, ...notFoundResponse },
 });
 
 const controlRoute = authedRoute({
@@ -107,7 +121,21 @@ export const deliveryRoutes = createRouter()
     const run = await startDeliveries(db, id, actorOf(c.var.principal), clock.now());
     return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD) }, 201);
   })
-  .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id)).map(runJson) }, 200))
+  .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now())).map(runJson) }, 200))
+  .openapi(streamRoute, async (c) => {
+    const { db, clock } = c.var.services;
+    const id = c.req.valid('param').id;
+    await listRuns(db, id, clock.now());
+    return streamSSE(c, async (stream) => {
+      // One event every two seconds until every run is finished or the reader goes away.
+      for (let tick = 0; !stream.aborted; tick++) {
+        const runs = await listRuns(db, id, clock.now());
+        await stream.writeSSE({ event: 'progress', id: String(tick), data: JSON.stringify({ data: runs.map(runJson) }) });
+        if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) break;
+        await stream.sleep(2000);
+      }
+    }) as never;
+  })
   .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;

@@ -62,10 +62,31 @@ export async function controlRun(db: Db, incidentId: string, runId: string, acti
   });
 }
 
-export async function listRuns(db: Db, incidentId: string): Promise<(ledger.RunRow & { counts: { channel: string; state: string; n: number }[] })[]> {
+export interface RunProgress {
+  counts: { channel: string; state: string; n: number }[];
+  /** Notices settled per second over the last minute. */
+  rate_per_second: number;
+  remaining: number;
+  /** Seconds until the queue is empty at that rate; null while nothing moves. */
+  eta_seconds: number | null;
+}
+
+export async function listRuns(db: Db, incidentId: string, now: Date): Promise<(ledger.RunRow & RunProgress)[]> {
   await getIncident(db, incidentId);
   const runs = await db<ledger.RunRow[]>`select * from delivery_runs where incident_id = ${incidentId} order by created_at`;
-  return Promise.all(runs.map(async (r) => ({ ...r, counts: await ledger.runCounts(db, r.id) })));
+  return Promise.all(
+    runs.map(async (r) => {
+      const pace = await ledger.runPace(db, r.id, now);
+      const rate = pace.settled_last_minute / 60;
+      return {
+        ...r,
+        counts: await ledger.runCounts(db, r.id),
+        rate_per_second: Math.round(rate * 10) / 10,
+        remaining: pace.remaining,
+        eta_seconds: pace.remaining === 0 ? 0 : rate > 0 ? Math.ceil(pace.remaining / rate) : null,
+      };
+    }),
+  );
 }
 
 export interface InvariantReport {

@@ -56,6 +56,16 @@ describeEachDatabase('delivery in capture mode', (harness) => {
       ['d-sms', 'sms', 'captured', 'zh-CN'],
     ]);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.content_hash))).toBe(true);
+    // Progress: counts, pace and ETA, also as a server-sent event stream that ends when the run is done.
+    const progress = await json<{ data: { remaining: number; rate_per_second: number; eta_seconds: number; counts: { state: string; n: number }[] }[] }>(
+      await h.request('GET', `/v1/incidents/${id}/deliveries`, { as: 'viewer' }),
+    );
+    expect(progress.data[0]).toMatchObject({ remaining: 0, eta_seconds: 0, rate_per_second: expect.any(Number) });
+    expect(progress.data[0]!.counts).toEqual(expect.arrayContaining([expect.objectContaining({ state: 'captured', n: 1 })]));
+    const stream = await h.request('GET', `/v1/incidents/${id}/deliveries/stream`, { as: 'viewer' });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const events = await stream.text();
+    expect(events).toMatch(/^event: progress\ndata: \{"data":\[/m);
     // Nothing personal in the log.
     expect(logs.join('\n')).not.toMatch(/d1@example\.com|8613800000/);
 
