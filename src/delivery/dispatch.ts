@@ -57,6 +57,40 @@ async function noticeFacts(db: Db, noticeVersionId: string): Promise<NoticeFacts
 
 const costOf = (m: OutgoingMessage) => (m.channel === 'sms' ? (m.rendered.sms?.parts ?? 1) : 1);
 
+export interface ReconcileTally {
+  found: number;
+  requeued: number;
+  undecided: number;
+}
+
+/**
+ * Rows left in `sending` by a worker that vanished: the outcome is unknown, so the provider is asked
+ * first; only a message it has no record of is sent again.
+ */
+export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<ReconcileTally> {
+  const tally: ReconcileTally = { found: 0, requeued: 0, undecided: 0 };
+  const now = d.clock.now();
+  for (const row of await ledger.expiredLeases(d.db, now, limit)) {
+    const provider = d.providers[row.channel];
+    const to = row.channel === 'email' ? row.email : row.phone;
+    try {
+      const answer = provider.capture || !provider.lookup || !to ? { found: false as const } : await provider.lookup({ deliveryId: row.id, channel: row.channel, to, since: row.claimed_at });
+      if (answer.found) {
+        // Sent before the worker died: recorded now; the content hash was never stored, so it stays empty.
+        await ledger.markAccepted(d.db, [{ id: row.id, providerId: answer.providerId, contentHash: null, locale: row.locale }], provider.name, 'accepted', now);
+        tally.found++;
+      } else {
+        await ledger.requeue(d.db, [row.id], { notBefore: now, errorCode: 'lease_expired_not_sent', refundAttempt: false, now });
+        tally.requeued++;
+      }
+    } catch (err) {
+      d.logger.warn({ err, delivery_id: row.id, channel: row.channel }, 'could not ask the provider about an interrupted send; will ask again');
+      tally.undecided++;
+    }
+  }
+  return tally;
+}
+
 /** One pass: claim up to `batchSize` rows and settle every one of them. */
 export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const tally: DispatchTally = { claimed: 0, accepted: 0, captured: 0, retried: 0, rateLimited: 0, fellBack: 0, exhausted: 0 };

@@ -108,7 +108,7 @@ export async function claimDeliveries(db: Db, p: { owner: string; limit: number;
 /** Records the provider's acceptance (or the capture) with the proof: the content hash and the language actually used. */
 export async function markAccepted(
   db: Db,
-  rows: { id: string; providerId: string | null; contentHash: string; locale: string }[],
+  rows: { id: string; providerId: string | null; contentHash: string | null; locale: string | null }[],
   provider: string,
   state: 'accepted' | 'captured',
   now: Date,
@@ -179,11 +179,18 @@ export async function applyProviderState(db: Db, p: { provider: string; provider
 }
 
 /** Rows whose worker vanished mid-send: their outcome is unknown until checked with the provider. */
-export async function expiredLeases(db: Db, now: Date, limit: number): Promise<{ id: string; channel: DeliveryChannel; provider_id: string | null; lease_owner: string | null }[]> {
+export async function expiredLeases(
+  db: Db,
+  now: Date,
+  limit: number,
+): Promise<{ id: string; channel: DeliveryChannel; lease_owner: string | null; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
   return db`
-    select id::text as id, channel, provider_id, lease_owner from deliveries
-    where state = 'sending' and lease_until < ${now}
-    order by lease_until limit ${limit}`;
+    select d.id::text as id, d.channel, d.lease_owner, d.updated_at as claimed_at, ap.email, ap.phone, d.locale
+    from deliveries d
+    join delivery_runs r on r.id = d.run_id
+    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
+    where d.state = 'sending' and d.lease_until < ${now}
+    order by d.lease_until limit ${limit}`;
 }
 
 /** Rows settled (accepted, captured or ended) in the last minute, and rows still to send: for rate and ETA. */

@@ -1,6 +1,6 @@
 // The worker loop: drains the ledger until stopped, idling briefly when there is nothing to send.
 import type { DispatchDeps, DispatchTally } from './dispatch.js';
-import { dispatchOnce } from './dispatch.js';
+import { dispatchOnce, reconcileExpired } from './dispatch.js';
 
 export interface WorkerOptions {
   idleMs: number;
@@ -19,6 +19,7 @@ export async function runWorker(deps: DispatchDeps, options: WorkerOptions): Pro
     });
   while (!options.signal.aborted) {
     try {
+      await reconcileExpired(deps);
       const tally = await dispatchOnce(deps);
       options.onTally?.(tally);
       if (tally.claimed === 0) await sleep(options.idleMs);

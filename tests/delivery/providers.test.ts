@@ -91,3 +91,25 @@ describe('Twilio provider against the fake', () => {
     expect(call.params.Twiml).toContain('您好，这是一则重要的安全通知。');
   });
 });
+
+describe('lookups for interrupted sends', () => {
+  it('SendGrid finds a message by its delivery id; Twilio by number since the send began', async () => {
+    const sg = await startFakeSendgrid({});
+    const tw = await startFakeTwilio({});
+    try {
+      const mail = sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url });
+      await mail.send([email(501, 'found@example.com')]);
+      expect(await mail.lookup!({ deliveryId: '501', channel: 'email', to: 'found@example.com', since: new Date(Date.now() - 60_000) })).toMatchObject({ found: true });
+      expect(await mail.lookup!({ deliveryId: '502', channel: 'email', to: 'never@example.com', since: new Date(Date.now() - 60_000) })).toEqual({ found: false });
+
+      const texts = twilioProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
+      const before = new Date(Date.now() - 60_000);
+      const [sent] = await texts.send([sms(601, '+8613812340601')]);
+      expect(await texts.lookup!({ deliveryId: '601', channel: 'sms', to: '+8613812340601', since: before })).toEqual({ found: true, providerId: (sent as { providerId: string }).providerId });
+      expect(await texts.lookup!({ deliveryId: '602', channel: 'sms', to: '+8613812340602', since: before })).toEqual({ found: false });
+    } finally {
+      await sg.close();
+      await tw.close();
+    }
+  });
+});

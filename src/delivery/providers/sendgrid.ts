@@ -84,8 +84,16 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     }
   }
 
+  const client = (mail as unknown as { client: { request(r: { method: 'GET'; url: string; qs: Record<string, string | number> }): Promise<[{ body: { messages?: { msg_id?: string }[] } }]> } }).client;
+
   return {
     name: 'sendgrid',
+    // The Email Activity API, queried by the delivery id carried in custom_args.
+    async lookup(m) {
+      const [response] = await client.request({ method: 'GET', url: '/v3/messages', qs: { query: `unique_args['delivery_id']="${m.deliveryId}"`, limit: 10 } });
+      const found = response.body.messages?.[0];
+      return found ? { found: true, providerId: found.msg_id ?? null } : { found: false };
+    },
     channel: 'email',
     maxBatch: maxPersonalizations,
     capture: false,

@@ -61,6 +61,14 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
 
   return {
     name: 'twilio',
+    // Twilio cannot be asked by our id: any message or call to the number since the send began counts.
+    async lookup(m) {
+      const found =
+        channel === 'sms'
+          ? (await client.messages.list({ to: m.to, dateSentAfter: m.since, limit: 20 }))[0]
+          : (await client.calls.list({ to: m.to, startTimeAfter: m.since, limit: 20 }))[0];
+      return found ? { found: true, providerId: found.sid } : { found: false };
+    },
     channel,
     maxBatch: 100,
     capture: false,

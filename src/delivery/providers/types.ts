@@ -29,4 +29,9 @@ export interface DeliveryProvider {
   /** True when nothing leaves the machine (no credentials configured). */
   readonly capture: boolean;
   send(messages: OutgoingMessage[]): Promise<SendOutcome[]>;
+  /**
+   * Asks the provider whether it already has this message (a worker died between sending and
+   * recording). Throws when the provider cannot tell, so the row waits for the next check.
+   */
+  lookup?(m: { deliveryId: string; channel: DeliveryChannel; to: string; since: Date }): Promise<{ found: true; providerId: string | null } | { found: false }>;
 }
