@@ -106,7 +106,7 @@ export interface InvariantReport {
  */
 export async function checkInvariant(db: Db, incidentId: string, now: Date): Promise<InvariantReport> {
   const snapshot = await currentSnapshot(db, incidentId);
-  const [row] = await db<Omit<InvariantReport, 'ok' | 'announcement_published'>[]>`
+  const [row] = await db<Omit<InvariantReport, 'ok' | 'announcement_published' | 'uncovered'>[]>`
     with per_person as (
       select p.external_id,
         bool_or(d.state in ('accepted', 'delivered', 'captured')) as reached,
@@ -121,7 +121,6 @@ export async function checkInvariant(db: Db, incidentId: string, now: Date): Pro
       count(*) filter (where reached)::int as reached,
       count(*) filter (where not coalesce(reached, false) and coalesce(in_flight, false))::int as in_flight,
       count(*) filter (where not coalesce(reached, false) and not coalesce(in_flight, false))::int as covered_by_announcement,
-      0 as uncovered,
       (select count(*)::int from deliveries where state = 'sending' and lease_until < ${now}
         and run_id in (select id from delivery_runs where snapshot_id = ${snapshot.id})) as stuck_sending
     from per_person`;
