@@ -14,6 +14,7 @@ export interface TwilioSettings {
   /** Where Twilio posts status updates (our /webhooks/twilio, reachable from the internet). */
   statusCallbackUrl: string;
   concurrency?: number;
+  timeoutMs?: number;
 }
 
 
@@ -36,7 +37,7 @@ export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutc
 }
 
 export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings): DeliveryProvider {
-  const client = twilio(settings.accountSid, settings.authToken, { httpClient: createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: 30_000 }) });
+  const client = twilio(settings.accountSid, settings.authToken, { httpClient: createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 }) });
   const sender = settings.messagingServiceSid ? { messagingServiceSid: settings.messagingServiceSid } : { from: settings.from! };
   const callback = (m: OutgoingMessage) => `${settings.statusCallbackUrl}?delivery_id=${encodeURIComponent(m.deliveryId)}`;
 
