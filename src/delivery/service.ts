@@ -6,6 +6,7 @@ import { newId } from '../lib/ids.js';
 import { currentSnapshot, currentSummary as latestSnapshotOrNull } from '../affected/service.js';
 import { getIncident, recordEvent, type Actor, type TransitionGuard } from '../incidents/service.js';
 import { latestApprovedNotice } from '../notices/service.js';
+import { hasPublishedAnnouncement } from '../announcements/service.js';
 import * as ledger from './ledger.js';
 
 export type { RunRow } from './ledger.js';
@@ -124,10 +125,10 @@ export async function checkInvariant(db: Db, incidentId: string, now: Date): Pro
       (select count(*)::int from deliveries where state = 'sending' and lease_until < ${now}
         and run_id in (select id from delivery_runs where snapshot_id = ${snapshot.id})) as stuck_sending
     from per_person`;
-  const [published] = await db<{ p: boolean }[]>`select exists (select 1 from announcements where incident_id = ${incidentId} and published_at is not null) as p`;
+  const published = await hasPublishedAnnouncement(db, incidentId);
   const r = row!;
-  const uncovered = published!.p ? 0 : r.covered_by_announcement;
-  return { ...r, uncovered, announcement_published: published!.p, ok: uncovered === 0 && r.stuck_sending === 0 && r.in_flight === 0 };
+  const uncovered = published ? 0 : r.covered_by_announcement;
+  return { ...r, uncovered, announcement_published: published, ok: uncovered === 0 && r.stuck_sending === 0 && r.in_flight === 0 };
 }
 
 export interface AnnouncementRequirement {
@@ -161,7 +162,6 @@ export function announcementGuard(threshold: number): TransitionGuard {
     if (to !== 'monitoring') return null;
     const need = await announcementRequirement(db, incident.id, threshold);
     if (!need.required) return null;
-    const [published] = await db<{ p: boolean }[]>`select exists (select 1 from announcements where incident_id = ${incident.id} and published_at is not null) as p`;
-    return published!.p ? null : `a public announcement is required before monitoring (${need.reasons.join('; ')}); publish it first`;
+    return (await hasPublishedAnnouncement(db, incident.id)) ? null : `a public announcement is required before monitoring (${need.reasons.join('; ')}); publish it first`;
   };
 }

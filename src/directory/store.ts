@@ -52,11 +52,6 @@ export async function upsertUsers(db: Db, users: DirectoryUser[], importId: stri
   return result.count;
 }
 
-export async function countUsers(db: Db): Promise<number> {
-  const [row] = await db<{ n: number }[]>`select count(*)::int as n from directory_users`;
-  return row!.n;
-}
-
 export interface ImportRow {
   id: string;
   status: 'running' | 'completed' | 'failed';
