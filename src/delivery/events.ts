@@ -33,14 +33,16 @@ function meaning(e: ProviderEvent): { state: 'delivered' } | { fail: 'bounced' |
 }
 
 export async function recordProviderEvent(db: Db, e: ProviderEvent, now: Date): Promise<EventEffect> {
+  // Only ledger rows have numeric ids; events about other messages (reminders to the team) are kept but change nothing.
+  const ledgerId = e.deliveryId !== null && /^\d{1,18}$/.test(e.deliveryId) ? Number(e.deliveryId) : null;
   return inTransaction(db, async (tx) => {
     const stored = await tx`
       insert into provider_events (provider, event_id, delivery_id, kind, received_at, payload)
-      values (${e.provider}, ${e.eventId}, ${e.deliveryId === null ? null : Number(e.deliveryId)}, ${e.kind}, ${now}, ${tx.json(e.payload as never)})
+      values (${e.provider}, ${e.eventId}, ${ledgerId}, ${e.kind}, ${now}, ${tx.json(e.payload as never)})
       on conflict do nothing
       returning event_id`;
     if (stored.length === 0) return 'duplicate';
-    if (e.deliveryId === null || !/^\d{1,18}$/.test(e.deliveryId)) return 'unknown_delivery';
+    if (ledgerId === null || e.deliveryId === null) return 'unknown_delivery';
     const m = meaning(e);
     if (!m) return 'ignored';
     if ('state' in m) {
