@@ -1,0 +1,165 @@
+// The crash drill: worker processes drain a planned ledger into the provider fakes while being SIGKILLed at random moments.
+// Used by bench/crash.ts (100,000 notices, five kills) and tests/delivery/crash.test.ts (a few thousand, two kills).
+import { checkInvariant, type InvariantReport } from '../src/delivery/service.js';
+import { seededRandom } from '../tests/fakes/fault-injection.js';
+import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
+import { startFakeTwilio } from '../tests/fakes/twilio.js';
+import { planRun, remaining, scratchDatabase, sleep, startWorker, type WorkerProcess } from './delivery-fixture.js';
+
+export interface CrashOptions {
+  /** A PostgreSQL URL; a scratch database is created beside it and dropped afterwards. */
+  databaseUrl: string;
+  email: number;
+  sms: number;
+  kills: number;
+  /** Worker processes running at once; each kill takes one of them down and starts a replacement. */
+  workers: number;
+  batchSize: number;
+  leaseMs: number;
+  seed: number;
+  /** Gives up (and fails) when the ledger has not drained by then. */
+  timeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export interface KillRecord {
+  /** Milliseconds since the workers were first started. */
+  atMs: number;
+  pid: number;
+  /** Rows the killed process had claimed and not settled (state `sending`, its lease). */
+  inFlight: number;
+  /** Messages the fakes received more than once for those rows. */
+  duplicates: number;
+}
+
+export interface CrashReport {
+  planned: number;
+  kills: KillRecord[];
+  /** Extra copies the fakes received, over all delivery ids. */
+  duplicates: number;
+  /** Extra copies for ids that were not in flight at any kill: there should be none. */
+  unexplainedDuplicates: number;
+  /** Rows the ledger calls accepted that no fake ever received. */
+  acceptedButNeverSent: number;
+  sent: { email: number; sms: number };
+  invariant: InvariantReport;
+  states: Record<string, number>;
+  elapsedMs: number;
+  ok: boolean;
+  problems: string[];
+}
+
+export async function runCrash(o: CrashOptions): Promise<CrashReport> {
+  const log = o.log ?? (() => {});
+  const random = seededRandom(o.seed);
+  const db = await scratchDatabase(o.databaseUrl, 'bk_crash');
+  const sg = await startFakeSendgrid({});
+  const tw = await startFakeTwilio({});
+  const live = new Set<WorkerProcess>();
+  try {
+    const run = await planRun(db.sql, { tag: 'crash', email: o.email, sms: o.sms });
+    log(`planned ${run.planned.toLocaleString('en')} notices (${o.email.toLocaleString('en')} email, ${o.sms.toLocaleString('en')} SMS)`);
+
+    const env = {
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '4',
+      PUBLIC_BASE_URL: 'https://breachkit.example',
+      SENDGRID_API_KEY: sg.apiKey,
+      SENDGRID_FROM: 'notices@example.com',
+      SENDGRID_API_URL: sg.url,
+      TWILIO_ACCOUNT_SID: tw.accountSid,
+      TWILIO_AUTH_TOKEN: tw.authToken,
+      TWILIO_FROM: '+15005550006',
+      TWILIO_API_URL: tw.url,
+      DELIVERY_BATCH_SIZE: String(o.batchSize),
+      DELIVERY_LEASE_MS: String(o.leaseMs),
+      EMAIL_RATE_PER_SECOND: '1000000',
+      SMS_SEGMENTS_PER_SECOND: '1000000',
+      LOG_LEVEL: 'warn',
+    };
+    const start = () => {
+      const w = startWorker(env, 'src/worker-node.ts', '"level":');
+      live.add(w);
+      return w;
+    };
+    const t0 = performance.now();
+    for (let i = 0; i < o.workers; i++) start();
+
+    // Kill points: random shares of the ledger settled, spread over its middle, each with a random delay on top.
+    const thresholds = Array.from({ length: o.kills }, (_, i) => Math.floor(run.planned * (0.08 + (0.84 * (i + random())) / o.kills))).sort((a, b) => a - b);
+    const kills: KillRecord[] = [];
+    const inFlightIds: Set<string>[] = [];
+    const deadline = t0 + o.timeoutMs;
+    while (performance.now() < deadline) {
+      const left = await remaining(db.sql, run.runId);
+      if (left === 0) break;
+      const next = thresholds[kills.length];
+      if (next !== undefined && run.planned - left >= next) {
+        await sleep(Math.floor(random() * 250));
+        // A random worker among those holding claimed rows at this moment (any worker when none does).
+        const busy = new Set((await db.sql<{ owner: string }[]>`select distinct lease_owner as owner from deliveries where state = 'sending'`).map((r) => r.owner));
+        const holding = [...live].filter((w) => busy.has(`worker-${w.pid}`));
+        const victims = holding.length > 0 ? holding : [...live];
+        const victim = victims[Math.floor(random() * victims.length)]!;
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+        live.delete(victim);
+        const rows = await db.sql<{ id: string }[]>`select id::text as id from deliveries where state = 'sending' and lease_owner = ${`worker-${victim.pid}`}`;
+        inFlightIds.push(new Set(rows.map((r) => r.id)));
+        kills.push({ atMs: Math.round(performance.now() - t0), pid: victim.pid, inFlight: rows.length, duplicates: 0 });
+        log(`kill ${kills.length}: pid ${victim.pid} at ${((performance.now() - t0) / 1000).toFixed(1)} s, ${rows.length} in flight, ${(run.planned - left).toLocaleString('en')} settled`);
+        start();
+      }
+      await sleep(20);
+    }
+    const elapsedMs = Math.round(performance.now() - t0);
+    for (const w of live) w.child.kill('SIGTERM');
+    await Promise.all([...live].map((w) => w.exited));
+    live.clear();
+
+    // Every id the fakes saw more than once is a duplicate; it should belong to a row in flight at some kill.
+    const counts = new Map<string, number>([...sg.correlationCounts, ...tw.correlationCounts]);
+    let duplicates = 0;
+    let unexplainedDuplicates = 0;
+    for (const [id, n] of counts) {
+      if (n < 2) continue;
+      duplicates += n - 1;
+      const k = inFlightIds.findIndex((s) => s.has(id));
+      if (k === -1) unexplainedDuplicates += n - 1;
+      else kills[k]!.duplicates += n - 1;
+    }
+    const accepted = await db.sql<{ id: string }[]>`select id::text as id from deliveries where run_id = ${run.runId} and state = 'accepted'`;
+    const acceptedButNeverSent = accepted.filter((r) => !counts.has(r.id)).length;
+    const states = Object.fromEntries((await db.sql<{ state: string; n: number }[]>`select state, count(*)::int as n from deliveries where run_id = ${run.runId} group by state`).map((r) => [r.state, r.n]));
+    const invariant = await checkInvariant(db.sql, run.incidentId, new Date());
+
+    const problems: string[] = [];
+    if (performance.now() >= deadline) problems.push(`the ledger did not drain within ${o.timeoutMs} ms`);
+    if (!invariant.ok) problems.push(`invariant failed: ${JSON.stringify(invariant)}`);
+    if (kills.length < o.kills) problems.push(`only ${kills.length} of ${o.kills} kills happened before the ledger drained`);
+    if (unexplainedDuplicates > 0) problems.push(`${unexplainedDuplicates} duplicates of rows that were not in flight at any kill`);
+    kills.forEach((k, i) => {
+      if (k.duplicates > k.inFlight) problems.push(`kill ${i + 1}: ${k.duplicates} duplicates exceed the ${k.inFlight} in flight`);
+    });
+    if (acceptedButNeverSent > 0) problems.push(`${acceptedButNeverSent} rows recorded as accepted that no provider received`);
+    return {
+      planned: run.planned,
+      kills,
+      duplicates,
+      unexplainedDuplicates,
+      acceptedButNeverSent,
+      sent: { email: sg.stats.acceptedPersonalizations, sms: tw.stats.messagesCreated },
+      invariant,
+      states,
+      elapsedMs,
+      ok: problems.length === 0,
+      problems,
+    };
+  } finally {
+    for (const w of live) w.child.kill('SIGKILL');
+    await Promise.all([...live].map((w) => w.exited));
+    await sg.close();
+    await tw.close();
+    await db.drop();
+  }
+}
