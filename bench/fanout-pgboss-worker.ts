@@ -1,0 +1,67 @@
+// The comparison worker for bench/fanout: one pg-boss job per notice, fetched in batches, rendered and sent through
+// the same provider code as breachkit's worker, then completed in one call. Started as its own process.
+import PgBoss from 'pg-boss';
+import postgres from 'postgres';
+import { sendgridProvider } from '../src/delivery/providers/sendgrid.js';
+import { twilioProvider } from '../src/delivery/providers/twilio.js';
+import type { OutgoingMessage } from '../src/delivery/providers/types.js';
+import { canonicalJson, sha256Hex } from '../src/lib/hash.js';
+import type { NoticeContent } from '../src/notices/content.js';
+import { benchRenderer, sleep } from './delivery-fixture.js';
+
+export interface NoticeJob {
+  to: string;
+  locale: string | null;
+  name: string | null;
+}
+
+const env = process.env as Record<string, string>;
+const queue = env.QUEUE!;
+const channel = env.CHANNEL as 'email' | 'sms';
+const batchSize = Number(env.BATCH ?? 1000);
+
+const sql = postgres(env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+const [facts] = await sql<{ content: NoticeContent; title: string; discovered_at: Date }[]>`
+  select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where n.id = ${env.NOTICE_VERSION_ID!}`;
+await sql.end();
+
+const renderer = benchRenderer();
+const provider =
+  channel === 'email'
+    ? sendgridProvider({ apiKey: env.SENDGRID_API_KEY!, from: 'notices@example.com', baseUrl: env.SENDGRID_API_URL })
+    : twilioProvider('sms', { accountSid: env.TWILIO_ACCOUNT_SID!, authToken: env.TWILIO_AUTH_TOKEN!, from: '+15005550006', baseUrl: env.TWILIO_API_URL, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
+
+const boss = new PgBoss({ connectionString: env.DATABASE_URL!, schedule: false, supervise: false });
+boss.on('error', (err) => console.error(err));
+await boss.start();
+let stopping = false;
+process.on('SIGTERM', () => (stopping = true));
+console.log('pg-boss worker started');
+
+while (!stopping) {
+  const jobs = await boss.fetch<NoticeJob>(queue, { batchSize });
+  if (jobs.length === 0) {
+    await sleep(100);
+    continue;
+  }
+  const messages: OutgoingMessage[] = jobs.map((job) => {
+    const rendered = renderer.render({
+      channel,
+      locale: job.data.locale,
+      content: facts!.content,
+      recipient: { name: job.data.name, isGuardian: false, locale: job.data.locale },
+      links: { publicNotice: 'https://breachkit.example/status' },
+      incident: { title: facts!.title, discoveredAt: facts!.discovered_at },
+    });
+    return { deliveryId: job.id, channel, to: job.data.to, rendered, contentHash: sha256Hex(canonicalJson(rendered)) };
+  });
+  const done: string[] = [];
+  for (let i = 0; i < messages.length; i += provider.maxBatch) {
+    const outcomes = await provider.send(messages.slice(i, i + provider.maxBatch));
+    for (const o of outcomes) if (o.outcome === 'accepted') done.push(o.deliveryId);
+  }
+  await boss.complete(queue, done);
+  const accepted = new Set(done);
+  for (const job of jobs) if (!accepted.has(job.id)) await boss.fail(queue, job.id);
+}
+await boss.stop({ graceful: true, wait: true });

@@ -1,0 +1,171 @@
+// bench/fanout: breachkit's worker processes send 1,000,000 emails and 200,000 SMS to the provider fakes; the same
+// sends then go through pg-boss (one job per notice, fetched in batches, same provider code); last, a paced SMS phase.
+// Prints notices/s per channel, peak RSS of the worker processes, the breachkit/pg-boss ratio and the paced rate.
+// Usage: TEST_DATABASE_URL=postgres://… npm run bench:fanout   (FANOUT_EMAIL, FANOUT_SMS, FANOUT_PACED_SMS,
+// FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH tune it; FANOUT_PGBOSS=0 skips the comparison)
+import PgBoss from 'pg-boss';
+import type { Sql } from '../src/db/client.js';
+import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
+import { startFakeTwilio } from '../tests/fakes/twilio.js';
+import { benchRenderer, drained, planRun, scratchDatabase, sleep, startWorker, type PlannedRun, type WorkerProcess } from './delivery-fixture.js';
+import type { NoticeJob } from './fanout-pgboss-worker.js';
+
+const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.error('bench/fanout needs PostgreSQL: set TEST_DATABASE_URL');
+  process.exit(2);
+}
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const emailCount = num('FANOUT_EMAIL', 1_000_000);
+const smsCount = num('FANOUT_SMS', 200_000);
+const pacedCount = num('FANOUT_PACED_SMS', 20_000);
+const smsRate = num('FANOUT_SMS_RATE', 500);
+const workers = num('FANOUT_WORKERS', 2);
+const batch = num('FANOUT_BATCH', 1000);
+const withPgBoss = process.env.FANOUT_PGBOSS !== '0';
+const n = (v: number) => Math.round(v).toLocaleString('en');
+const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+
+const db = await scratchDatabase(databaseUrl, 'bk_fanout');
+// Counts only: the fakes still parse and validate every request, but keep no message bodies.
+const sg = await startFakeSendgrid({ record: 'counts' });
+const tw = await startFakeTwilio({ record: 'counts' });
+const providerEnv = {
+  PUBLIC_BASE_URL: 'https://breachkit.example',
+  SENDGRID_API_KEY: sg.apiKey,
+  SENDGRID_FROM: 'notices@example.com',
+  SENDGRID_API_URL: sg.url,
+  TWILIO_ACCOUNT_SID: tw.accountSid,
+  TWILIO_AUTH_TOKEN: tw.authToken,
+  TWILIO_FROM: '+15005550006',
+  TWILIO_API_URL: tw.url,
+};
+
+interface Phase {
+  label: string;
+  count: number;
+  seconds: number;
+  peakRss: number;
+  /** Setup before sending: planning the ledger, or enqueueing the jobs. */
+  setupSeconds: number;
+}
+
+/** Starts the processes, waits until all have said they are ready, then times until `isDone`. */
+async function timedDrain(start: () => WorkerProcess[], isDone: () => Promise<boolean>): Promise<{ seconds: number; peakRss: number }> {
+  const procs = start();
+  await Promise.race([Promise.all(procs.map((p) => p.ready)), ...procs.map((p) => p.exited.then((code) => Promise.reject(new Error(`a worker exited early (${code}):\n${p.output()}`))))]);
+  const t0 = performance.now();
+  while (!(await isDone())) await sleep(100);
+  const seconds = (performance.now() - t0) / 1000;
+  const peaks = await Promise.all(procs.map((p) => p.peakRss()));
+  for (const p of procs) p.child.kill('SIGTERM');
+  await Promise.all(procs.map((p) => p.exited));
+  return { seconds, peakRss: Math.max(...peaks) };
+}
+
+function breachkitWorkers(count: number, extra: Record<string, string>): () => WorkerProcess[] {
+  const env = {
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '4',
+    DELIVERY_BATCH_SIZE: String(batch),
+    EMAIL_RATE_PER_SECOND: '1000000',
+    SMS_SEGMENTS_PER_SECOND: '1000000',
+    ...providerEnv,
+    ...extra,
+  };
+  return () => Array.from({ length: count }, () => startWorker(env));
+}
+
+async function breachkitPhase(label: string, people: { email: number; sms: number }, tag: string, count = workers, extra: Record<string, string> = {}): Promise<Phase & { run: PlannedRun }> {
+  const run = await planRun(db.sql, { tag, ...people });
+  console.log(`  ${label}: planned ${n(run.planned)} in ${(run.planMs / 1000).toFixed(1)} s`);
+  const r = await timedDrain(breachkitWorkers(count, extra), () => drained(db.sql));
+  console.log(`  ${label}: sent in ${r.seconds.toFixed(1)} s`);
+  return { label, count: run.planned, seconds: r.seconds, peakRss: r.peakRss, setupSeconds: run.planMs / 1000, run };
+}
+
+/** One pg-boss job per person of the snapshot, inserted in chunks as a pg-boss user would. */
+async function enqueue(sql: Sql, boss: PgBoss, queue: string, run: PlannedRun, channel: 'email' | 'sms'): Promise<number> {
+  let inserted = 0;
+  const cursor = sql<{ email: string | null; phone: string | null; locale: string | null; recipient_name: string | null }[]>`
+    select email, phone, locale, recipient_name from affected_people where snapshot_id = ${run.snapshotId} order by external_id`.cursor(5000);
+  for await (const rows of cursor) {
+    const jobs: PgBoss.JobInsert<NoticeJob>[] = rows.map((r) => ({ name: queue, data: { to: (channel === 'email' ? r.email : r.phone)!, locale: r.locale, name: r.recipient_name } }));
+    await boss.insert(jobs);
+    inserted += jobs.length;
+  }
+  return inserted;
+}
+
+async function pgBossPhase(label: string, boss: PgBoss, run: PlannedRun, channel: 'email' | 'sms'): Promise<Phase> {
+  const queue = `notices-${channel}`;
+  await boss.createQueue(queue);
+  const t0 = performance.now();
+  const count = await enqueue(db.sql, boss, queue, run, channel);
+  const setupSeconds = (performance.now() - t0) / 1000;
+  console.log(`  ${label}: enqueued ${n(count)} jobs in ${setupSeconds.toFixed(1)} s`);
+  const env = { DATABASE_URL: db.url, QUEUE: queue, CHANNEL: channel, BATCH: String(batch), NOTICE_VERSION_ID: run.noticeVersionId, ...providerEnv };
+  const start = () => Array.from({ length: workers }, () => startWorker(env, 'bench/fanout-pgboss-worker.ts', 'pg-boss worker started'));
+  const r = await timedDrain(start, async () => {
+    const [row] = await db.sql<{ left: number }[]>`select count(*)::int as left from pgboss.job where name = ${queue} and state < 'completed'`;
+    return row!.left === 0;
+  });
+  console.log(`  ${label}: sent in ${r.seconds.toFixed(1)} s`);
+  return { label, count, seconds: r.seconds, peakRss: r.peakRss, setupSeconds };
+}
+
+console.log(`bench/fanout — ${workers} worker processes, batches of ${batch}, node ${process.version}, ${n(emailCount)} email, ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`);
+const phases: Phase[] = [];
+let paced: { seconds: number; segments: number; count: number } | null = null;
+try {
+  const email = await breachkitPhase('breachkit email', { email: emailCount, sms: 0 }, 'email');
+  phases.push(email);
+  const sms = await breachkitPhase('breachkit SMS', { email: 0, sms: smsCount }, 'sms');
+  phases.push(sms);
+  const sentByBreachkit = { email: sg.stats.acceptedPersonalizations, sms: tw.stats.messagesCreated };
+
+  if (withPgBoss) {
+    const boss = new PgBoss({ connectionString: db.url });
+    boss.on('error', (err) => console.error(err));
+    await boss.start();
+    phases.push(await pgBossPhase('pg-boss email', boss, email.run, 'email'));
+    phases.push(await pgBossPhase('pg-boss SMS', boss, sms.run, 'sms'));
+    await boss.stop({ graceful: false, wait: true });
+  }
+
+  if (pacedCount > 0) {
+    // One process: the bucket is per worker process, so one process holds the whole limit.
+    const run = await planRun(db.sql, { tag: 'paced', email: 0, sms: pacedCount });
+    const sent0 = tw.stats.messagesCreated;
+    const r = await timedDrain(breachkitWorkers(1, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql));
+    const renderer = benchRenderer();
+    const [facts] = await db.sql<{ content: never; title: string; discovered_at: Date }[]>`
+      select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where n.id = ${run.noticeVersionId}`;
+    const parts = (locale: string) =>
+      renderer.render({ channel: 'sms', locale, content: facts!.content, recipient: { name: null, isGuardian: false, locale }, links: { publicNotice: 'https://breachkit.example/status' }, incident: { title: facts!.title, discoveredAt: facts!.discovered_at } }).sms!.parts;
+    const locales = await db.sql<{ locale: string; n: number }[]>`select locale, count(*)::int as n from deliveries where run_id = ${run.runId} group by locale`;
+    const segments = locales.reduce((s, l) => s + l.n * parts(l.locale), 0);
+    paced = { seconds: r.seconds, segments, count: tw.stats.messagesCreated - sent0 };
+  }
+
+  const dup = sg.duplicates().length + tw.duplicates().length;
+  console.log(`\nphase              notices     setup s   send s   notices/s   peak RSS (largest worker)`);
+  for (const p of phases) console.log(`${p.label.padEnd(16)} ${n(p.count).padStart(10)} ${p.setupSeconds.toFixed(1).padStart(10)} ${p.seconds.toFixed(1).padStart(8)} ${n(p.count / p.seconds).padStart(11)}   ${mb(p.peakRss)}`);
+  const rate = (label: string) => {
+    const p = phases.find((x) => x.label === label);
+    return p ? p.count / p.seconds : NaN;
+  };
+  console.log(`\nfakes received: breachkit ${n(sentByBreachkit.email)} email, ${n(sentByBreachkit.sms)} SMS; in all ${n(sg.stats.acceptedPersonalizations)} email in ${n(sg.stats.acceptedRequests)} requests, ${n(tw.stats.messagesCreated)} SMS; ids received twice: ${dup}`);
+  console.log(`targets: email ${n(rate('breachkit email'))}/s (≥ 20,000), SMS ${n(rate('breachkit SMS'))}/s (≥ 2,000), worker RSS ${mb(Math.max(email.peakRss, sms.peakRss))} (< 300 MB)`);
+  if (withPgBoss) console.log(`breachkit / pg-boss: email ${(rate('breachkit email') / rate('pg-boss email')).toFixed(2)}×, SMS ${(rate('breachkit SMS') / rate('pg-boss SMS')).toFixed(2)}× (target ≥ 3×)`);
+  if (paced) {
+    const achieved = paced.segments / paced.seconds;
+    console.log(
+      `paced SMS: limit ${smsRate} segments/s, achieved ${achieved.toFixed(1)} segments/s (${(((achieved - smsRate) / smsRate) * 100).toFixed(1)}%), ${(paced.count / paced.seconds).toFixed(1)} messages/s, ${n(paced.count)} messages in ${paced.seconds.toFixed(1)} s`,
+    );
+  }
+} finally {
+  await sg.close();
+  await tw.close();
+  await db.drop();
+}
