@@ -13,6 +13,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { readTextTree } from '../src/lib/assets.node.js';
 import { createNoticeRenderer } from '../src/notices/render.js';
 import { loadRunbooks } from '../src/runbooks/parse.js';
+import { createDraftRenderer } from '../src/obligations/draft.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'breachkit-bench-'));
 const config = loadConfig({
@@ -25,7 +26,7 @@ const db = await openDatabase(config);
 const { token } = await issueKey(db.sql, { name: 'bench responder', role: 'responder', createdBy: null, now: new Date() });
 const approver = await issueKey(db.sql, { name: 'bench approver', role: 'approver', createdBy: null, now: new Date() });
 const renderer = createNoticeRenderer(readTextTree('templates'), { smsMaxParts: config.SMS_MAX_PARTS });
-const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql, renderer, runbooks: loadRunbooks(readTextTree('runbooks')), copy: db.mode === 'postgres' });
+const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => db.sql, renderer, runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: db.mode === 'postgres' });
 
 const bare = new Hono();
 bare.get('/bare', (c) => c.json({ status: 'ok' }));

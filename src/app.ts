@@ -23,6 +23,8 @@ import { runbookRoutes } from './runbooks/routes.js';
 import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
+import { obligationRoutes } from './obligations/routes.js';
+import type { DraftRenderer } from './obligations/draft.js';
 
 export interface AppDeps {
   config: Config;
@@ -36,6 +38,8 @@ export interface AppDeps {
   renderer: NoticeRenderer;
   /** The runbooks, parsed at start. */
   runbooks: Map<string, Runbook>;
+  /** Report drafts for regulators, loaded and checked at start. */
+  drafts: DraftRenderer;
   version?: string;
 }
 
@@ -65,7 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks })));
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   app.use(
@@ -96,6 +100,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', deliveryRoutes);
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
+  app.route('/', obligationRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

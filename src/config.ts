@@ -36,6 +36,7 @@ const configSchema = z.object({
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(500),
   SMS_SEGMENTS_PER_SECOND: z.coerce.number().positive().default(100),
   VOICE_CALLS_PER_SECOND: z.coerce.number().positive().default(5),
+  REMINDER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   IN_PROCESS_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
 });

@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { bootstrapAdminKey } from './api-keys/service.js';
-import { ConfigError, configFromProcess } from './config.js';
+import { ConfigError, configFromProcess, publicBaseUrl } from './config.js';
 import { openDatabase } from './db/node.js';
 import { fileURLToPath } from 'node:url';
 import { readTextTree } from './lib/assets.node.js';
@@ -13,21 +13,31 @@ import { runWorker } from './delivery/worker.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
+import { createDraftRenderer } from './obligations/draft.js';
+import { runReminders } from './obligations/reminders.js';
+import { providersFor } from './delivery/setup.js';
 
 async function main(): Promise<void> {
   const config = configFromProcess();
   const logger = createLogger(config.LOG_LEVEL);
   // Templates first: a notice template missing a required element must stop the start before anything else.
-  const renderer = createNoticeRenderer(readTextTree(fileURLToPath(new URL('../templates/', import.meta.url))), { smsMaxParts: config.SMS_MAX_PARTS });
+  const templateFiles = readTextTree(fileURLToPath(new URL('../templates/', import.meta.url)));
+  const renderer = createNoticeRenderer(templateFiles, { smsMaxParts: config.SMS_MAX_PARTS });
+  const drafts = createDraftRenderer(templateFiles);
   const runbooks = loadRunbooks(readTextTree(fileURLToPath(new URL('../runbooks/', import.meta.url))));
   const db = await openDatabase(config);
   logger.info({ mode: db.mode }, 'database ready');
 
   const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
-  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, copy: db.mode === 'postgres' });
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres' });
   const stopWorker = new AbortController();
   if (config.IN_PROCESS_WORKER) {
     void runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopWorker.signal });
+  }
+  if (config.REMINDER_INTERVAL_MS > 0) {
+    // Deadline reminders to the on-call responders, through the same providers as notices.
+    const providers = providersFor(config, publicBaseUrl(config), logger);
+    void runReminders({ db: db.sql, providers, logger }, { intervalMs: config.REMINDER_INTERVAL_MS, signal: stopWorker.signal, now: () => systemClock.now() });
   }
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://localhost:${info.port}`;

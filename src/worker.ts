@@ -8,6 +8,7 @@ import { createLogger } from './lib/logger.js';
 import { runbookFiles, templateFiles } from './assets.generated.js';
 import { loadRunbooks } from './runbooks/parse.js';
 import { createNoticeRenderer } from './notices/render.js';
+import { createDraftRenderer } from './obligations/draft.js';
 
 export interface WorkerEnv {
   HYPERDRIVE?: { connectionString: string };
@@ -27,6 +28,7 @@ export default {
       app = createApp({
         runbooks: loadRunbooks(runbookFiles),
         renderer: createNoticeRenderer(templateFiles, { smsMaxParts: config.SMS_MAX_PARTS }),
+        drafts: createDraftRenderer(templateFiles),
         config,
         logger: createLogger(config.LOG_LEVEL),
         clock: systemClock,

@@ -7,6 +7,7 @@ import type { RenderContext } from '../notices/service.js';
 import type { PublicPageCache } from '../announcements/public.js';
 import type { TransitionGuard } from '../incidents/service.js';
 import type { Runbook } from '../runbooks/parse.js';
+import type { DraftRenderer } from '../obligations/draft.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -30,6 +31,8 @@ export interface Services {
   /** Checks other parts of breachkit place on incident status changes. */
   transitionGuards: readonly TransitionGuard[];
   publicPage: { cache: PublicPageCache; baseUrl: string };
+  /** Report drafts for regulators, from templates/obligations. */
+  drafts: DraftRenderer;
 }
 
 export interface AppEnv {

@@ -24,6 +24,11 @@ export interface FactsToCheck {
   aware_at: Date | null;
   contained_at: Date | null;
   closed_at: Date | null;
+  determined_at: Date | null;
+  assessment_completed_at: Date | null;
+  materiality_determined_at: Date | null;
+  individuals_notified_at: Date | null;
+  disposal_ended_at: Date | null;
   regions: string[];
   estimated_affected: EstimatedAffected | null;
   measures: Measure[];
@@ -36,9 +41,12 @@ export interface FactsToCheck {
  * 3. `aware_at` is not before `discovered_at`: certainty comes after discovery.
  * 4. `contained_at` is not before `occurred_from`.
  * 5. `closed_at` is set exactly when the status is `closed`, and is not before `discovered_at`.
- * 6. No recorded time is in the future (beyond five minutes of clock skew); a measure in
+ * 6. The later clock anchors (`determined_at`, `assessment_completed_at`, `materiality_determined_at`,
+ *    `individuals_notified_at`) are not before `discovered_at`; `disposal_ended_at` is not before
+ *    `occurred_from`.
+ * 7. No recorded time is in the future (beyond five minutes of clock skew); a measure in
  *    state `taken` is in the past, a `planned` one may lie ahead.
- * 7. `estimated_affected.by_region` counts add up to no more than `total`, and every region
+ * 8. `estimated_affected.by_region` counts add up to no more than `total`, and every region
  *    counted there is listed in `regions` (itself, or its country).
  */
 export function checkFacts(f: FactsToCheck, now: Date): FieldProblem[] {
@@ -49,6 +57,11 @@ export function checkFacts(f: FactsToCheck, now: Date): FieldProblem[] {
   if (before(f.discovered_at, f.occurred_from)) problems.push({ field: 'discovered_at', message: 'must not be before occurred_from (nothing is discovered before it begins)' });
   if (before(f.aware_at, f.discovered_at)) problems.push({ field: 'aware_at', message: 'must not be before discovered_at' });
   if (before(f.contained_at, f.occurred_from)) problems.push({ field: 'contained_at', message: 'must not be before occurred_from' });
+
+  for (const field of ['determined_at', 'assessment_completed_at', 'materiality_determined_at', 'individuals_notified_at'] as const) {
+    if (before(f[field], f.discovered_at)) problems.push({ field, message: 'must not be before discovered_at' });
+  }
+  if (before(f.disposal_ended_at, f.occurred_from)) problems.push({ field: 'disposal_ended_at', message: 'must not be before occurred_from' });
 
   if (f.status === 'closed' && f.closed_at === null) problems.push({ field: 'closed_at', message: 'a closed incident needs closed_at' });
   if (f.status !== 'closed' && f.closed_at !== null) problems.push({ field: 'closed_at', message: `must be empty while the incident is ${f.status}` });
@@ -62,6 +75,11 @@ export function checkFacts(f: FactsToCheck, now: Date): FieldProblem[] {
     ['aware_at', f.aware_at],
     ['contained_at', f.contained_at],
     ['closed_at', f.closed_at],
+    ['determined_at', f.determined_at],
+    ['assessment_completed_at', f.assessment_completed_at],
+    ['materiality_determined_at', f.materiality_determined_at],
+    ['individuals_notified_at', f.individuals_notified_at],
+    ['disposal_ended_at', f.disposal_ended_at],
   ];
   for (const [field, t] of times) {
     if (t !== null && t.getTime() > latest) problems.push({ field, message: 'must not be in the future' });

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { label, text, timestamp, timestampOut, iso } from '../lib/schema.js';
 import { statuses, allowedTransitions } from './lifecycle.js';
-import { dataCategories, isRegionCode, natures, severities } from './vocabulary.js';
+import { cacGrades, dataCategories, isRegionCode, natures, riskLevels, severities } from './vocabulary.js';
 import type { Incident } from './store.js';
 
 const count = z.number().int().min(0).max(10_000_000_000);
@@ -37,6 +37,24 @@ const estimatedAffected = z
   })
   .openapi({ example: { total: 1200, by_region: { 'US-TX': 250, CN: 900 } } });
 
+const assessment = z
+  .strictObject({
+    risk_of_harm: z.enum(riskLevels).optional().openapi({ description: 'Likely harm to people: unlikely, risk, significant (real risk of significant harm) or high.' }),
+    encryption_key_exposed: z.boolean().optional().openapi({ description: 'The key of encrypted data was exposed too (no encryption safe harbour).' }),
+    credentials_exposed: z.boolean().optional().openapi({ description: 'User names or emails with passwords or security answers were exposed.' }),
+    malicious: z.boolean().optional().openapi({ description: 'Caused with unlawful intent; derived from nature when absent.' }),
+    cac_grade: z.enum(cacGrades).optional().openapi({ description: 'The grade under the PRC incident grading rules; derived from counts and loss when absent.' }),
+    direct_loss_rmb: z.number().min(0).max(1e15).optional(),
+    data_held_in: z.array(regionCode).max(300).optional().openapi({ description: 'Where the affected data was stored (ISO codes).' }),
+    product_vulnerability: z.boolean().optional(),
+    national_security_or_public_interest: z.boolean().optional(),
+    internal_only: z.boolean().optional().openapi({ description: 'The breach stayed within the organisation.' }),
+    large_scale: z.boolean().optional(),
+  })
+  .openapi('Assessment', { description: 'Legal facts the regulator rules read. A key left out is unknown: rules that need it stay "possible" and say which fact is missing.' });
+
+const anchor = (description: string) => timestamp.nullable().openapi({ description });
+
 const factFields = {
   title: text(300).pipe(z.string().min(1)).openapi({ example: 'Customer database snapshot exposed in a public bucket' }),
   summary: text(20_000),
@@ -48,6 +66,12 @@ const factFields = {
   discovered_at: timestamp,
   aware_at: timestamp.nullable().openapi({ description: 'When the company became reasonably certain personal data was affected: the clock anchor most deadlines count from.' }),
   contained_at: timestamp.nullable(),
+  determined_at: anchor('When the breach was confirmed (a clock anchor for some rules, e.g. US states counting from determination).'),
+  assessment_completed_at: anchor('When the risk assessment was completed.'),
+  materiality_determined_at: anchor('When the incident was determined to be material (SEC Form 8-K item 1.05).'),
+  individuals_notified_at: anchor('When affected people were notified. Derived from deliveries once a delivery run exists; set by hand otherwise.'),
+  disposal_ended_at: anchor('When the disposal (handling) of the incident ended; PRC final reports count from it.'),
+  assessment,
   systems: unique(label, 500),
   data_categories: unique(z.enum(dataCategories), dataCategories.length),
   regions: unique(regionCode, 300),
@@ -66,6 +90,12 @@ export const createIncidentBody = z
     occurred_to: factFields.occurred_to.default(null),
     aware_at: factFields.aware_at.default(null),
     contained_at: factFields.contained_at.default(null),
+    determined_at: factFields.determined_at.default(null),
+    assessment_completed_at: factFields.assessment_completed_at.default(null),
+    materiality_determined_at: factFields.materiality_determined_at.default(null),
+    individuals_notified_at: factFields.individuals_notified_at.default(null),
+    disposal_ended_at: factFields.disposal_ended_at.default(null),
+    assessment: factFields.assessment.default({}),
     systems: factFields.systems.default([]),
     data_categories: factFields.data_categories.default([]),
     regions: factFields.regions.default([]),
@@ -101,6 +131,12 @@ export const incidentSchema = z
     aware_at: timestampOut.nullable(),
     contained_at: timestampOut.nullable(),
     closed_at: timestampOut.nullable(),
+    determined_at: timestampOut.nullable(),
+    assessment_completed_at: timestampOut.nullable(),
+    materiality_determined_at: timestampOut.nullable(),
+    individuals_notified_at: timestampOut.nullable(),
+    disposal_ended_at: timestampOut.nullable(),
+    assessment: z.record(z.string(), z.unknown()),
     systems: z.array(z.string()),
     data_categories: z.array(z.string()),
     regions: z.array(z.string()),
@@ -134,6 +170,12 @@ export function incidentJson(i: Incident): IncidentJson {
     aware_at: iso(i.aware_at),
     contained_at: iso(i.contained_at),
     closed_at: iso(i.closed_at),
+    determined_at: iso(i.determined_at),
+    assessment_completed_at: iso(i.assessment_completed_at),
+    materiality_determined_at: iso(i.materiality_determined_at),
+    individuals_notified_at: iso(i.individuals_notified_at),
+    disposal_ended_at: iso(i.disposal_ended_at),
+    assessment: i.assessment as Record<string, unknown>,
     systems: i.systems,
     data_categories: i.data_categories,
     regions: i.regions,

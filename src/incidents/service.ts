@@ -19,10 +19,19 @@ export interface Actor {
 
 const actorLabel = (a: Actor) => `${a.name} (${a.id})`;
 
-export type NewIncident = Omit<store.IncidentFields, 'status' | 'closed_at'>;
+type LaterFacts = 'determined_at' | 'assessment_completed_at' | 'materiality_determined_at' | 'individuals_notified_at' | 'disposal_ended_at' | 'assessment';
+
+/** What opening an incident takes; the later clock anchors and the legal assessment usually come with later changes. */
+export type NewIncident = Omit<store.IncidentFields, 'status' | 'closed_at' | LaterFacts> & Partial<Pick<store.IncidentFields, LaterFacts>>;
 
 export async function openIncident(db: Db, input: NewIncident, actor: Actor, now: Date): Promise<Incident> {
   const incident: Incident = {
+    determined_at: null,
+    assessment_completed_at: null,
+    materiality_determined_at: null,
+    individuals_notified_at: null,
+    disposal_ended_at: null,
+    assessment: {},
     ...input,
     id: newId('inc', now),
     version: 1,

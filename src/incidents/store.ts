@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import type { EstimatedAffected, Measure } from './facts.js';
 import type { Status } from './lifecycle.js';
 import type { TimelineEvent } from './timeline.js';
-import type { Nature, Severity } from './vocabulary.js';
+import type { Assessment, Nature, Severity } from './vocabulary.js';
 
 export interface Remedy {
   description: string;
@@ -26,6 +26,13 @@ export interface Incident {
   aware_at: Date | null;
   contained_at: Date | null;
   closed_at: Date | null;
+  determined_at: Date | null;
+  assessment_completed_at: Date | null;
+  materiality_determined_at: Date | null;
+  individuals_notified_at: Date | null;
+  disposal_ended_at: Date | null;
+  /** Legal facts the regulator rules read (risk of harm, CAC grade…); absent keys are unknown. */
+  assessment: Assessment;
   systems: string[];
   data_categories: string[];
   regions: string[];
@@ -44,7 +51,8 @@ export interface Incident {
 export type IncidentFields = Omit<Incident, 'id' | 'version' | 'created_at' | 'updated_at' | 'created_by' | 'timeline_seq' | 'timeline_head'>;
 
 const columns = `id, version, status, title, summary, nature, severity, drill, occurred_from, occurred_to, discovered_at,
-  aware_at, contained_at, closed_at, systems, data_categories, regions, estimated_affected, encrypted, measures, remedies,
+  aware_at, contained_at, closed_at, determined_at, assessment_completed_at, materiality_determined_at,
+  individuals_notified_at, disposal_ended_at, assessment, systems, data_categories, regions, estimated_affected, encrypted, measures, remedies,
   created_at, updated_at, created_by, timeline_seq, timeline_head`;
 
 // Measures hold dates inside jsonb: revive them on the way out.
@@ -60,10 +68,13 @@ export async function insertIncident(db: Db, i: Incident, first: TimelineEvent):
   await db`
     with incident as (
     insert into incidents (id, version, status, title, summary, nature, severity, drill, occurred_from, occurred_to,
-      discovered_at, aware_at, contained_at, closed_at, systems, data_categories, regions, estimated_affected, encrypted,
+      discovered_at, aware_at, contained_at, closed_at, determined_at, assessment_completed_at, materiality_determined_at,
+      individuals_notified_at, disposal_ended_at, assessment, systems, data_categories, regions, estimated_affected, encrypted,
       measures, remedies, created_at, updated_at, created_by, timeline_seq, timeline_head)
     values (${i.id}, ${i.version}, ${i.status}, ${i.title}, ${i.summary}, ${i.nature}, ${i.severity}, ${i.drill},
       ${i.occurred_from}, ${i.occurred_to}, ${i.discovered_at}, ${i.aware_at}, ${i.contained_at}, ${i.closed_at},
+      ${i.determined_at}, ${i.assessment_completed_at}, ${i.materiality_determined_at}, ${i.individuals_notified_at},
+      ${i.disposal_ended_at}, ${jsonb(db, i.assessment)},
       ${i.systems}, ${i.data_categories}, ${i.regions}, ${i.estimated_affected === null ? null : jsonb(db, i.estimated_affected)},
       ${i.encrypted}, ${jsonb(db, i.measures)}, ${jsonb(db, i.remedies)}, ${i.created_at}, ${i.updated_at}, ${i.created_by},
       ${first.seq}, ${first.hash})
@@ -85,7 +96,10 @@ export async function updateIncident(db: Db, i: Incident): Promise<void> {
     update incidents set version = ${i.version}, status = ${i.status}, title = ${i.title}, summary = ${i.summary},
       nature = ${i.nature}, severity = ${i.severity}, drill = ${i.drill}, occurred_from = ${i.occurred_from},
       occurred_to = ${i.occurred_to}, discovered_at = ${i.discovered_at}, aware_at = ${i.aware_at},
-      contained_at = ${i.contained_at}, closed_at = ${i.closed_at}, systems = ${i.systems},
+      contained_at = ${i.contained_at}, closed_at = ${i.closed_at}, determined_at = ${i.determined_at},
+      assessment_completed_at = ${i.assessment_completed_at}, materiality_determined_at = ${i.materiality_determined_at},
+      individuals_notified_at = ${i.individuals_notified_at}, disposal_ended_at = ${i.disposal_ended_at},
+      assessment = ${jsonb(db, i.assessment)}, systems = ${i.systems},
       data_categories = ${i.data_categories}, regions = ${i.regions},
       estimated_affected = ${i.estimated_affected === null ? null : jsonb(db, i.estimated_affected)},
       encrypted = ${i.encrypted}, measures = ${jsonb(db, i.measures)}, remedies = ${jsonb(db, i.remedies)},

@@ -51,3 +51,29 @@ export function isCountryCode(code: string): boolean {
 export function isSubdivisionCode(code: string): boolean {
   return subdivisions.has(code);
 }
+
+/** One scale for the legal harm tests (GDPR risk / high risk, real risk of significant harm, serious harm). */
+export const riskLevels = ['unlikely', 'risk', 'significant', 'high'] as const;
+export type RiskOfHarm = (typeof riskLevels)[number];
+
+/** The PRC incident grading levels, lowest first (一般, 较大, 重大, 特别重大). */
+export const cacGrades = ['general', 'relatively_major', 'major', 'especially_major'] as const;
+export type CacGrade = (typeof cacGrades)[number];
+
+/**
+ * Legal facts about an incident that regulator rules read; a key left out is not known yet, and
+ * the rules that need it say so rather than guess.
+ */
+export interface Assessment {
+  risk_of_harm?: RiskOfHarm;
+  encryption_key_exposed?: boolean;
+  credentials_exposed?: boolean;
+  malicious?: boolean;
+  cac_grade?: CacGrade;
+  direct_loss_rmb?: number;
+  data_held_in?: string[];
+  product_vulnerability?: boolean;
+  national_security_or_public_interest?: boolean;
+  internal_only?: boolean;
+  large_scale?: boolean;
+}

@@ -185,8 +185,9 @@ export function loadTemplateSet(files: Readonly<Record<string, string>>, options
   for (const locale of locales) {
     for (const channel of noticeChannels) for (const spec of channelParts[channel]) known.set(`${locale}/${spec.file}`, { locale, channel, spec });
   }
+  // Report drafts for regulators live under obligations/ and are loaded by their own renderer.
   const liquidFiles = Object.keys(files)
-    .filter((f) => f.endsWith('.liquid'))
+    .filter((f) => f.endsWith('.liquid') && !f.startsWith('obligations/'))
     .sort();
   for (const f of liquidFiles) if (!known.has(f)) throw new TemplateError(f, 'unknown_template', `expected <locale>/<channel file> with locale one of ${locales.join(', ')}`);
 

@@ -1,5 +1,7 @@
 // The shapes of the obligations engine: rules, the incident facts it reads, and the obligations it returns.
-import type { DataCategory, Nature, Severity } from '../incidents/vocabulary.js';
+import type { CacGrade, DataCategory, Nature, RiskOfHarm, Severity } from '../incidents/vocabulary.js';
+
+export type { CacGrade, RiskOfHarm };
 
 /** The moments a legal clock can count from; each is a fact recorded on the incident. */
 export const anchorNames = [
@@ -16,12 +18,6 @@ export type AnchorName = (typeof anchorNames)[number];
 
 /** Three-valued logic: a fact that is not recorded is `unknown`, never a silent yes or no. */
 export type Tri = 'yes' | 'no' | 'unknown';
-
-/** The PRC Grading Guide's levels (一般, 较大, 重大, 特别重大). */
-export type CacGrade = 'general' | 'relatively_major' | 'major' | 'especially_major';
-
-/** One scale for the different legal harm tests (GDPR risk / high risk, RROSH, serious or significant harm, relevant risk). */
-export type RiskOfHarm = 'unlikely' | 'risk' | 'significant' | 'high';
 
 export interface EstimatedAffected {
   total?: number;

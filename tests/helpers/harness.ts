@@ -11,6 +11,7 @@ import { createTestDatabase, dbModes, type DbMode, type TestDatabase } from './d
 import { readTextTree } from '../../src/lib/assets.node.js';
 import { createNoticeRenderer } from '../../src/notices/render.js';
 import { loadRunbooks } from '../../src/runbooks/parse.js';
+import { createDraftRenderer } from '../../src/obligations/draft.js';
 import type { NoticeRenderer } from '../../src/notices/renderer.js';
 
 /** The real templates from the repository, loaded once per test file. */
@@ -51,7 +52,7 @@ export async function createHarness(mode: DbMode, options: HarnessOptions = {}):
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), copy: mode === 'postgres' });
+  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres' });
   const tokens = {} as Record<Role, string>;
   const otherTokens = {} as Record<Role, string>;
   for (const role of roles) {
