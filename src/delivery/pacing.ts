@@ -19,14 +19,19 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes `cost` tokens if it can; otherwise says how many milliseconds until it could. */
+  /**
+   * Takes `cost` tokens if it can; otherwise says how many milliseconds until it could. A cost above
+   * `burst` (a batch of multi-part SMS) would never fit: it is taken from a full bucket and the debt paid
+   * off before the next take, so the rate holds over time.
+   */
   take(cost: number, now: number): number {
     this.refill(now);
-    if (this.tokens >= cost) {
+    const needed = Math.min(cost, this.burst);
+    if (this.tokens >= needed) {
       this.tokens -= cost;
       return 0;
     }
-    return Math.ceil(((cost - this.tokens) / this.rate) * 1000);
+    return Math.max(1, Math.ceil(((needed - this.tokens) / this.rate) * 1000));
   }
 }
 
