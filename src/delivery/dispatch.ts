@@ -65,22 +65,23 @@ export interface ReconcileTally {
 
 /**
  * Rows left in `sending` by a worker that vanished: the outcome is unknown, so the provider is asked
- * first; only a message it has no record of is sent again.
+ * first; only a message it has no record of is sent again. Each row is taken over before the question,
+ * so two reconcilers never both decide about it, and nobody claims it while the answer is pending.
  */
 export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<ReconcileTally> {
   const tally: ReconcileTally = { found: 0, requeued: 0, undecided: 0 };
   const now = d.clock.now();
-  for (const row of await ledger.expiredLeases(d.db, now, limit)) {
+  for (const row of await ledger.takeExpiredLeases(d.db, { owner: d.owner, now, leaseMs: d.leaseMs, limit })) {
     const provider = d.providers[row.channel];
     const to = row.channel === 'email' ? row.email : row.phone;
     try {
       const answer = provider.capture || !provider.lookup || !to ? { found: false as const } : await provider.lookup({ deliveryId: row.id, channel: row.channel, to, since: row.claimed_at });
       if (answer.found) {
         // Sent before the worker died: recorded now; the content hash was never stored, so it stays empty.
-        await ledger.markAccepted(d.db, [{ id: row.id, providerId: answer.providerId, contentHash: null, locale: row.locale }], provider.name, 'accepted', now);
+        await ledger.markAccepted(d.db, [{ id: row.id, providerId: answer.providerId, contentHash: null, locale: row.locale }], provider.name, 'accepted', now, d.owner);
         tally.found++;
       } else {
-        await ledger.requeue(d.db, [row.id], { notBefore: now, errorCode: 'lease_expired_not_sent', refundAttempt: false, now });
+        await ledger.requeue(d.db, [row.id], { notBefore: now, errorCode: 'lease_expired_not_sent', refundAttempt: false, now, owner: d.owner });
         tally.requeued++;
       }
     } catch (err) {
@@ -154,7 +155,7 @@ async function settle(d: DispatchDeps, provider: DeliveryProvider, batch: Outgoi
   const limited = outcomes.filter((o): o is Extract<SendOutcome, { outcome: 'rate_limited' }> => o.outcome === 'rate_limited');
   if (limited.length) {
     const wait = Math.max(1000, ...limited.map((o) => o.retryAfterMs ?? 0));
-    await ledger.requeue(d.db, limited.map((o) => o.deliveryId), { notBefore: new Date(now.getTime() + wait), errorCode: 'rate_limited', refundAttempt: true, now });
+    await ledger.requeue(d.db, limited.map((o) => o.deliveryId), { notBefore: new Date(now.getTime() + wait), errorCode: 'rate_limited', refundAttempt: true, now, owner: d.owner });
     tally.rateLimited += limited.length;
   }
   for (const o of outcomes) {
@@ -164,7 +165,7 @@ async function settle(d: DispatchDeps, provider: DeliveryProvider, batch: Outgoi
         await ledger.failAndFallBack(d.db, o.deliveryId, 'failed', `retries_exhausted:${o.errorCode}`, now);
         tally.exhausted++;
       } else {
-        await ledger.requeue(d.db, [o.deliveryId], { notBefore: new Date(now.getTime() + retryDelayMs(attempts, d.backoff)), errorCode: o.errorCode, refundAttempt: false, now });
+        await ledger.requeue(d.db, [o.deliveryId], { notBefore: new Date(now.getTime() + retryDelayMs(attempts, d.backoff)), errorCode: o.errorCode, refundAttempt: false, now, owner: d.owner });
         tally.retried++;
       }
     } else if (o.outcome === 'permanent') {

@@ -112,6 +112,8 @@ export async function markAccepted(
   provider: string,
   state: 'accepted' | 'captured',
   now: Date,
+  /** Only rows this worker still holds. */
+  owner?: string,
 ): Promise<void> {
   if (rows.length === 0) return;
   await db`
@@ -119,16 +121,16 @@ export async function markAccepted(
       locale = r.locale, accepted_at = ${now}, lease_until = null, lease_owner = null, updated_at = ${now}, error_code = null
     from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), provider_id: r.providerId, content_hash: r.contentHash, locale: r.locale })) as never)}::jsonb)
       as r(id bigint, provider_id text, content_hash text, locale text)
-    where d.id = r.id and d.state = 'sending'`;
+    where d.id = r.id and d.state = 'sending' ${owner ? db`and d.lease_owner = ${owner}` : db``}`;
 }
 
 /** Back to the queue after a transient failure; a rate-limit answer gives the attempt back. */
-export async function requeue(db: Db, ids: string[], p: { notBefore: Date; errorCode: string; refundAttempt: boolean; now: Date }): Promise<void> {
+export async function requeue(db: Db, ids: string[], p: { notBefore: Date; errorCode: string; refundAttempt: boolean; now: Date; owner?: string }): Promise<void> {
   if (ids.length === 0) return;
   await db`
     update deliveries set state = 'queued', not_before = ${p.notBefore}, error_code = ${p.errorCode}, lease_until = null, lease_owner = null,
       attempts = attempts - ${p.refundAttempt ? 1 : 0}, updated_at = ${p.now}
-    where id = any(${ids.map(Number)}::bigint[]) and state = 'sending'`;
+    where id = any(${ids.map(Number)}::bigint[]) and state = 'sending' ${p.owner ? db`and lease_owner = ${p.owner}` : db``}`;
 }
 
 /**
@@ -178,19 +180,31 @@ export async function applyProviderState(db: Db, p: { provider: string; provider
   return row ?? null;
 }
 
-/** Rows whose worker vanished mid-send: their outcome is unknown until checked with the provider. */
-export async function expiredLeases(
+/**
+ * Rows whose worker vanished mid-send, taken over by `owner` for `leaseMs` so that only one reconciler
+ * asks the provider about each: their outcome is unknown until checked. The claim time (`updated_at`) is
+ * kept, as the provider is asked about sends since then.
+ */
+export async function takeExpiredLeases(
   db: Db,
-  now: Date,
-  limit: number,
-): Promise<{ id: string; channel: DeliveryChannel; lease_owner: string | null; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
+  p: { owner: string; now: Date; leaseMs: number; limit: number },
+): Promise<{ id: string; channel: DeliveryChannel; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
   return db`
-    select d.id::text as id, d.channel, d.lease_owner, d.updated_at as claimed_at, ap.email, ap.phone, d.locale
-    from deliveries d
-    join delivery_runs r on r.id = d.run_id
-    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
-    where d.state = 'sending' and d.lease_until < ${now}
-    order by d.lease_until limit ${limit}`;
+    with picked as (
+      select id from deliveries where state = 'sending' and lease_until < ${p.now}
+      order by lease_until limit ${p.limit}
+      for update skip locked
+    ),
+    taken as (
+      update deliveries d set lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.leaseMs)}
+      from picked where d.id = picked.id
+      returning d.id, d.run_id, d.external_id, d.channel, d.locale, d.updated_at
+    )
+    select t.id::text as id, t.channel, t.updated_at as claimed_at, ap.email, ap.phone, t.locale
+    from taken t
+    join delivery_runs r on r.id = t.run_id
+    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = t.external_id
+    order by t.id`;
 }
 
 /** Rows settled (accepted, captured or ended) in the last minute, and rows still to send: for rate and ETA. */
