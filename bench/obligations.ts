@@ -72,3 +72,98 @@ console.log(`obligations: ${cold.count} obligations (${cold.applicable} applicab
 console.log(`loading the engine, rules and holiday libraries: ${loadMs.toFixed(1)} ms; JSON answer ${(cold.bytes / 1024).toFixed(0)} KiB`);
 console.log(`first evaluation (cold calendars and zone formatters): ${cold.ms.toFixed(1)} ms`);
 console.log(`median of ${times.length} warm evaluations: ${median.toFixed(1)} ms (min ${times[0]!.toFixed(1)}, max ${times[times.length - 1]!.toFixed(1)}); target < 200 ms`);
+
+// ---- end to end: the HTTP call on a database holding a resolved snapshot of 1,000,000 people ----
+// With TEST_DATABASE_URL the directory and snapshot go into a fresh PostgreSQL database; without it,
+// into an embedded PGlite (BENCH_PGLITE_PEOPLE people, 100,000 by default, as PGlite is slower to fill).
+const { default: postgres } = await import('postgres');
+const { mkdtempSync, rmSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
+const { clientOptions, openEmbedded } = await import('../src/db/embedded.js');
+const { migrate } = await import('../src/db/migrate.js');
+const { readMigrations, } = await import('../src/db/node.js');
+const { openIncident } = await import('../src/incidents/service.js');
+const { resolveSnapshot, setScope } = await import('../src/affected/service.js');
+const { issueKey } = await import('../src/api-keys/service.js');
+const { createApp } = await import('../src/app.js');
+const { loadConfig } = await import('../src/config.js');
+const { createLogger } = await import('../src/lib/logger.js');
+const { systemClock } = await import('../src/lib/clock.js');
+const { readTextTree } = await import('../src/lib/assets.node.js');
+const { createNoticeRenderer } = await import('../src/notices/render.js');
+const { createDraftRenderer } = await import('../src/obligations/draft.js');
+const { loadRunbooks } = await import('../src/runbooks/parse.js');
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+const people = Number(process.env.BENCH_PEOPLE ?? (pgUrl ? 1_000_000 : Number(process.env.BENCH_PGLITE_PEOPLE ?? 100_000)));
+const dbName = `bench_obligations_${Date.now()}`;
+let admin: ReturnType<typeof postgres> | undefined;
+let sql: ReturnType<typeof postgres>;
+let closeEmbedded: (() => Promise<void>) | undefined;
+const scratch = mkdtempSync(join(tmpdir(), 'breachkit-obligations-'));
+if (pgUrl) {
+  admin = postgres(pgUrl, { max: 1, ...clientOptions });
+  await admin.unsafe(`create database ${dbName}`);
+  const url = new URL(pgUrl);
+  url.pathname = `/${dbName}`;
+  sql = postgres(url.toString(), { max: 10, ...clientOptions });
+} else {
+  const embedded = await openEmbedded(scratch);
+  sql = embedded.sql;
+  closeEmbedded = () => embedded.close();
+}
+try {
+  await migrate(sql, readMigrations());
+  const fill = performance.now();
+  // The people spread over every place above, as in the summary-only run.
+  await sql`
+    insert into directory_users (external_id, email, locale, country, subdivision, account_status, data_categories, systems, created_at, updated_at, synced_at)
+    select 'u' || g, 'u' || g || '@example.com', 'en', split_part(c, '-', 1), case when c like '%-%' then c end, 'active',
+      case when g % 8 = 0 then array['account', 'contact', 'financial_account'] else array['account', 'contact'] end, array['accounts'],
+      '2024-01-01', '2024-01-01', now()
+    from generate_series(1, ${people}) g, lateral (select (${codes}::text[])[1 + g % ${codes.length}] as c) pick`;
+  const actor = { id: 'bench', name: 'bench' };
+  const f = input.incident;
+  const incident = await openIncident(
+    sql,
+    {
+      title: 'Every jurisdiction', summary: '', nature: f.nature, severity: f.severity, drill: true,
+      occurred_from: f.occurred_from, occurred_to: null, discovered_at: f.discovered_at!, aware_at: f.aware_at, contained_at: null,
+      determined_at: f.determined_at ?? null, assessment_completed_at: f.assessment_completed_at ?? null, materiality_determined_at: f.materiality_determined_at ?? null,
+      systems: ['accounts'], data_categories: ['account', 'contact', 'financial_account'], regions: codes, estimated_affected: null, encrypted: false,
+      measures: [], remedies: [], assessment: { risk_of_harm: 'high', credentials_exposed: true },
+    },
+    actor,
+    new Date(),
+  );
+  await setScope(sql, incident.id, { data_categories: ['account'], systems: [], regions: [], window: null, account_statuses: ['active', 'deleted'], include_ids: [], exclude_ids: [] }, actor, new Date());
+  const snapshot = await resolveSnapshot(sql, incident.id, actor, new Date());
+  console.log(`database: ${pgUrl ? 'PostgreSQL' : 'embedded PGlite'}; ${snapshot.row_count.toLocaleString('en-US')} people in the resolved snapshot (filled and resolved in ${((performance.now() - fill) / 1000).toFixed(1)} s)`);
+
+  const config = loadConfig({ LOG_LEVEL: 'warn', DATA_DIR: scratch });
+  const templates = readTextTree('templates');
+  const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => sql, renderer: createNoticeRenderer(templates), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(templates) });
+  const { token } = await issueKey(sql, { name: 'bench viewer', role: 'viewer', createdBy: null, now: new Date() });
+  const call = async () => {
+    const start = performance.now();
+    const res = await app.request(`/v1/incidents/${incident.id}/obligations`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { counts_source: string; obligations: unknown[] };
+    if (res.status !== 200 || body.counts_source !== 'affected_snapshot') throw new Error(`unexpected answer ${res.status}`);
+    return { ms: performance.now() - start, count: body.obligations.length };
+  };
+  const first = await call();
+  const http: number[] = [];
+  for (let i = 0; i < 15; i++) http.push((await call()).ms);
+  http.sort((a, b) => a - b);
+  const med = http[Math.floor(http.length / 2)]!;
+  console.log(`GET /v1/incidents/{id}/obligations end to end (auth, snapshot summary, filings, profile, engine, JSON): first ${first.ms.toFixed(1)} ms, median of ${http.length} ${med.toFixed(1)} ms (max ${http[http.length - 1]!.toFixed(1)}), ${first.count} obligations; target < 200 ms`);
+} finally {
+  await sql.end();
+  await closeEmbedded?.();
+  if (admin) {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
