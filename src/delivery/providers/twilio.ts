@@ -74,9 +74,13 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
     maxBatch: 100,
     capture: false,
     async send(messages) {
-      const outcomes: SendOutcome[] = [];
-      const width = settings.concurrency ?? 10;
-      for (let i = 0; i < messages.length; i += width) outcomes.push(...(await Promise.all(messages.slice(i, i + width).map(one))));
+      // A pool: `width` requests in flight all the time, rather than rounds that wait for their slowest.
+      const outcomes: SendOutcome[] = new Array(messages.length);
+      let next = 0;
+      const lane = async () => {
+        for (let i = next++; i < messages.length; i = next++) outcomes[i] = await one(messages[i]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 20, messages.length) }, lane));
       return outcomes;
     },
   };
