@@ -44,6 +44,7 @@ while (!stopping) {
     await sleep(100);
     continue;
   }
+  const hashes = new Map<string, string>();
   const messages: OutgoingMessage[] = jobs.map((job) => {
     const rendered = renderer.render({
       channel,
@@ -53,7 +54,11 @@ while (!stopping) {
       links: { publicNotice: 'https://breachkit.example/status' },
       incident: { title: facts!.title, discoveredAt: facts!.discovered_at },
     });
-    return { deliveryId: job.id, channel, to: job.data.to, rendered, contentHash: sha256Hex(canonicalJson(rendered)) };
+    // Hashed once per distinct content, as breachkit's worker does: the provider groups email by it.
+    const key = `${rendered.locale}\u0000${rendered.subject ?? ''}\u0000${rendered.html ?? ''}\u0000${rendered.text ?? ''}`;
+    let contentHash = hashes.get(key);
+    if (contentHash === undefined) hashes.set(key, (contentHash = sha256Hex(canonicalJson(rendered))));
+    return { deliveryId: job.id, channel, to: job.data.to, rendered, contentHash };
   });
   const done: string[] = [];
   for (let i = 0; i < messages.length; i += provider.maxBatch) {
