@@ -1,5 +1,6 @@
 // The obligations as a Gantt-like SVG: one row per owed report, a bar from its clock start to its due
 // time, marks for the anchor and the filing, and a line at now. Self-contained, so it can be embedded.
+import { escapeHtml as escapeXml } from '../notices/template-set.js';
 import type { Obligation, ObligationStatus } from './types.js';
 
 const colours: Record<ObligationStatus, string> = {
@@ -21,8 +22,6 @@ const statusWords: Record<ObligationStatus, string> = {
   awaiting_anchor: 'awaiting anchor',
   not_applicable: 'not applicable',
 };
-
-const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const t = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
@@ -55,7 +54,7 @@ export function obligationsSvg(incident: { id: string; title: string }, obligati
   const from = Math.min(...times) - pad;
   const to = Math.max(...times) + pad;
 
-  const labelW = 330;
+  const labelW = 350;
   const chartW = 640;
   const rowH = 24;
   const top = 56;
@@ -85,7 +84,7 @@ export function obligationsSvg(incident: { id: string; title: string }, obligati
     out.push(`<text x="10" y="${y + 15}" fill="#111">${escapeXml(clip(label, 52))}</text>`);
     const required = o.stages.filter((s) => s.status !== 'not_applicable');
     if (!required.some((s) => s.start_at)) {
-      out.push(`<text x="${labelW}" y="${y + 15}" fill="${colour}">waiting for ${escapeXml(o.awaiting_anchor ?? o.anchor.name)}</text>`);
+      out.push(`<text x="${labelW + 6}" y="${y + 15}" fill="${colour}">waiting for ${escapeXml(o.awaiting_anchor ?? o.anchor.name)}</text>`);
     }
     for (const s of required) {
       const start = t(s.start_at);

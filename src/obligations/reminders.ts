@@ -7,6 +7,7 @@ import type { DeliveryChannel } from '../delivery/ledger.js';
 import type { DeliveryProvider, OutgoingMessage } from '../delivery/providers/types.js';
 import { recordEvent } from '../incidents/service.js';
 import { sha256Hex } from '../lib/hash.js';
+import { escapeHtml } from '../notices/template-set.js';
 import type { Logger } from '../lib/logger.js';
 import type { Profile } from './profile.js';
 import { incidentObligations } from './service.js';
@@ -105,10 +106,6 @@ async function send(deps: ReminderDeps, profile: Profile, id: string, msg: { sub
     }
   }
   return { sent: outcomes.filter((o) => o === 'accepted' || o === 'captured').length, outcomes };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** One pass over every open incident: claims each reminder that has come due and sends the latest per stage. */
