@@ -142,10 +142,10 @@ export const incidentRoutes = createRouter()
     const principal = c.var.principal;
     const open = (outer: typeof db) =>
       inTransaction(outer, async (tx) => {
-        const incident = await openIncident(tx, body, actorOf(principal), clock.now());
+        const now = clock.now();
+        const incident = await openIncident(tx, body, actorOf(principal), now);
         // The runbooks written for this nature become the incident's checklist at once.
-        await attachForNature(tx, c.var.services.runbooks, incident, actorOf(principal), clock.now());
-        return { status: 201, body: incidentJson(await getIncident(tx, incident.id)) };
+        return { status: 201, body: incidentJson(await attachForNature(tx, c.var.services.runbooks, incident, actorOf(principal), now)) };
       });
     const result = key
       ? await runOnce<IncidentJson>(db, { principalId: principal.keyId, route: 'POST /v1/incidents', key, requestHash: sha256Hex(canonicalJson(body)), now: clock.now() }, open)

@@ -17,7 +17,8 @@ export interface Actor {
   name: string;
 }
 
-const actorLabel = (a: Actor) => `${a.name} (${a.id})`;
+/** How an actor is named on the timeline. */
+export const actorLabel = (a: Actor) => `${a.name} (${a.id})`;
 
 type LaterFacts = 'determined_at' | 'assessment_completed_at' | 'materiality_determined_at' | 'individuals_notified_at' | 'disposal_ended_at' | 'assessment';
 

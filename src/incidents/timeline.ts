@@ -26,11 +26,33 @@ export function eventHash(e: Omit<TimelineEvent, 'hash'>): string {
   );
 }
 
+/**
+ * The events that follow `prev` in an incident's chain, computed without touching the database: for
+ * writers that already hold the incident (it was just created, or is locked), so several events can be
+ * stored in one statement.
+ */
+export function chainEvents(incidentId: string, prev: { seq: number; hash: string }, inputs: TimelineEventInput[]): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  let last = prev;
+  for (const input of inputs) {
+    // Round-trip the data through JSON so the hash covers exactly what jsonb will hand back.
+    const data = JSON.parse(JSON.stringify(input.data)) as Record<string, unknown>;
+    const event = { incident_id: incidentId, seq: last.seq + 1, at: input.at, actor: input.actor, type: input.type, data, prev_hash: last.hash };
+    const full = { ...event, hash: eventHash(event) };
+    out.push(full);
+    last = full;
+  }
+  return out;
+}
+
 /** The first event of a new incident's chain, ready to be stored with the incident itself. */
 export function firstEvent(incidentId: string, input: TimelineEventInput): TimelineEvent {
-  const data = JSON.parse(JSON.stringify(input.data)) as Record<string, unknown>;
-  const event = { incident_id: incidentId, seq: 1, at: input.at, actor: input.actor, type: input.type, data, prev_hash: genesisHash };
-  return { ...event, hash: eventHash(event) };
+  return chainEvents(incidentId, { seq: 0, hash: genesisHash }, [input])[0]!;
+}
+
+/** The rows of `timeline_events` for several chained events, as one jsonb array for a single insert. */
+export function eventRecords(events: TimelineEvent[]): Record<string, unknown>[] {
+  return events.map((e) => ({ incident_id: e.incident_id, seq: e.seq, at: e.at.toISOString(), actor: e.actor, type: e.type, data: e.data, prev_hash: e.prev_hash, hash: e.hash }));
 }
 
 /**
@@ -42,15 +64,12 @@ export async function appendEvent(db: Db, incidentId: string, input: TimelineEve
     const [head] = await tx<{ timeline_seq: number; timeline_head: string }[]>`
       select timeline_seq, timeline_head from incidents where id = ${incidentId} for update`;
     if (!head) throw new NotFoundError('incident', incidentId);
-    // Round-trip the data through JSON so the hash covers exactly what jsonb will hand back.
-    const data = JSON.parse(JSON.stringify(input.data)) as Record<string, unknown>;
-    const event = { incident_id: incidentId, seq: head.timeline_seq + 1, at: input.at, actor: input.actor, type: input.type, data, prev_hash: head.timeline_head };
-    const hash = eventHash(event);
+    const [event] = chainEvents(incidentId, { seq: head.timeline_seq, hash: head.timeline_head }, [input]);
     await tx`
       insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
-      values (${incidentId}, ${event.seq}, ${event.at}, ${event.actor}, ${event.type}, ${tx.json(data as never)}, ${event.prev_hash}, ${hash})`;
-    await tx`update incidents set timeline_seq = ${event.seq}, timeline_head = ${hash} where id = ${incidentId}`;
-    return { ...event, hash };
+      values (${incidentId}, ${event!.seq}, ${event!.at}, ${event!.actor}, ${event!.type}, ${tx.json(event!.data as never)}, ${event!.prev_hash}, ${event!.hash})`;
+    await tx`update incidents set timeline_seq = ${event!.seq}, timeline_head = ${event!.hash} where id = ${incidentId}`;
+    return event!;
   });
 }
 

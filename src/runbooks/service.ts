@@ -3,7 +3,8 @@ import type { Db } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import { ConflictError, InvalidFactsError, NotAllowedError, NotFoundError } from '../errors.js';
 import type { Role } from '../http/context.js';
-import { getIncident, recordEvent, type Actor, type Incident } from '../incidents/service.js';
+import { actorLabel, getIncident, recordEvent, type Actor, type Incident } from '../incidents/service.js';
+import { chainEvents, eventRecords } from '../incidents/timeline.js';
 import { dueOf, runbooksForNature, type Runbook, type RunbookStep } from './parse.js';
 
 export interface ChecklistItem {
@@ -41,11 +42,41 @@ export async function attachRunbook(db: Db, runbooks: Map<string, Runbook>, inci
   });
 }
 
-/** Attaches every runbook written for the incident's nature. */
-export async function attachForNature(db: Db, runbooks: Map<string, Runbook>, incident: Incident, actor: Actor, now: Date): Promise<string[]> {
+/**
+ * Attaches every runbook written for the nature of an incident that was just opened in this
+ * transaction, in one statement: the runbooks, their steps, their timeline events chained on from
+ * the incident's head, and the new head. Returns the incident with its head moved on.
+ */
+export async function attachForNature(db: Db, runbooks: Map<string, Runbook>, incident: Incident, actor: Actor, now: Date): Promise<Incident> {
   const matching = runbooksForNature(runbooks, incident.nature);
-  for (const r of matching) await attachRunbook(db, runbooks, incident.id, r.slug, 'automatic', actor, now);
-  return matching.map((r) => r.slug);
+  if (!matching.length) return incident;
+  const events = chainEvents(
+    incident.id,
+    { seq: incident.timeline_seq, hash: incident.timeline_head },
+    matching.map((r) => ({ type: 'runbook.attached', actor: actorLabel(actor), at: now, data: { runbook: r.slug, version: r.version, how: 'automatic', steps: r.steps.length } })),
+  );
+  const head = events.at(-1)!;
+  const attached = matching.map((r) => ({ slug: r.slug, runbook_version: r.version }));
+  const steps = matching.flatMap((r) => r.steps.map((s) => ({ slug: r.slug, step_id: s.id, position: s.number })));
+  await db`
+    with attached as (
+      insert into incident_runbooks (incident_id, slug, runbook_version, attached_at, attached_by, how)
+      select ${incident.id}, a.slug, a.runbook_version, ${now}, ${actor.id}, 'automatic'
+      from jsonb_to_recordset(${db.json(attached as never)}::jsonb) as a(slug text, runbook_version text)
+      returning slug),
+    steps as (
+      insert into checklist_steps (incident_id, slug, step_id, position, state)
+      select ${incident.id}, s.slug, s.step_id, s.position, 'open'
+      from jsonb_to_recordset(${db.json(steps as never)}::jsonb) as s(slug text, step_id text, position int)
+      where s.slug in (select slug from attached)),
+    events as (
+      insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
+      select e.incident_id, e.seq, e.at, e.actor, e.type, e.data, e.prev_hash, e.hash
+      from jsonb_to_recordset(${db.json(eventRecords(events) as never)}::jsonb)
+        as e(incident_id text, seq int, at timestamptz, actor text, type text, data jsonb, prev_hash text, hash text))
+    update incidents set timeline_seq = ${head.seq}, timeline_head = ${head.hash}
+    where id = ${incident.id}`;
+  return { ...incident, timeline_seq: head.seq, timeline_head: head.hash };
 }
 
 export async function checklist(db: Db, runbooks: Map<string, Runbook>, incidentId: string, now: Date): Promise<ChecklistItem[]> {

@@ -171,6 +171,18 @@ describeEachDatabase('incident timeline', (harness) => {
     expect(timeline.verification).toMatchObject({ valid: true, events_checked: timeline.events.length });
   });
 
+  it('answers the create with exactly what is stored, its runbooks already on the timeline', async () => {
+    const h = harness();
+    const res = await h.request('POST', '/v1/incidents', { as: 'responder', json: { ...sampleIncident(), nature: 'ransomware' } });
+    expect(res.status).toBe(201);
+    const created = await json<Record<string, unknown> & { id: string; timeline: { events: number; head_hash: string } }>(res);
+    const { overdue_steps: _steps, ...stored } = await json<Record<string, unknown>>(await h.request('GET', `/v1/incidents/${created.id}`, { as: 'viewer' }));
+    expect(created).toEqual(stored);
+    const timeline = await json<{ events: { type: string; hash: string }[] }>(await h.request('GET', `/v1/incidents/${created.id}/timeline`, { as: 'viewer' }));
+    expect(created.timeline).toEqual({ events: timeline.events.length, head_hash: timeline.events.at(-1)!.hash });
+    expect(timeline.events.filter((e) => e.type === 'runbook.attached').length).toBeGreaterThan(0);
+  });
+
   it('refuses edits to stored events, and reports an event altered behind the trigger', async () => {
     const h = harness();
     const created = await open(h);
