@@ -169,7 +169,7 @@ export const incidentRoutes = createRouter()
   .openapi(getRoute, async (c) => {
     const { db, runbooks, clock } = c.var.services;
     const incident = await getIncident(db, c.req.valid('param').id);
-    const overdue = (await checklist(db, runbooks, incident.id, clock.now())).filter((s) => s.overdue);
+    const overdue = (await checklist(db, runbooks, incident, clock.now())).filter((s) => s.overdue);
     c.header('etag', etag(incident.version));
     return c.json({ ...incidentJson(incident), overdue_steps: overdue.map((s) => ({ step_id: s.step_id, text: s.text, role: s.role, due_at: s.due_at!.toISOString() })) }, 200);
   })

@@ -79,8 +79,10 @@ export async function attachForNature(db: Db, runbooks: Map<string, Runbook>, in
   return { ...incident, timeline_seq: head.seq, timeline_head: head.hash };
 }
 
-export async function checklist(db: Db, runbooks: Map<string, Runbook>, incidentId: string, now: Date): Promise<ChecklistItem[]> {
-  const incident = await getIncident(db, incidentId);
+/** The checklist of an incident, given by id or, when the caller has just read it, as the incident itself. */
+export async function checklist(db: Db, runbooks: Map<string, Runbook>, of: string | Incident, now: Date): Promise<ChecklistItem[]> {
+  const incident = typeof of === 'string' ? await getIncident(db, of) : of;
+  const incidentId = incident.id;
   const rows = await db<{ slug: string; step_id: string; state: ChecklistItem['state']; note: string | null; changed_by_name: string | null; changed_at: Date | null }[]>`
     select c.slug, c.step_id, c.state, c.note, c.changed_by_name, c.changed_at
     from checklist_steps c join incident_runbooks r on r.incident_id = c.incident_id and r.slug = c.slug
