@@ -102,6 +102,23 @@ describeEachDatabase(
       expect(JSON.stringify(await bad.json())).toContain('query.status');
     });
 
+    it('puts deadlines moved by a fact change on the timeline, with the change that moved them', async () => {
+      const { id, version } = await open();
+      expect((await patch(id, version, { title: 'Support tool session reused' })).status).toBe(200);
+      expect((await patch(id, version + 1, { aware_at: '2026-11-18T10:00:00Z' })).status).toBe(200);
+      const stale = await patch(id, version + 1, { severity: 'critical' });
+      expect(stale.status).toBe(412);
+      const timeline = await json<{ events: { type: string; data: { version?: number; changes: { key: string; from: { status: string } | null; to: { status: string; due_at: string | null } | null }[] } }[]; verification: { valid: boolean } }>(
+        await harness().request('GET', `/v1/incidents/${id}/timeline`, { as: 'viewer' }),
+      );
+      const moved = timeline.events.filter((e) => e.type === 'obligations.changed');
+      // The title changed no deadline; aware_at started the GDPR clock.
+      expect(moved).toHaveLength(1);
+      expect(moved[0]!.data.version).toBe(version + 2);
+      expect(moved[0]!.data.changes).toContainEqual({ key: 'eu-gdpr-33:DE', rule_id: 'eu-gdpr-33', from: { status: 'awaiting_anchor', due_at: null }, to: { status: 'upcoming', due_at: '2026-11-21T10:00:00.000Z' } });
+      expect(timeline.verification.valid).toBe(true);
+    });
+
     it('refuses anchors that cannot be true, naming the field', async () => {
       const { id, version } = await open();
       const res = await patch(id, version, { determined_at: '2026-11-18T07:00:00Z', disposal_ended_at: '2026-11-17T00:00:00Z', assessment: { risk_of_harm: 'severe' } });
