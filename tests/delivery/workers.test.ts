@@ -55,9 +55,8 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
       const ctx = { renderer: testRenderer(), publicNoticeUrl: 'https://example.com/status' };
       const version = await freezeNotice(sql, ctx, incident.id, noticeContent.parse(sampleNoticeContent()), drafter, now);
       await approveNotice(sql, incident.id, version.version, { id: 'key_b', name: 'Approver' }, now, ctx.renderer.templatesHash);
-      await startDeliveries(sql, incident.id, drafter, now);
-
-      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: url.toString(), DELIVERY_BATCH_SIZE: '40', LOG_LEVEL: 'info' };
+      // Paced so that neither worker can drain the ledger alone before the other wakes.
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: url.toString(), DELIVERY_BATCH_SIZE: '40', EMAIL_RATE_PER_SECOND: '100', SMS_SEGMENTS_PER_SECOND: '100', LOG_LEVEL: 'info' };
       const logs: string[] = ['', ''];
       const exits = [0, 1].map((w) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker-node.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -66,6 +65,10 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
         child.stderr!.on('data', (d: Buffer) => (logs[w] += d.toString()));
         return new Promise<number | null>((resolve) => child.on('exit', resolve));
       });
+      // The ledger is planned once both workers are up, so both find work.
+      const upBy = Date.now() + 60_000;
+      while (!logs.every((l) => l.includes('delivery worker started')) && Date.now() < upBy) await new Promise((r) => setTimeout(r, 100));
+      await startDeliveries(sql, incident.id, drafter, now);
       const deadline = Date.now() + 60_000;
       let settled = 0;
       while (Date.now() < deadline) {
