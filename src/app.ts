@@ -10,6 +10,7 @@ import type { AppEnv } from './http/context.js';
 import { ApiError, problemResponse, toApiError } from './http/errors.js';
 import { init, limitBody, requestLog } from './http/middleware.js';
 import { validationHook } from './http/openapi.js';
+import { isPublicPath, SplitRouter } from './http/router.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { affectedRoutes } from './affected/routes.js';
@@ -46,7 +47,7 @@ export interface AppDeps {
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new SplitRouter(isPublicPath) });
   const baseUrl = publicBaseUrl(deps.config);
   const publicPage = {
     baseUrl,
