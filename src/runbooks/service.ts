@@ -33,10 +33,6 @@ export async function attachRunbook(db: Db, runbooks: Map<string, Runbook>, inci
       values (${incidentId}, ${slug}, ${runbook.version}, ${now}, ${actor.id}, ${how})
       on conflict do nothing returning slug`;
     if (inserted.length === 0) throw new ConflictError(`runbook ${slug} is already attached`);
-    await tx`
-      insert into checklist_steps (incident_id, slug, step_id, position, state)
-      select ${incidentId}, ${slug}, s.id, s.position, 'open'
-      from jsonb_to_recordset(${tx.json(runbook.steps.map((s) => ({ id: s.id, position: s.number })) as never)}::jsonb) as s(id text, position int)`;
     await recordEvent(tx, incidentId, 'runbook.attached', actor, now, { runbook: slug, version: runbook.version, how, steps: runbook.steps.length });
     return runbook;
   });
@@ -57,18 +53,11 @@ export async function attachForNature(db: Db, runbooks: Map<string, Runbook>, in
   );
   const head = events.at(-1)!;
   const attached = matching.map((r) => ({ slug: r.slug, runbook_version: r.version }));
-  const steps = matching.flatMap((r) => r.steps.map((s) => ({ slug: r.slug, step_id: s.id, position: s.number })));
   await db`
     with attached as (
       insert into incident_runbooks (incident_id, slug, runbook_version, attached_at, attached_by, how)
       select ${incident.id}, a.slug, a.runbook_version, ${now}, ${actor.id}, 'automatic'
-      from jsonb_to_recordset(${db.json(attached as never)}::jsonb) as a(slug text, runbook_version text)
-      returning slug),
-    steps as (
-      insert into checklist_steps (incident_id, slug, step_id, position, state)
-      select ${incident.id}, s.slug, s.step_id, s.position, 'open'
-      from jsonb_to_recordset(${db.json(steps as never)}::jsonb) as s(slug text, step_id text, position int)
-      where s.slug in (select slug from attached)),
+      from jsonb_to_recordset(${db.json(attached as never)}::jsonb) as a(slug text, runbook_version text)),
     events as (
       insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
       select e.incident_id, e.seq, e.at, e.actor, e.type, e.data, e.prev_hash, e.hash
@@ -82,35 +71,36 @@ export async function attachForNature(db: Db, runbooks: Map<string, Runbook>, in
 /** The checklist of an incident, given by id or, when the caller has just read it, as the incident itself. */
 export async function checklist(db: Db, runbooks: Map<string, Runbook>, of: string | Incident, now: Date): Promise<ChecklistItem[]> {
   const incident = typeof of === 'string' ? await getIncident(db, of) : of;
-  const incidentId = incident.id;
-  const rows = await db<{ slug: string; step_id: string; state: ChecklistItem['state']; note: string | null; changed_by_name: string | null; changed_at: Date | null }[]>`
-    select c.slug, c.step_id, c.state, c.note, c.changed_by_name, c.changed_at
-    from checklist_steps c join incident_runbooks r on r.incident_id = c.incident_id and r.slug = c.slug
-    where c.incident_id = ${incidentId}
-    order by r.attached_at, c.slug, c.position`;
+  const [attached, settled] = await Promise.all([
+    db<{ slug: string }[]>`select slug from incident_runbooks where incident_id = ${incident.id} order by attached_at, slug`,
+    db<{ step_id: string; state: ChecklistItem['state']; note: string | null; changed_by_name: string | null; changed_at: Date | null }[]>`
+      select step_id, state, note, changed_by_name, changed_at from checklist_steps where incident_id = ${incident.id}`,
+  ]);
+  const byStep = new Map(settled.map((r) => [r.step_id, r]));
   const anchors = incident as unknown as Record<string, Date | null>;
-  return rows.flatMap((row) => {
-    const step = runbooks.get(row.slug)?.steps.find((s) => s.id === row.step_id);
-    if (!step) return [];
-    const due = dueOf(step, anchors);
-    return [
-      {
+  // Steps come from the runbooks themselves; only a step someone settled has a row of its own.
+  return attached.flatMap(({ slug }) =>
+    (runbooks.get(slug)?.steps ?? []).map((step) => {
+      const row = byStep.get(step.id);
+      const state = row?.state ?? 'open';
+      const due = dueOf(step, anchors);
+      return {
         step_id: step.id,
-        runbook: row.slug,
+        runbook: slug,
         number: step.number,
         text: step.text,
         detail: step.detail,
         role: step.role,
-        state: row.state,
-        note: row.note,
-        changed_by: row.changed_by_name,
-        changed_at: row.changed_at,
+        state,
+        note: row?.note ?? null,
+        changed_by: row?.changed_by_name ?? null,
+        changed_at: row?.changed_at ?? null,
         due_at: due.due_at,
         waiting_on: due.waiting_on,
-        overdue: row.state === 'open' && due.due_at !== null && due.due_at.getTime() < now.getTime(),
-      },
-    ];
-  });
+        overdue: state === 'open' && due.due_at !== null && due.due_at.getTime() < now.getTime(),
+      };
+    }),
+  );
 }
 
 /** Completes or skips a step; a skip needs a note, and only a holder of the step's role (or an admin) may act. */
@@ -129,14 +119,21 @@ export async function settleStep(
   if (actor.role !== 'admin' && actor.role !== step.role) throw new NotAllowedError(`step ${stepId} is for the ${step.role} role`);
   if (input.action === 'skip' && !input.note) throw new InvalidFactsError([{ field: 'note', message: 'say why the step is skipped' }]);
   await inTransaction(db, async (tx) => {
-    const [row] = await tx<{ state: string }[]>`
-      select state from checklist_steps where incident_id = ${incidentId} and step_id = ${stepId} for update`;
-    if (!row) throw new NotFoundError('checklist step', stepId);
-    if (row.state !== 'open') throw new ConflictError(`step ${stepId} is already ${row.state}`);
+    // The attachment row is the lock: settling steps of one runbook queue up behind each other.
+    const [attachedRow] = await tx`select slug from incident_runbooks where incident_id = ${incidentId} and slug = ${slug} for update`;
+    if (!attachedRow) throw new NotFoundError('checklist step', stepId);
     const state = input.action === 'complete' ? 'done' : 'skipped';
-    await tx`
-      update checklist_steps set state = ${state}, note = ${input.note}, changed_by = ${actor.id}, changed_by_name = ${actor.name}, changed_at = ${now}
-      where incident_id = ${incidentId} and step_id = ${stepId}`;
+    const written = await tx`
+      insert into checklist_steps (incident_id, slug, step_id, position, state, note, changed_by, changed_by_name, changed_at)
+      values (${incidentId}, ${slug}, ${stepId}, ${step.number}, ${state}, ${input.note}, ${actor.id}, ${actor.name}, ${now})
+      on conflict (incident_id, slug, step_id) do update
+        set state = excluded.state, note = excluded.note, changed_by = excluded.changed_by, changed_by_name = excluded.changed_by_name, changed_at = excluded.changed_at
+        where checklist_steps.state = 'open'
+      returning step_id`;
+    if (written.length === 0) {
+      const [row] = await tx<{ state: string }[]>`select state from checklist_steps where incident_id = ${incidentId} and step_id = ${stepId}`;
+      throw new ConflictError(`step ${stepId} is already ${row?.state ?? 'settled'}`);
+    }
     await recordEvent(tx, incidentId, input.action === 'complete' ? 'checklist.step_done' : 'checklist.step_skipped', actor, now, { step: stepId, text: step.text, note: input.note });
   });
   return (await checklist(db, runbooks, incidentId, now)).find((i) => i.step_id === stepId)!;
