@@ -5,7 +5,8 @@ import { csvColumns, csvRowToObject, toDirectoryUser } from './record.js';
 import type { ParsedLine } from './service.js';
 
 export interface ImportSource {
-  lines: AsyncIterable<ParsedLine>;
+  /** Lines in order, a chunk of the file's worth at a time. */
+  lines: AsyncIterable<ParsedLine[]>;
   bytesRead: () => number;
 }
 
@@ -36,13 +37,34 @@ async function maybeGunzip(body: ReadableStream<Uint8Array>, counted: (n: number
   return gzip ? rest.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>) : rest;
 }
 
-type RawLine = { line: number; bytes: Uint8Array } | { line: number; tooLong: true };
+type RawLine = { line: number; text: string } | { line: number; tooLong: true } | { line: number; notUtf8: true };
+
+// Byte order marks are dropped from the start of a line, as a fresh decoder would drop one and
+// the line's own cleanup another.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function cleanLine(text: string): string {
+  let from = 0;
+  if (text.charCodeAt(0) === 0xfeff) from = text.charCodeAt(1) === 0xfeff ? 2 : 1;
+  const to = text.charCodeAt(text.length - 1) === 0x0d && text.length > from ? text.length - 1 : text.length;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
+}
+
+function decodeLine(line: number, bytes: Uint8Array): RawLine {
+  try {
+    return { line, text: cleanLine(decoder.decode(bytes)) };
+  } catch {
+    return { line, notUtf8: true };
+  }
+}
 
 /**
- * Splits bytes into lines. A line longer than `maxLineBytes` is not buffered: its bytes are
- * dropped as they come and the line is reported as too long.
+ * Splits bytes into lines, a chunk's worth at a time. The whole lines of a chunk are decoded in
+ * one go; a block holding bad UTF-8 is decoded again line by line to say which. A line longer
+ * than `maxLineBytes` is not buffered: its bytes are dropped as they come and the line is
+ * reported as too long.
  */
-async function* splitLines(stream: ReadableStream<Uint8Array>, maxLineBytes: number): AsyncGenerator<RawLine> {
+async function* splitLines(stream: ReadableStream<Uint8Array>, maxLineBytes: number): AsyncGenerator<RawLine[]> {
   const reader = stream.getReader();
   let parts: Uint8Array[] = [];
   let size = 0;
@@ -62,20 +84,45 @@ async function* splitLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    const out: RawLine[] = [];
     let start = 0;
-    for (let i = value.indexOf(newline); i !== -1; i = value.indexOf(newline, start)) {
+    const i = value.indexOf(newline);
+    // The line carried over from the previous chunk ends here.
+    if (i !== -1 && (size > 0 || tooLong)) {
       line++;
-      if (!tooLong && size + (i - start) <= maxLineBytes) {
-        parts.push(value.subarray(start, i));
-        size += i - start;
-        yield { line, bytes: take() };
+      if (!tooLong && size + i <= maxLineBytes) {
+        parts.push(value.subarray(0, i));
+        size += i;
+        out.push(decodeLine(line, take()));
       } else {
         parts = [];
         size = 0;
-        yield { line, tooLong: true };
+        out.push({ line, tooLong: true });
       }
       tooLong = false;
       start = i + 1;
+    }
+    const last = value.lastIndexOf(newline);
+    if (last >= start) {
+      const block = value.subarray(start, last);
+      let texts: string[] | null;
+      try {
+        texts = decoder.decode(block).split('\n');
+      } catch {
+        texts = null;
+      }
+      // A UTF-16 unit is at most three UTF-8 bytes: only a block that could hold a too long line is measured line by line.
+      if (texts && block.length > maxLineBytes && texts.some((t) => t.length * 3 > maxLineBytes)) texts = null;
+      if (texts) {
+        for (const t of texts) out.push({ line: ++line, text: cleanLine(t) });
+      } else {
+        for (let j = value.indexOf(newline, start); j !== -1 && j <= last; j = value.indexOf(newline, start)) {
+          line++;
+          out.push(j - start <= maxLineBytes ? decodeLine(line, value.subarray(start, j)) : { line, tooLong: true });
+          start = j + 1;
+        }
+      }
+      start = last + 1;
     }
     if (start < value.length && !tooLong) {
       const piece = value.subarray(start);
@@ -89,100 +136,99 @@ async function* splitLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
         size += piece.length;
       }
     }
+    if (out.length) yield out;
   }
-  if (tooLong) yield { line: line + 1, tooLong: true };
-  else if (size > 0) yield { line: line + 1, bytes: take() };
+  if (tooLong) yield [{ line: line + 1, tooLong: true }];
+  else if (size > 0) yield [decodeLine(line + 1, take())];
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function decode(bytes: Uint8Array): string | null {
-  try {
-    return decoder.decode(bytes).replace(/^\uFEFF/, '').replace(/\r$/, '');
-  } catch {
-    return null;
-  }
-}
-
-const keepRaw = (text: string | null) => (text !== null && text.length <= 64 * 1024 ? text : null);
+// A line split from a decoded block may be a view into the whole block: a kept line is copied
+// out, so the block is not held until the batch is written.
+const keepRaw = (text: string | null) => (text !== null && text.length <= 64 * 1024 ? (JSON.parse(JSON.stringify(text)) as string) : null);
 
 export function importLinesFrom(body: ReadableStream<Uint8Array>, options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock }): ImportSource {
   let bytes = 0;
   const counted = (n: number) => (bytes += n);
   const { format, maxLineBytes, clock } = options;
 
-  async function* lines(): AsyncGenerator<ParsedLine> {
+  async function* lines(): AsyncGenerator<ParsedLine[]> {
     const stream = await maybeGunzip(body, counted);
+    const now = () => clock.now();
     let header: string[] | null = null;
     // A CSV record may span lines inside quotes: lines are gathered until the quotes balance.
     let pending = null as { line: number; text: string } | null;
-    for await (const raw of splitLines(stream, maxLineBytes)) {
-      if ('tooLong' in raw) {
-        yield { line: raw.line, problems: [{ field: '(line)', reason: `longer than ${maxLineBytes} bytes` }], raw: null };
-        pending = null;
-        continue;
-      }
-      const text = decode(raw.bytes);
-      if (text === null) {
-        yield { line: raw.line, problems: [{ field: '(line)', reason: 'not valid UTF-8' }], raw: null };
-        pending = null;
-        continue;
-      }
-      if (format === 'ndjson') {
-        if (text.trim() === '') continue;
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          yield { line: raw.line, problems: [{ field: '(line)', reason: 'not valid JSON' }], raw: keepRaw(text) };
-          continue;
-        }
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          yield { line: raw.line, problems: [{ field: '(line)', reason: 'not a JSON object' }], raw: keepRaw(text) };
-          continue;
-        }
-        yield withLine(raw.line, toDirectoryUser(value, clock.now()), text);
-        continue;
-      }
-      // An unclosed quote would swallow every following line: when the next line is a whole
-      // record on its own, the open one was broken, not multi-line.
-      if (pending && header && isWholeRecord(text, header.length)) {
-        yield { line: pending.line, problems: [{ field: '(line)', reason: 'broken CSV quoting: a quoted field is never closed' }], raw: keepRaw(pending.text) };
-        pending = null;
-      }
-      const record: { line: number; text: string } = pending ? { line: pending.line, text: `${pending.text}\n${text}` } : { line: raw.line, text };
-      if (!quotesBalanced(record.text)) {
-        if (record.text.length > maxLineBytes) {
-          yield { line: record.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: null };
+    for await (const chunk of splitLines(stream, maxLineBytes)) {
+      const out: ParsedLine[] = [];
+      for (const raw of chunk) {
+        if ('tooLong' in raw) {
+          out.push({ line: raw.line, problems: [{ field: '(line)', reason: `longer than ${maxLineBytes} bytes` }], raw: null });
           pending = null;
-        } else pending = record;
-        continue;
-      }
-      pending = null;
-      if (record.text.trim() === '') continue;
-      let fields: string[];
-      try {
-        fields = (parseCsv(record.text, { relax_column_count: true }) as string[][])[0] ?? [];
-      } catch {
-        yield { line: record.line, problems: [{ field: '(line)', reason: 'broken CSV quoting' }], raw: keepRaw(record.text) };
-        continue;
-      }
-      if (!header) {
-        header = fields.map((f) => f.trim());
-        const unknown = header.filter((h) => !(csvColumns as readonly string[]).includes(h));
-        if (!header.includes('external_id') || unknown.length) {
-          yield { line: record.line, problems: [{ field: unknown[0] ?? 'external_id', reason: unknown.length ? 'unknown column' : 'the header has no external_id column' }], raw: keepRaw(record.text) };
-          return;
+          continue;
         }
-        continue;
+        if ('notUtf8' in raw) {
+          out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not valid UTF-8' }], raw: null });
+          pending = null;
+          continue;
+        }
+        const text = raw.text;
+        if (format === 'ndjson') {
+          if (text.trim() === '') continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not valid JSON' }], raw: keepRaw(text) });
+            continue;
+          }
+          if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+            out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not a JSON object' }], raw: keepRaw(text) });
+            continue;
+          }
+          out.push(withLine(raw.line, toDirectoryUser(value, now), text));
+          continue;
+        }
+        // An unclosed quote would swallow every following line: when the next line is a whole
+        // record on its own, the open one was broken, not multi-line.
+        if (pending && header && isWholeRecord(text, header.length)) {
+          out.push({ line: pending.line, problems: [{ field: '(line)', reason: 'broken CSV quoting: a quoted field is never closed' }], raw: keepRaw(pending.text) });
+          pending = null;
+        }
+        const record: { line: number; text: string } = pending ? { line: pending.line, text: `${pending.text}\n${text}` } : { line: raw.line, text };
+        if (!quotesBalanced(record.text)) {
+          if (record.text.length > maxLineBytes) {
+            out.push({ line: record.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: null });
+            pending = null;
+          } else pending = record;
+          continue;
+        }
+        pending = null;
+        if (record.text.trim() === '') continue;
+        let fields: string[];
+        try {
+          fields = (parseCsv(record.text, { relax_column_count: true }) as string[][])[0] ?? [];
+        } catch {
+          out.push({ line: record.line, problems: [{ field: '(line)', reason: 'broken CSV quoting' }], raw: keepRaw(record.text) });
+          continue;
+        }
+        if (!header) {
+          header = fields.map((f) => f.trim());
+          const unknown = header.filter((h) => !(csvColumns as readonly string[]).includes(h));
+          if (!header.includes('external_id') || unknown.length) {
+            out.push({ line: record.line, problems: [{ field: unknown[0] ?? 'external_id', reason: unknown.length ? 'unknown column' : 'the header has no external_id column' }], raw: keepRaw(record.text) });
+            yield out;
+            return;
+          }
+          continue;
+        }
+        if (fields.length !== header.length) {
+          out.push({ line: record.line, problems: [{ field: '(line)', reason: `has ${fields.length} fields; the header has ${header.length}` }], raw: keepRaw(record.text) });
+          continue;
+        }
+        out.push(withLine(record.line, toDirectoryUser(csvRowToObject(header, fields), now), record.text));
       }
-      if (fields.length !== header.length) {
-        yield { line: record.line, problems: [{ field: '(line)', reason: `has ${fields.length} fields; the header has ${header.length}` }], raw: keepRaw(record.text) };
-        continue;
-      }
-      yield withLine(record.line, toDirectoryUser(csvRowToObject(header, fields), clock.now()), record.text);
+      if (out.length) yield out;
     }
-    if (pending) yield { line: pending.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: keepRaw(pending.text) };
+    if (pending) yield [{ line: pending.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: keepRaw(pending.text) }];
   }
 
   return { lines: lines(), bytesRead: () => bytes };

@@ -17,7 +17,8 @@ export type ParsedLine =
   | { line: number; problems: LineProblem[]; raw: string | null };
 
 export interface ImportInput {
-  lines: AsyncIterable<ParsedLine>;
+  /** The lines in order, in chunks as they were read. */
+  lines: AsyncIterable<ParsedLine[]>;
   format: string;
   sourceName: string | null;
   actorId: string;
@@ -27,6 +28,8 @@ export interface ImportInput {
   batchSize?: number;
   /** The database takes COPY FROM STDIN (PostgreSQL; not the embedded PGlite). */
   copy?: boolean;
+  /** With COPY: rows an import brings in before it may switch to bulk loading (see `bulkLoader`). */
+  bulkAfter?: number;
   onProgress?: (row: Pick<store.ImportRow, 'lines_read' | 'lines_imported' | 'lines_rejected' | 'bytes_read'>) => void;
 }
 
@@ -45,10 +48,21 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   const counts = { linesRead: 0, imported: 0, rejected: 0 };
   const progress = () => ({ ...counts, bytesRead: input.bytesRead?.() ?? 0, at: input.clock.now() });
 
+  const bulk = input.copy ? await bulkLoader(db, input.bulkAfter ?? 100_000) : null;
+  // COPY goes straight in while the directory is empty; once an id turns out to be known, each
+  // batch is checked first and sent to the upsert when it holds known ids.
+  let checkFirst = bulk ? bulk.rowsAtStart > 0 : true;
+
   const write = async (batch: store.DirectoryUser[], batchRejects: typeof rejects) => {
     if (batch.length) {
+      await bulk?.consider(counts.imported);
+      const at = input.clock.now();
       // Counted in lines: a later line for the same external id replaces the earlier one.
-      if (!input.copy || (await copyOrNull(db, batch, id, input.clock.now())) === null) await store.upsertUsers(db, batch, id, input.clock.now());
+      const copied = input.copy ? await copyOrNull(db, batch, id, at, checkFirst) : null;
+      if (copied === null) {
+        checkFirst = true;
+        await store.upsertUsers(db, batch, id, at);
+      }
       counts.imported += batch.length;
     }
     await store.insertRejects(db, id, batchRejects);
@@ -59,6 +73,7 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   // One batch is written while the next is read and checked, so parsing and the database work side
   // by side; writes still happen one at a time and in order.
   let writing: Promise<void> = Promise.resolve();
+  let inFlight = false;
   const flush = async () => {
     const batch = users;
     const batchRejects = rejects;
@@ -66,27 +81,35 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
     rejects = [];
     await writing;
     const next = write(batch, batchRejects);
+    inFlight = true;
+    void next.finally(() => (inFlight = false)).catch(() => undefined);
     // Observed at once (the error surfaces at the next await), so a failure is never "unhandled".
     next.catch(() => undefined);
     writing = next;
   };
 
   try {
-    for await (const item of input.lines) {
-      counts.linesRead++;
-      if ('user' in item) users.push(item.user);
-      else {
-        counts.rejected++;
-        rejects.push({ line: item.line, problems: item.problems, raw: item.raw !== null && item.raw.length <= rawKeptLimit ? item.raw : null });
+    for await (const chunk of input.lines) {
+      for (const item of chunk) {
+        counts.linesRead++;
+        if ('user' in item) users.push(item.user);
+        else {
+          counts.rejected++;
+          rejects.push({ line: item.line, problems: item.problems, raw: item.raw !== null && item.raw.length <= rawKeptLimit ? item.raw : null });
+        }
+        if (users.length + rejects.length >= batchSize) await flush();
       }
-      if (users.length + rejects.length >= batchSize) await flush();
+      // A source that never waits on I/O would otherwise keep the write's bytes from the socket.
+      if (inFlight) await nextTurn();
     }
     await flush();
     await writing;
+    await bulk?.finish();
     if (counts.imported > 10_000) await store.analyzeUsers(db);
     await store.updateImportProgress(db, id, { ...progress(), status: 'completed' });
   } catch (err) {
     await writing.catch(() => undefined);
+    await bulk?.finish().catch(() => undefined);
     // The reason is ours to word: a driver or parser message could quote personal data.
     const failure = err instanceof ImportAbortedError ? err.message : 'the import stopped on an unexpected error; lines before it were kept';
     await store.updateImportProgress(db, id, { ...progress(), status: 'failed', failure });
@@ -97,10 +120,14 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
 
 export class ImportAbortedError extends Error {}
 
-/** COPY when every id is new; a concurrent writer adding one of them first sends the batch to the upsert. */
-async function copyOrNull(db: Db, users: store.DirectoryUser[], importId: string, at: Date): Promise<number | null> {
+/** Lets the event loop run its I/O once (setImmediate where there is one: setTimeout waits at least a millisecond). */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => (typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)));
+
+/** COPY when every id is new; a known id, or a concurrent writer adding one first, sends the batch to the upsert. */
+async function copyOrNull(db: Db, users: store.DirectoryUser[], importId: string, at: Date, checkFirst: boolean): Promise<number | null> {
   try {
-    return await store.copyNewUsers(db, users, importId, at);
+    return await store.copyNewUsers(db, users, importId, at, checkFirst);
   } catch (err) {
     if (pgErrorCode(err) === '23505') return null;
     throw err;
@@ -115,3 +142,50 @@ export async function getImport(db: Db, id: string): Promise<store.ImportRow> {
 
 export const listImports = (db: Db, limit: number) => store.selectImports(db, limit);
 export const pageRejects = (db: Db, importId: string, afterLine: number, limit: number) => store.selectRejects(db, importId, afterLine, limit);
+
+/**
+ * Bulk loading on PostgreSQL. Once an import has brought in at least `after` rows and more than
+ * the directory held when it began, the secondary indexes are dropped, and built again (side by
+ * side) when it ends, failed or not: for a large load that is far cheaper than keeping them up to
+ * date row by row. One import at a time may do this, holding a session lock on a connection of
+ * its own; a crash ends the session and frees the lock, and the next import builds whatever
+ * indexes it finds missing. Readers see every committed row throughout, only less quickly.
+ */
+async function bulkLoader(db: Db, after: number) {
+  // A pool of one or two connections cannot spare one for the lock.
+  if (!('reserve' in db) || db.options.max < 3) return null;
+  const session = await db.reserve();
+  let held = false;
+  try {
+    held = await store.tryBulkLoadLock(session);
+    if (held) {
+      const missing = await store.missingSecondaryIndexes(db);
+      if (missing.length) await store.buildSecondaryIndexes(db, missing);
+    }
+  } catch (err) {
+    session.release();
+    throw err;
+  }
+  const rowsAtStart = await store.estimateUsers(db);
+  let dropped = false;
+  let finished = !held;
+  if (!held) session.release();
+  return {
+    rowsAtStart,
+    async consider(imported: number) {
+      if (!held || dropped || imported < after || imported <= rowsAtStart) return;
+      dropped = true;
+      await store.dropSecondaryIndexes(db);
+    },
+    async finish() {
+      if (finished) return;
+      finished = true;
+      try {
+        if (dropped) await store.buildSecondaryIndexes(db, await store.missingSecondaryIndexes(db));
+      } finally {
+        await store.releaseBulkLoadLock(session).catch(() => undefined);
+        session.release();
+      }
+    },
+  };
+}

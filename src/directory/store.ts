@@ -1,5 +1,5 @@
 // SQL for the user directory mirror: batched upserts keyed by external id, and import bookkeeping.
-import type { Db } from '../db/client.js';
+import type { Db, Sql } from '../db/client.js';
 
 /** One user as stored in the directory mirror. */
 export interface DirectoryUser {
@@ -122,32 +122,132 @@ const copyColumns = [
   'guardian_phone', 'postal_address', 'account_status', 'deleted_at', 'data_categories', 'systems', 'created_at', 'updated_at', 'import_id', 'synced_at',
 ] as const;
 
+const copySpecial = /[\\\t\n\r]/;
+const copyEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** Text in COPY's text format: most values need no escaping, so they are only scanned. */
+function copyText(s: string): string {
+  return copySpecial.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => copyEscapes[c]!) : s;
+}
+
+const arrayItem = (x: string) => `"${/["\\]/.test(x) ? x.replace(/["\\]/g, '\\$&') : x}"`;
+
 /** One value in COPY's text format. */
 function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
-  const s = Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/["\\]/g, '\\$&')}"`).join(',')}}` : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  if (typeof v === 'string') return copyText(v);
+  if (Array.isArray(v)) return copyText(`{${v.map((x) => arrayItem(String(x))).join(',')}}`);
+  return copyText(typeof v === 'object' ? JSON.stringify(v) : String(v));
+}
+
+/** One directory_users row in COPY's text format, columns as in `copyColumns`. */
+function copyRow(u: DirectoryUser, tail: string): string {
+  return `${copyValue(u.external_id)}\t${copyValue(u.name)}\t${copyValue(u.email)}\t${copyValue(u.phone)}\t${copyValue(u.locale)}\t${copyValue(u.country)}\t${copyValue(u.subdivision)}\t${copyValue(u.birth_date)}\t${copyValue(u.minor)}\t${copyValue(u.guardian_name)}\t${copyValue(u.guardian_email)}\t${copyValue(u.guardian_phone)}\t${copyValue(u.postal_address)}\t${copyValue(u.account_status)}\t${copyValue(u.deleted_at)}\t${copyValue(u.data_categories)}\t${copyValue(u.systems)}\t${copyValue(u.created_at)}\t${copyValue(u.updated_at)}\t${tail}\n`;
 }
 
 /**
- * PostgreSQL only (PGlite's COPY FROM STDIN hangs): when none of the batch's external ids is in
- * the directory yet, COPY the rows straight in — the common case of a first or growing import.
- * Returns null, having written nothing, when some already exist; the caller then upserts.
+ * PostgreSQL only (PGlite's COPY FROM STDIN hangs): COPYs the batch straight in, a later line for
+ * the same external id winning. With `checkFirst`, nothing is written and null returned when some
+ * of the ids are already in the directory; without it, the COPY itself fails on such an id
+ * (unique violation, 23505) and writes nothing. Either way the caller then upserts.
  */
-export async function copyNewUsers(db: Db, users: DirectoryUser[], importId: string | null, at: Date): Promise<number | null> {
+export async function copyNewUsers(db: Db, users: DirectoryUser[], importId: string | null, at: Date, checkFirst = true): Promise<number | null> {
   if (users.length === 0) return 0;
   const latest = [...new Map(users.map((u) => [u.external_id, u])).values()];
-  const [existing] = await db<{ n: number }[]>`
-    select count(*)::int as n from directory_users where external_id = any(${latest.map((u) => u.external_id)}::text[])`;
-  if (existing!.n > 0) return null;
-  const syncedAt = at.toISOString();
-  const text = latest
-    .map((u) => copyColumns.map((c) => copyValue(c === 'import_id' ? importId : c === 'synced_at' ? syncedAt : (u as unknown as Record<string, unknown>)[c])).join('\t'))
-    .join('\n') + '\n';
+  if (checkFirst) {
+    const [existing] = await db<{ n: number }[]>`
+      select count(*)::int as n from directory_users where external_id = any(${latest.map((u) => u.external_id)}::text[])`;
+    if (existing!.n > 0) return null;
+  }
+  const tail = `${copyValue(importId)}\t${copyValue(at.toISOString())}`;
+  const bytes = encodeRows(latest, tail);
   const writable = await db`copy directory_users (${db.unsafe(copyColumns.join(', '))}) from stdin`.writable();
   await new Promise<void>((resolve, reject) => {
     writable.on('error', reject);
-    writable.end(text, () => resolve());
+    writable.end(bytes, () => resolve());
   });
   return latest.length;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The rows as UTF-8, each encoded as soon as it is made: its text dies young, where a batch of
+ * row strings kept for one join would be copied by every collection until then.
+ */
+function encodeRows(users: DirectoryUser[], tail: string): Uint8Array {
+  let out = new Uint8Array(users.length * 256);
+  let at = 0;
+  for (const u of users) {
+    const row = copyRow(u, tail);
+    // A UTF-16 unit takes at most three bytes.
+    if (out.length - at < row.length * 3) {
+      const grown = new Uint8Array(Math.max(out.length * 2, at + row.length * 3));
+      grown.set(out.subarray(0, at));
+      out = grown;
+    }
+    at += encoder.encodeInto(row, out.subarray(at)).written;
+  }
+  return out.subarray(0, at);
+}
+
+/**
+ * The directory's secondary indexes, as migration 002 made them. A bulk load drops them and
+ * builds them again at its end: building an index once is far cheaper than keeping it up to date
+ * row by row. The primary key and the unique external id stay, so upserts stay correct.
+ */
+const secondaryIndexes: [name: string, definition: string][] = [
+  ['directory_users_categories', 'using gin (data_categories)'],
+  ['directory_users_systems', 'using gin (systems)'],
+  ['directory_users_region', '(country, subdivision)'],
+  ['directory_users_created', '(created_at)'],
+];
+
+/** Held (on one session, per schema) by the import that is bulk loading; a crash releases it with the session. */
+const bulkLoadLock = 0x62_6b_64_69; // "bkdi"
+
+/** Rows in the directory as the planner estimates them: cheap, and counted when never estimated yet. */
+export async function estimateUsers(db: Db): Promise<number> {
+  const [row] = await db<{ n: number }[]>`
+    select case when reltuples < 0 then (select count(*) from directory_users)::float8 else reltuples::float8 end as n
+    from pg_class where oid = 'directory_users'::regclass`;
+  return row?.n ?? 0;
+}
+
+export async function tryBulkLoadLock(session: Db): Promise<boolean> {
+  const [row] = await session<{ ok: boolean }[]>`select pg_try_advisory_lock(${bulkLoadLock}, hashtext(current_schema())) as ok`;
+  return row!.ok;
+}
+
+export async function releaseBulkLoadLock(session: Db): Promise<void> {
+  await session`select pg_advisory_unlock(${bulkLoadLock}, hashtext(current_schema()))`;
+}
+
+export async function dropSecondaryIndexes(db: Db): Promise<void> {
+  for (const [name] of secondaryIndexes) await db`drop index if exists ${db(name)}`;
+}
+
+/** The secondary indexes that are not there (a bulk load is running, or one stopped half way). */
+export async function missingSecondaryIndexes(db: Db): Promise<string[]> {
+  const present = await db<{ indexname: string }[]>`
+    select indexname from pg_indexes where schemaname = current_schema() and tablename = 'directory_users'`;
+  const names = new Set(present.map((r) => r.indexname));
+  return secondaryIndexes.map(([name]) => name).filter((name) => !names.has(name));
+}
+
+/**
+ * Builds the missing secondary indexes, side by side on as many connections as the pool gives.
+ * Each build holds a lock named after its index, so two imports never build the same one at once.
+ */
+export async function buildSecondaryIndexes(db: Db, names: string[]): Promise<void> {
+  const build = async (tx: Db, name: string, definition: string) => {
+    await tx`select pg_advisory_xact_lock(hashtext(current_schema() || '.' || ${name}))`;
+    await tx`create index if not exists ${tx(name)} on directory_users ${tx.unsafe(definition)}`;
+  };
+  const wanted = secondaryIndexes.filter(([name]) => names.includes(name));
+  if ('savepoint' in db) {
+    for (const [name, definition] of wanted) await build(db, name, definition);
+    return;
+  }
+  await Promise.all(wanted.map(([name, definition]) => (db as Sql).begin((tx) => build(tx, name, definition))));
 }
