@@ -80,14 +80,36 @@ export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ 
   return { inserted: inserted.count, announcementOnly: counts!.announcement_only };
 }
 
-/** Claims ready rows of running runs; `sending` and the lease are written before any provider call. */
-export async function claimDeliveries(db: Db, p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: DeliveryChannel; runId?: string }): Promise<ClaimedDelivery[]> {
+/** Fresh planner statistics for the ledger, after a plan has added many rows. */
+export async function analyzeLedger(db: Db): Promise<void> {
+  await db`analyze deliveries`;
+}
+
+/**
+ * Where a worker's last full claim ended, in claim order (`not_before`, `id`). The next claim starts
+ * there instead of at the head of the queue index, whose head fills with entries of rows already sent
+ * (dead until vacuumed) as a large run drains: without the cursor each claim walks past all of them.
+ */
+export interface ClaimCursor {
+  notBefore: Date;
+  id: string;
+}
+
+/**
+ * Claims ready rows of running runs; `sending` and the lease are written before any provider call.
+ * With `after`, only rows past that point of the claim order are taken (see ClaimCursor).
+ */
+export async function claimDeliveries(
+  db: Db,
+  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: DeliveryChannel; runId?: string; after?: ClaimCursor | null },
+): Promise<(ClaimedDelivery & { not_before: Date })[]> {
   const leaseUntil = new Date(p.now.getTime() + p.leaseMs);
-  return db<ClaimedDelivery[]>`
+  return db<(ClaimedDelivery & { not_before: Date })[]>`
     with picked as (
       select d.id from deliveries d
       join delivery_runs r on r.id = d.run_id and r.status = 'running'
-      where d.state = 'queued' and d.not_before <= ${p.now} ${p.channel ? db`and d.channel = ${p.channel}` : db``} ${p.runId ? db`and d.run_id = ${p.runId}` : db``}
+      where d.state = 'queued' and d.not_before <= ${p.now} ${p.after ? db`and (d.not_before, d.id) > (${p.after.notBefore}, ${Number(p.after.id)})` : db``}
+        ${p.channel ? db`and d.channel = ${p.channel}` : db``} ${p.runId ? db`and d.run_id = ${p.runId}` : db``}
       order by d.not_before, d.id
       limit ${p.limit}
       for update of d skip locked
@@ -95,10 +117,10 @@ export async function claimDeliveries(db: Db, p: { owner: string; limit: number;
     claimed as (
       update deliveries d set state = 'sending', lease_until = ${leaseUntil}, lease_owner = ${p.owner}, attempts = d.attempts + 1, updated_at = ${p.now}
       from picked where d.id = picked.id
-      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale
+      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.not_before
     )
     select c.id::text as id, c.run_id, c.incident_id, c.notice_version_id, c.external_id, c.channel, c.attempts, c.locale,
-      ap.recipient_name, ap.recipient, ap.email, ap.phone
+      ap.recipient_name, ap.recipient, ap.email, ap.phone, c.not_before
     from claimed c
     join delivery_runs r on r.id = c.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id

@@ -17,7 +17,7 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
   const notice = await latestApprovedNotice(db, incidentId);
   if (!notice) throw new ConflictError('no approved notice version: a second person must approve one before anything is sent');
   const snapshot = await currentSnapshot(db, incidentId);
-  return inTransaction(db, async (tx) => {
+  const run = await inTransaction(db, async (tx) => {
     const run = await ledger.insertRun(tx, {
       id: newId('run', now),
       incident_id: incidentId,
@@ -38,9 +38,15 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       announcement_only: planned.announcementOnly,
     });
     const [fresh] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${run.id}`;
-    return fresh!;
+    return { run: fresh!, inserted: planned.inserted };
   });
+  // A large plan changes the ledger's shape; without fresh statistics (autovacuum may be off or late) the
+  // planner takes the queue for small and claims by reading every row of the run.
+  if (run.inserted >= largePlan) await ledger.analyzeLedger(db);
+  return run.run;
 }
+
+const largePlan = 10_000;
 
 const transitions: Record<'pause' | 'resume' | 'cancel', { from: ledger.RunRow['status'][]; to: ledger.RunRow['status'] }> = {
   pause: { from: ['running'], to: 'paused' },
