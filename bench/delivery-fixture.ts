@@ -130,7 +130,9 @@ export interface WorkerProcess {
 
 /** Starts `npm run worker` (src/worker-node.ts) as its own process with `env` on top of a minimal environment. */
 export function startWorker(env: Record<string, string>, script = 'src/worker-node.ts', readyText = 'delivery worker started'): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_WORKER_NODE_ARGS go to each worker's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,10 @@
 // sends then go through pg-boss (one job per notice, fetched in batches, same provider code); last, a paced SMS phase.
 // Prints notices/s per channel, peak RSS of the worker processes, the breachkit/pg-boss ratio and the paced rate.
 // Usage: TEST_DATABASE_URL=postgres://… npm run bench:fanout   (FANOUT_EMAIL, FANOUT_SMS, FANOUT_PACED_SMS,
-// FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH tune it; FANOUT_PGBOSS=0 skips the comparison)
+// FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH, FANOUT_PASSES (passes in flight per worker), FANOUT_IN_FLIGHT
+// (Twilio requests in flight per worker), FANOUT_SMS_LATENCY_MS (the Twilio fake answers that late, as a real
+// provider would) tune it; FANOUT_PGBOSS=0 skips the comparison). Both queues get the same workers, passes and
+// requests in flight. Each phase prints its progress every FANOUT_PROGRESS_S seconds (10).
 import PgBoss from 'pg-boss';
 import type { Sql } from '../src/db/client.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
@@ -22,6 +25,10 @@ const pacedCount = num('FANOUT_PACED_SMS', 20_000);
 const smsRate = num('FANOUT_SMS_RATE', 500);
 const workers = num('FANOUT_WORKERS', 2);
 const batch = num('FANOUT_BATCH', 1000);
+const passes = num('FANOUT_PASSES', 2);
+const inFlight = num('FANOUT_IN_FLIGHT', 100);
+const smsLatencyMs = num('FANOUT_SMS_LATENCY_MS', 0);
+const progressEvery = num('FANOUT_PROGRESS_S', 10) * 1000;
 const withPgBoss = process.env.FANOUT_PGBOSS !== '0';
 const n = (v: number) => Math.round(v).toLocaleString('en');
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
@@ -29,7 +36,7 @@ const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 const db = await scratchDatabase(databaseUrl, 'bk_fanout');
 // Counts only: the fakes still parse and validate every request, but keep no message bodies.
 const sg = await startFakeSendgrid({ record: 'counts' });
-const tw = await startFakeTwilio({ record: 'counts' });
+const tw = await startFakeTwilio({ record: 'counts', ...(smsLatencyMs > 0 ? { faults: { slow: 1, slowMs: smsLatencyMs } } : {}) });
 const providerEnv = {
   PUBLIC_BASE_URL: 'https://breachkit.example',
   SENDGRID_API_KEY: sg.apiKey,
@@ -51,11 +58,24 @@ interface Phase {
 }
 
 /** Starts the processes, waits until all have said they are ready, then times until `isDone`. */
-async function timedDrain(start: () => WorkerProcess[], isDone: () => Promise<boolean>): Promise<{ seconds: number; peakRss: number }> {
+async function timedDrain(label: string, start: () => WorkerProcess[], isDone: () => Promise<boolean>): Promise<{ seconds: number; peakRss: number }> {
   const procs = start();
   await Promise.race([Promise.all(procs.map((p) => p.ready)), ...procs.map((p) => p.exited.then((code) => Promise.reject(new Error(`a worker exited early (${code}):\n${p.output()}`))))]);
   const t0 = performance.now();
-  while (!(await isDone())) await sleep(100);
+  const received = () => sg.stats.acceptedPersonalizations + tw.stats.messagesCreated;
+  const received0 = received();
+  let lastReport = t0;
+  let lastReceived = received0;
+  while (!(await isDone())) {
+    await sleep(100);
+    const now = performance.now();
+    if (now - lastReport >= progressEvery) {
+      const got = received();
+      console.log(`    ${label}: ${((now - t0) / 1000).toFixed(0)} s, ${n(got - received0)} received by the fakes, ${n(((got - lastReceived) * 1000) / (now - lastReport))}/s lately`);
+      lastReport = now;
+      lastReceived = got;
+    }
+  }
   const seconds = (performance.now() - t0) / 1000;
   const peaks = await Promise.all(procs.map((p) => p.peakRss()));
   for (const p of procs) p.child.kill('SIGTERM');
@@ -68,6 +88,8 @@ function breachkitWorkers(count: number, extra: Record<string, string>): () => W
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '4',
     DELIVERY_BATCH_SIZE: String(batch),
+    DELIVERY_PASSES_IN_FLIGHT: String(passes),
+    TWILIO_MAX_IN_FLIGHT: String(inFlight),
     EMAIL_RATE_PER_SECOND: '1000000',
     SMS_SEGMENTS_PER_SECOND: '1000000',
     ...providerEnv,
@@ -79,7 +101,7 @@ function breachkitWorkers(count: number, extra: Record<string, string>): () => W
 async function breachkitPhase(label: string, people: { email: number; sms: number }, tag: string, count = workers, extra: Record<string, string> = {}): Promise<Phase & { run: PlannedRun }> {
   const run = await planRun(db.sql, { tag, ...people });
   console.log(`  ${label}: planned ${n(run.planned)} in ${(run.planMs / 1000).toFixed(1)} s`);
-  const r = await timedDrain(breachkitWorkers(count, extra), () => drained(db.sql));
+  const r = await timedDrain(label, breachkitWorkers(count, extra), () => drained(db.sql));
   console.log(`  ${label}: sent in ${r.seconds.toFixed(1)} s`);
   return { label, count: run.planned, seconds: r.seconds, peakRss: r.peakRss, setupSeconds: run.planMs / 1000, run };
 }
@@ -104,9 +126,9 @@ async function pgBossPhase(label: string, boss: PgBoss, run: PlannedRun, channel
   const count = await enqueue(db.sql, boss, queue, run, channel);
   const setupSeconds = (performance.now() - t0) / 1000;
   console.log(`  ${label}: enqueued ${n(count)} jobs in ${setupSeconds.toFixed(1)} s`);
-  const env = { DATABASE_URL: db.url, QUEUE: queue, CHANNEL: channel, BATCH: String(batch), NOTICE_VERSION_ID: run.noticeVersionId, ...providerEnv };
+  const env = { DATABASE_URL: db.url, QUEUE: queue, CHANNEL: channel, BATCH: String(batch), PASSES: String(passes), TWILIO_MAX_IN_FLIGHT: String(inFlight), NOTICE_VERSION_ID: run.noticeVersionId, ...providerEnv };
   const start = () => Array.from({ length: workers }, () => startWorker(env, 'bench/fanout-pgboss-worker.ts', 'pg-boss worker started'));
-  const r = await timedDrain(start, async () => {
+  const r = await timedDrain(label, start, async () => {
     const [row] = await db.sql<{ left: number }[]>`select count(*)::int as left from pgboss.job where name = ${queue} and state < 'completed'`;
     return row!.left === 0;
   });
@@ -114,7 +136,7 @@ async function pgBossPhase(label: string, boss: PgBoss, run: PlannedRun, channel
   return { label, count, seconds: r.seconds, peakRss: r.peakRss, setupSeconds };
 }
 
-console.log(`bench/fanout — ${workers} worker processes, batches of ${batch}, node ${process.version}, ${n(emailCount)} email, ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`);
+console.log(`bench/fanout — ${workers} worker processes, batches of ${batch}, ${passes} passes and ${inFlight} Twilio requests in flight per worker, Twilio fake latency ${smsLatencyMs} ms, node ${process.version}, ${n(emailCount)} email, ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`);
 const phases: Phase[] = [];
 let paced: { seconds: number; segments: number; count: number } | null = null;
 try {
@@ -137,7 +159,7 @@ try {
     // One process: the bucket is per worker process, so one process holds the whole limit.
     const run = await planRun(db.sql, { tag: 'paced', email: 0, sms: pacedCount });
     const sent0 = tw.stats.messagesCreated;
-    const r = await timedDrain(breachkitWorkers(1, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql));
+    const r = await timedDrain('paced SMS', breachkitWorkers(1, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql));
     const renderer = benchRenderer();
     const [facts] = await db.sql<{ content: never; title: string; discovered_at: Date }[]>`
       select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where n.id = ${run.noticeVersionId}`;

@@ -33,6 +33,10 @@ const configSchema = z.object({
   TWILIO_API_URL: optionalText.pipe(z.url().optional()),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** Passes one worker process runs at once: one claims and renders while another waits on the provider or the database. */
+  DELIVERY_PASSES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
+  /** Twilio requests one worker process keeps in flight (one per SMS or call; a real request takes 100–300 ms). */
+  TWILIO_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(100),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(500),
   SMS_SEGMENTS_PER_SECOND: z.coerce.number().positive().default(100),
   VOICE_CALLS_PER_SECOND: z.coerce.number().positive().default(5),

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, configFromProcess } from './config.js';
 import { openDatabase } from './db/node.js';
+import { createTwilioNodeClient } from './delivery/providers/twilio-http.node.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { runWorker } from './delivery/worker.js';
 import { readTextTree } from './lib/assets.node.js';
@@ -23,9 +24,11 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
   logger.info({ owner }, 'delivery worker started');
   let sent = 0;
-  await runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner }), {
+  const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT });
+  await runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner, twilioHttpClient }), {
     idleMs: 1000,
     signal: stop.signal,
+    passes: config.DELIVERY_PASSES_IN_FLIGHT,
     onTally: (t) => {
       sent += t.accepted + t.captured;
       if (t.claimed) logger.info({ owner, ...t, total_settled: sent }, 'delivery pass');

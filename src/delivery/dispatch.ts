@@ -23,7 +23,22 @@ export interface DispatchDeps {
   /** Per provider: SMS pay one token per segment, other channels one per message. */
   buckets: Partial<Record<ledger.DeliveryChannel, TokenBucket>>;
   sleep?: (ms: number) => Promise<void>;
+  /** This worker's place in the queue between passes; without it every claim starts at the head. */
+  claimCursor?: ClaimPosition;
 }
+
+/**
+ * A worker's place in the claim order. It goes back to the head whenever a claim comes back short (the
+ * end of what is ready) and at least every `restartMs`, so a row that lands behind it (a clock a little
+ * behind on another machine) waits at most that long.
+ */
+export interface ClaimPosition {
+  after: ledger.ClaimCursor | null;
+  since: number;
+  restartMs: number;
+}
+
+export const newClaimPosition = (restartMs = 10_000): ClaimPosition => ({ after: null, since: 0, restartMs });
 
 export interface DispatchTally {
   claimed: number;
@@ -111,7 +126,7 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
 /** One pass: claim up to `batchSize` rows and settle every one of them. */
 export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const tally: DispatchTally = { claimed: 0, accepted: 0, captured: 0, retried: 0, rateLimited: 0, fellBack: 0, exhausted: 0 };
-  const claimed = await ledger.claimDeliveries(d.db, { owner: d.owner, limit: d.batchSize, leaseMs: d.leaseMs, now: d.clock.now() });
+  const claimed = await claim(d);
   tally.claimed = claimed.length;
   if (claimed.length === 0) return tally;
 
@@ -138,29 +153,78 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const sleep = d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (const [channel, messages] of byChannel) {
     const provider = d.providers[channel];
+    const bucket = provider.capture ? undefined : d.buckets[channel];
+    const sent = new Map(messages.map((m) => [m.deliveryId, m]));
+    // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,
+    // and a crash leaves in `sending` only what was really in flight.
+    let answered: SendOutcome[] = [];
+    let recording: Promise<void> = Promise.resolve();
+    const record = (force: boolean) => {
+      if (answered.length === 0 || (!force && answered.length < settleChunk)) return;
+      const chunk = answered;
+      answered = [];
+      recording = recording.then(() => settle(d, provider, sent, chunk, attemptsOf, tally));
+      // Sends go on meanwhile; a failure surfaces at the final await below, not as an unhandled rejection.
+      recording.catch(() => {});
+    };
+    const heard = new Set<string>();
+    const hooks = {
+      beforeRequest: bucket
+        ? async (batch: OutgoingMessage[]) => {
+            const cost = batch.reduce((n, m) => n + costOf(m), 0);
+            for (let wait = bucket.take(cost, d.clock.now().getTime()); wait > 0; wait = bucket.take(cost, d.clock.now().getTime())) await sleep(wait);
+          }
+        : undefined,
+      onOutcomes: (outcomes: SendOutcome[]) => {
+        for (const o of outcomes) {
+          if (!sent.has(o.deliveryId) || heard.has(o.deliveryId)) continue;
+          heard.add(o.deliveryId);
+          answered.push(o);
+        }
+        record(false);
+      },
+    };
     for (let i = 0; i < messages.length; i += provider.maxBatch) {
       const batch = messages.slice(i, i + provider.maxBatch);
-      const bucket = d.buckets[channel];
-      if (bucket && !provider.capture) {
-        const cost = batch.reduce((n, m) => n + costOf(m), 0);
-        for (let wait = bucket.take(cost, d.clock.now().getTime()); wait > 0; wait = bucket.take(cost, d.clock.now().getTime())) await sleep(wait);
-      }
-      let outcomes: SendOutcome[];
       try {
-        outcomes = await provider.send(batch);
+        // Providers report as they go; what one returns without having reported is recorded too.
+        hooks.onOutcomes(await provider.send(batch, hooks));
       } catch (err) {
-        d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; batch will be retried');
-        outcomes = batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' }));
+        d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
+        hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
       }
-      await settle(d, provider, batch, outcomes, attemptsOf, tally);
     }
+    record(true);
+    await recording;
   }
   return tally;
 }
 
-async function settle(d: DispatchDeps, provider: DeliveryProvider, batch: OutgoingMessage[], outcomes: SendOutcome[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
+/** Outcomes recorded per statement while a large send goes on. */
+const settleChunk = 250;
+
+async function claim(d: DispatchDeps): Promise<ledger.ClaimedDelivery[]> {
   const now = d.clock.now();
-  const sent = new Map(batch.map((m) => [m.deliveryId, m]));
+  const position = d.claimCursor;
+  const take = (after: ledger.ClaimCursor | null) => ledger.claimDeliveries(d.db, { owner: d.owner, limit: d.batchSize, leaseMs: d.leaseMs, now, after });
+  if (!position) return take(null);
+  if (position.after && now.getTime() - position.since >= position.restartMs) position.after = null;
+  let from = position.after;
+  let rows = await take(from);
+  if (rows.length === 0 && from) rows = await take((from = null));
+  if (rows.length < d.batchSize) {
+    position.after = null;
+    return rows;
+  }
+  let last = rows[0]!;
+  for (const r of rows) if (r.not_before.getTime() > last.not_before.getTime() || (r.not_before.getTime() === last.not_before.getTime() && BigInt(r.id) > BigInt(last.id))) last = r;
+  if (from === null) position.since = now.getTime();
+  position.after = { notBefore: last.not_before, id: last.id };
+  return rows;
+}
+
+async function settle(d: DispatchDeps, provider: DeliveryProvider, sent: Map<string, OutgoingMessage>, outcomes: SendOutcome[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
+  const now = d.clock.now();
   const proof = (id: string) => ({ contentHash: sent.get(id)!.contentHash, locale: sent.get(id)!.rendered.locale });
   const accepted = outcomes.filter((o): o is Extract<SendOutcome, { outcome: 'accepted' }> => o.outcome === 'accepted');
   const captured = outcomes.filter((o) => o.outcome === 'captured');

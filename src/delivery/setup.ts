@@ -4,16 +4,17 @@ import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NoticeRenderer } from '../notices/renderer.js';
-import type { DispatchDeps } from './dispatch.js';
+import { newClaimPosition, type DispatchDeps } from './dispatch.js';
 import { defaultBackoff, TokenBucket } from './pacing.js';
 import { captureProvider } from './providers/capture.js';
 import { sendgridProvider } from './providers/sendgrid.js';
 import { twilioProvider } from './providers/twilio.js';
 import type { DeliveryProvider } from './providers/types.js';
 import type { DeliveryChannel } from './ledger.js';
+import type RequestClient from 'twilio/lib/base/RequestClient';
 
 /** Real providers where credentials are configured; capture mode (nothing sent) elsewhere. */
-export function providersFor(config: Config, baseUrl: string, logger: Logger): Record<DeliveryChannel, DeliveryProvider> {
+export function providersFor(config: Config, baseUrl: string, logger: Logger, twilioHttpClient?: RequestClient): Record<DeliveryChannel, DeliveryProvider> {
   const email =
     config.SENDGRID_API_KEY && config.SENDGRID_FROM
       ? sendgridProvider({ apiKey: config.SENDGRID_API_KEY, from: config.SENDGRID_FROM, baseUrl: config.SENDGRID_API_URL })
@@ -28,18 +29,21 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger): R
           messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
           baseUrl: config.TWILIO_API_URL,
           statusCallbackUrl: `${baseUrl}/webhooks/twilio`,
+          concurrency: config.TWILIO_MAX_IN_FLIGHT,
+          httpClient: twilioHttpClient,
         })
       : captureProvider(channel, logger);
   return { email, sms: twilio('sms'), voice: twilio('voice') };
 }
 
-export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string }): DispatchDeps {
+/** `twilioHttpClient`: what the host offers instead of `fetch` (the Node worker: kept-alive node:http). */
+export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string; twilioHttpClient?: RequestClient }): DispatchDeps {
   const baseUrl = publicBaseUrl(p.config);
   const now = p.clock.now().getTime();
   return {
     db: p.db,
     renderer: p.renderer,
-    providers: providersFor(p.config, baseUrl, p.logger),
+    providers: providersFor(p.config, baseUrl, p.logger, p.twilioHttpClient),
     clock: p.clock,
     logger: p.logger,
     owner: p.owner,
@@ -47,6 +51,7 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     leaseMs: p.config.DELIVERY_LEASE_MS,
     backoff: defaultBackoff,
     publicNoticeUrl: `${baseUrl}/status`,
+    claimCursor: newClaimPosition(),
     buckets: {
       email: new TokenBucket(p.config.EMAIL_RATE_PER_SECOND, p.config.EMAIL_RATE_PER_SECOND, now),
       sms: new TokenBucket(p.config.SMS_SEGMENTS_PER_SECOND, p.config.SMS_SEGMENTS_PER_SECOND, now),

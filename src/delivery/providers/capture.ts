@@ -1,7 +1,7 @@
 // Capture mode: with no provider credentials, messages are rendered and recorded, and nothing claims to be sent.
 import type { Logger } from '../../lib/logger.js';
 import type { DeliveryChannel } from '../ledger.js';
-import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
+import type { DeliveryProvider, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
 
 export function captureProvider(channel: DeliveryChannel, logger: Logger): DeliveryProvider {
   return {
@@ -9,12 +9,14 @@ export function captureProvider(channel: DeliveryChannel, logger: Logger): Deliv
     channel,
     maxBatch: 1000,
     capture: true,
-    async send(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+    async send(messages: OutgoingMessage[], hooks: SendHooks = {}): Promise<SendOutcome[]> {
       for (const m of messages) {
         // The log names the delivery and the content hash, never the address.
         logger.info({ delivery_id: m.deliveryId, channel, locale: m.rendered.locale, content_hash: m.contentHash }, 'notice captured (no provider configured)');
       }
-      return messages.map((m) => ({ deliveryId: m.deliveryId, outcome: 'captured' as const }));
+      const outcomes = messages.map((m) => ({ deliveryId: m.deliveryId, outcome: 'captured' as const }));
+      hooks.onOutcomes?.(outcomes);
+      return outcomes;
     },
   };
 }

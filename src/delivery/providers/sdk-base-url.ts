@@ -48,7 +48,7 @@ export function rewriteTwilioUrl(uri: string, baseUrl: string | undefined): stri
 }
 
 /** Form or query encoding as the SDK's own client does it: arrays become repeated fields. */
-function encodeFields(fields: Record<string, unknown>): URLSearchParams {
+export function encodeFields(fields: Record<string, unknown>): URLSearchParams {
   const out = new URLSearchParams();
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined || value === null) continue;

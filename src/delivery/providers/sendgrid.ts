@@ -1,6 +1,6 @@
 // Email through SendGrid: one request per shared content with up to 1000 personalizations, each tagged with its delivery id.
 import { MailService } from '@sendgrid/mail';
-import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
+import type { DeliveryProvider, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
 import { configureSendgridMail } from './sdk-base-url.js';
 
 export interface SendgridSettings {
@@ -51,8 +51,9 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
   const mail = new MailService();
   configureSendgridMail(mail, { apiKey: settings.apiKey, baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 });
 
-  async function sendBatch(batch: OutgoingMessage[]): Promise<SendOutcome[]> {
+  async function sendBatch(batch: OutgoingMessage[], hooks: SendHooks): Promise<SendOutcome[]> {
     const content = batch[0]!.rendered;
+    await hooks.beforeRequest?.(batch);
     try {
       const [response] = await mail.send(
         {
@@ -77,7 +78,7 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
         // One bad address fails the whole request: split until it stands alone.
         if (batch.length === 1) return [{ deliveryId: batch[0]!.deliveryId, outcome: 'permanent', errorCode: 'sendgrid_400' }];
         const half = Math.ceil(batch.length / 2);
-        return [...(await sendBatch(batch.slice(0, half))), ...(await sendBatch(batch.slice(half)))];
+        return [...(await sendBatch(batch.slice(0, half), hooks)), ...(await sendBatch(batch.slice(half), hooks))];
       }
       const errorCode = typeof e.code === 'number' ? `sendgrid_${e.code}` : 'sendgrid_network';
       return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode }));
@@ -97,9 +98,13 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     channel: 'email',
     maxBatch: maxPersonalizations,
     capture: false,
-    async send(messages) {
+    async send(messages, hooks = {}) {
       const outcomes: SendOutcome[] = [];
-      for (const batch of batchesOf(messages)) outcomes.push(...(await sendBatch(batch)));
+      for (const batch of batchesOf(messages)) {
+        const answered = await sendBatch(batch, hooks);
+        hooks.onOutcomes?.(answered);
+        outcomes.push(...answered);
+      }
       return outcomes;
     },
   };

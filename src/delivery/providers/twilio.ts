@@ -2,6 +2,7 @@
 import twilio from 'twilio';
 import type { DeliveryChannel } from '../ledger.js';
 import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
+import type RequestClient from 'twilio/lib/base/RequestClient';
 import { createTwilioFetchClient } from './sdk-base-url.js';
 import { permanentTwilioCodes } from './codes.js';
 
@@ -13,8 +14,11 @@ export interface TwilioSettings {
   baseUrl?: string;
   /** Where Twilio posts status updates (our /webhooks/twilio, reachable from the internet). */
   statusCallbackUrl: string;
+  /** Requests kept in flight by one send(): each SMS or call is a request of its own. */
   concurrency?: number;
   timeoutMs?: number;
+  /** The HTTP client under the SDK; a `fetch` client (any runtime) unless the host gives a better one. */
+  httpClient?: RequestClient;
 }
 
 
@@ -37,7 +41,9 @@ export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutc
 }
 
 export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings): DeliveryProvider {
-  const client = twilio(settings.accountSid, settings.authToken, { httpClient: createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 }) });
+  const client = twilio(settings.accountSid, settings.authToken, {
+    httpClient: settings.httpClient ?? createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 }),
+  });
   const sender = settings.messagingServiceSid ? { messagingServiceSid: settings.messagingServiceSid } : { from: settings.from! };
   const callback = (m: OutgoingMessage) => `${settings.statusCallbackUrl}?delivery_id=${encodeURIComponent(m.deliveryId)}`;
 
@@ -71,16 +77,22 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
       return found ? { found: true, providerId: found.sid } : { found: false };
     },
     channel,
-    maxBatch: 100,
+    maxBatch: 1000,
     capture: false,
-    async send(messages) {
-      // A pool: `width` requests in flight all the time, rather than rounds that wait for their slowest.
+    async send(messages, hooks = {}) {
+      // A pool: `concurrency` requests in flight all the time, rather than rounds that wait for their slowest.
+      // Each lane takes its tokens just before its own request, so pacing holds per message, not per batch.
       const outcomes: SendOutcome[] = new Array(messages.length);
       let next = 0;
       const lane = async () => {
-        for (let i = next++; i < messages.length; i = next++) outcomes[i] = await one(messages[i]!);
+        for (let i = next++; i < messages.length; i = next++) {
+          const m = messages[i]!;
+          await hooks.beforeRequest?.([m]);
+          outcomes[i] = await one(m);
+          hooks.onOutcomes?.([outcomes[i]!]);
+        }
       };
-      await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 20, messages.length) }, lane));
+      await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 100, messages.length) }, lane));
       return outcomes;
     },
   };

@@ -21,14 +21,22 @@ export type SendOutcome =
   /** This channel will never reach this person (invalid number, unsubscribed, bounce…). */
   | { deliveryId: string; outcome: 'permanent'; errorCode: string };
 
+/** Lets the caller pace each request and record outcomes while the rest of a large send is still going out. */
+export interface SendHooks {
+  /** Awaited before each request leaves, with the messages it carries: the token bucket is taken here. */
+  beforeRequest?(messages: OutgoingMessage[]): Promise<void>;
+  /** The outcomes of one request, as soon as it has answered. */
+  onOutcomes?(outcomes: SendOutcome[]): void;
+}
+
 export interface DeliveryProvider {
   readonly name: string;
   readonly channel: DeliveryChannel;
-  /** How many messages one send() takes (SendGrid: 1000 personalizations). */
+  /** How many messages one send() takes (SendGrid: 1000 personalizations per request; Twilio: one per request, many in flight). */
   readonly maxBatch: number;
   /** True when nothing leaves the machine (no credentials configured). */
   readonly capture: boolean;
-  send(messages: OutgoingMessage[]): Promise<SendOutcome[]>;
+  send(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]>;
   /**
    * Asks the provider whether it already has this message (a worker died between sending and
    * recording). Throws when the provider cannot tell, so the row waits for the next check.
