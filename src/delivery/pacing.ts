@@ -5,12 +5,14 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
+  /** `initial`: tokens at the start; the workers start empty, so a restart never sends a burst on top of the rate. */
   constructor(
     readonly rate: number,
     readonly burst: number,
     now: number,
+    initial = burst,
   ) {
-    this.tokens = burst;
+    this.tokens = Math.min(burst, initial);
     this.last = now;
   }
 

@@ -52,10 +52,11 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     backoff: defaultBackoff,
     publicNoticeUrl: `${baseUrl}/status`,
     claimCursor: newClaimPosition(),
+    // Per worker process, starting empty: the configured rate is what one process sends at most, from its first second.
     buckets: {
-      email: new TokenBucket(p.config.EMAIL_RATE_PER_SECOND, p.config.EMAIL_RATE_PER_SECOND, now),
-      sms: new TokenBucket(p.config.SMS_SEGMENTS_PER_SECOND, p.config.SMS_SEGMENTS_PER_SECOND, now),
-      voice: new TokenBucket(p.config.VOICE_CALLS_PER_SECOND, p.config.VOICE_CALLS_PER_SECOND, now),
+      email: new TokenBucket(p.config.EMAIL_RATE_PER_SECOND, p.config.EMAIL_RATE_PER_SECOND, now, 0),
+      sms: new TokenBucket(p.config.SMS_SEGMENTS_PER_SECOND, p.config.SMS_SEGMENTS_PER_SECOND, now, 0),
+      voice: new TokenBucket(p.config.VOICE_CALLS_PER_SECOND, p.config.VOICE_CALLS_PER_SECOND, now, 0),
     },
   };
 }

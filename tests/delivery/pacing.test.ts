@@ -9,6 +9,20 @@ describe('TokenBucket', () => {
     expect(bucket.take(50, 500)).toBe(0);
   });
 
+  it('can start empty, so the first second sends no more than the rate', () => {
+    const bucket = new TokenBucket(100, 100, 0, 0);
+    expect(bucket.take(1, 0)).toBe(10);
+    let now = 0;
+    let sent = 0;
+    while (now < 1000) {
+      const wait = bucket.take(1, now);
+      if (wait === 0) sent++;
+      else now += wait;
+    }
+    expect(sent).toBeLessThanOrEqual(100);
+    expect(sent).toBeGreaterThanOrEqual(99);
+  });
+
   it('lets a batch costing more than the burst through, and makes the next take wait off the debt', () => {
     // 100 SMS of three segments against 100 segments a second: a take that could never fit used to wait forever.
     const bucket = new TokenBucket(100, 100, 0);
