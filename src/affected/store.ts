@@ -105,6 +105,11 @@ export async function insertAffectedPeople(
       candidates as (
         select u.*, false as included from directory_users u where ${matches}
       ),`;
+  // Runs inside the resolution's transaction. JIT compiling the statement costs more than it saves
+  // at these sizes, and the inserted rows are read again for the totals and the hash: room for
+  // them in memory keeps those reads off temporary files.
+  await db`set local jit = off`;
+  await db`set local work_mem = '64MB'`;
   const [row] = await db<{ summary: Partial<SnapshotSummary>; content_hash: string }[]>`
     with ${candidates}
     ins as (
@@ -148,7 +153,6 @@ export async function insertAffectedPeople(
       select 'by_jurisdiction' as k, jurisdiction as v, count(*)::int as n from ins where jurisdiction is not null group by jurisdiction
       union all select 'by_country', country, count(*)::int from ins where country is not null group by country
       union all select 'by_subdivision', subdivision, count(*)::int from ins where subdivision is not null group by subdivision
-      union all select 'by_channel', ch, count(*)::int from ins, unnest(channels) ch group by ch
       union all select 'by_data_category', cat, count(*)::int from ins, unnest(matched_categories) cat group by cat
     )
     select
@@ -158,7 +162,13 @@ export async function insertAffectedPeople(
           'minors_without_guardian', count(*) filter (where guardian_missing)::int,
           'deleted_accounts', count(*) filter (where account_status = 'deleted')::int,
           'announcement_only', count(*) filter (where announcement_only)::int,
-          'from_include_list', count(*) filter (where included_by_list)::int
+          'from_include_list', count(*) filter (where included_by_list)::int,
+          -- Each channel is in a person's list at most once: counted in the same pass, absent when none.
+          'by_channel', jsonb_strip_nulls(jsonb_build_object(
+            'email', nullif(count(*) filter (where 'email' = any(channels)), 0)::int,
+            'sms', nullif(count(*) filter (where 'sms' = any(channels)), 0)::int,
+            'voice', nullif(count(*) filter (where 'voice' = any(channels)), 0)::int,
+            'letter', nullif(count(*) filter (where 'letter' = any(channels)), 0)::int))
         ) from ins)
       || coalesce((select jsonb_object_agg(k, m) from (select k, jsonb_object_agg(v, n) as m from counted group by k) g), '{}')
       as summary,
