@@ -4,8 +4,9 @@
 // Usage: TEST_DATABASE_URL=postgres://… npm run bench:fanout   (FANOUT_EMAIL, FANOUT_SMS, FANOUT_PACED_SMS,
 // FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH, FANOUT_PASSES (passes in flight per worker), FANOUT_IN_FLIGHT
 // (Twilio requests in flight per worker), FANOUT_SMS_LATENCY_MS (the Twilio fake answers that late, as a real
-// provider would) tune it; FANOUT_PGBOSS=0 skips the comparison). Both queues get the same workers, passes and
-// requests in flight. Each phase prints its progress every FANOUT_PROGRESS_S seconds (10).
+// provider would) tune it; FANOUT_PGBOSS=0 skips the comparison, FANOUT_PGBOSS_TIMEOUT_S (1800) bounds each pg-boss
+// phase, whose rate is then what it sent in that time). Both queues get the same workers, passes and requests in
+// flight. Each phase prints its progress every FANOUT_PROGRESS_S seconds (10).
 import PgBoss from 'pg-boss';
 import type { Sql } from '../src/db/client.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
@@ -30,6 +31,7 @@ const inFlight = num('FANOUT_IN_FLIGHT', 100);
 const smsLatencyMs = num('FANOUT_SMS_LATENCY_MS', 0);
 const progressEvery = num('FANOUT_PROGRESS_S', 10) * 1000;
 const withPgBoss = process.env.FANOUT_PGBOSS !== '0';
+const pgBossTimeoutS = num('FANOUT_PGBOSS_TIMEOUT_S', 1800);
 const n = (v: number) => Math.round(v).toLocaleString('en');
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 
@@ -57,8 +59,18 @@ interface Phase {
   setupSeconds: number;
 }
 
-/** Starts the processes, waits until all have said they are ready, then times until `isDone`. */
-async function timedDrain(label: string, start: () => WorkerProcess[], isDone: () => Promise<boolean>): Promise<{ seconds: number; peakRss: number }> {
+/**
+ * Starts the processes, waits until all have said they are ready, then times until `isDone`. The done check
+ * (a query) runs every 2 s until the fakes have received `expected` messages, then every 100 ms, so the
+ * polling costs either queue little; with `timeoutS` the phase stops there and reports what it got through.
+ */
+async function timedDrain(
+  label: string,
+  start: () => WorkerProcess[],
+  isDone: () => Promise<boolean>,
+  expected: number,
+  timeoutS = Infinity,
+): Promise<{ seconds: number; peakRss: number; received: number; timedOut: boolean }> {
   const procs = start();
   await Promise.race([Promise.all(procs.map((p) => p.ready)), ...procs.map((p) => p.exited.then((code) => Promise.reject(new Error(`a worker exited early (${code}):\n${p.output()}`))))]);
   const t0 = performance.now();
@@ -66,9 +78,19 @@ async function timedDrain(label: string, start: () => WorkerProcess[], isDone: (
   const received0 = received();
   let lastReport = t0;
   let lastReceived = received0;
-  while (!(await isDone())) {
+  let lastCheck = t0;
+  let timedOut = false;
+  for (;;) {
     await sleep(100);
     const now = performance.now();
+    if (received() - received0 >= expected || now - lastCheck >= 2000) {
+      lastCheck = now;
+      if (await isDone()) break;
+    }
+    if (now - t0 >= timeoutS * 1000) {
+      timedOut = true;
+      break;
+    }
     if (now - lastReport >= progressEvery) {
       const got = received();
       console.log(`    ${label}: ${((now - t0) / 1000).toFixed(0)} s, ${n(got - received0)} received by the fakes, ${n(((got - lastReceived) * 1000) / (now - lastReport))}/s lately`);
@@ -78,9 +100,10 @@ async function timedDrain(label: string, start: () => WorkerProcess[], isDone: (
   }
   const seconds = (performance.now() - t0) / 1000;
   const peaks = await Promise.all(procs.map((p) => p.peakRss()));
+  const got = received() - received0;
   for (const p of procs) p.child.kill('SIGTERM');
   await Promise.all(procs.map((p) => p.exited));
-  return { seconds, peakRss: Math.max(...peaks) };
+  return { seconds, peakRss: Math.max(...peaks), received: got, timedOut };
 }
 
 function breachkitWorkers(count: number, extra: Record<string, string>): () => WorkerProcess[] {
@@ -101,7 +124,7 @@ function breachkitWorkers(count: number, extra: Record<string, string>): () => W
 async function breachkitPhase(label: string, people: { email: number; sms: number }, tag: string, count = workers, extra: Record<string, string> = {}): Promise<Phase & { run: PlannedRun }> {
   const run = await planRun(db.sql, { tag, ...people });
   console.log(`  ${label}: planned ${n(run.planned)} in ${(run.planMs / 1000).toFixed(1)} s`);
-  const r = await timedDrain(label, breachkitWorkers(count, extra), () => drained(db.sql));
+  const r = await timedDrain(label, breachkitWorkers(count, extra), () => drained(db.sql), run.planned);
   console.log(`  ${label}: sent in ${r.seconds.toFixed(1)} s`);
   return { label, count: run.planned, seconds: r.seconds, peakRss: r.peakRss, setupSeconds: run.planMs / 1000, run };
 }
@@ -124,14 +147,27 @@ async function pgBossPhase(label: string, boss: PgBoss, run: PlannedRun, channel
   await boss.createQueue(queue);
   const t0 = performance.now();
   const count = await enqueue(db.sql, boss, queue, run, channel);
+  // Statistics as autovacuum would give them on a server where it runs (breachkit's plan refreshes its own):
+  // without them the planner can take a large queue for a small one.
+  await db.sql`analyze pgboss.job`;
   const setupSeconds = (performance.now() - t0) / 1000;
-  console.log(`  ${label}: enqueued ${n(count)} jobs in ${setupSeconds.toFixed(1)} s`);
+  console.log(`  ${label}: enqueued ${n(count)} jobs and analyzed in ${setupSeconds.toFixed(1)} s`);
   const env = { DATABASE_URL: db.url, QUEUE: queue, CHANNEL: channel, BATCH: String(batch), PASSES: String(passes), TWILIO_MAX_IN_FLIGHT: String(inFlight), NOTICE_VERSION_ID: run.noticeVersionId, ...providerEnv };
   const start = () => Array.from({ length: workers }, () => startWorker(env, 'bench/fanout-pgboss-worker.ts', 'pg-boss worker started'));
-  const r = await timedDrain(label, start, async () => {
-    const [row] = await db.sql<{ left: number }[]>`select count(*)::int as left from pgboss.job where name = ${queue} and state < 'completed'`;
-    return row!.left === 0;
-  });
+  const r = await timedDrain(
+    label,
+    start,
+    async () => {
+      const [row] = await db.sql<{ left: number }[]>`select count(*)::int as left from pgboss.job where name = ${queue} and state < 'completed'`;
+      return row!.left === 0;
+    },
+    count,
+    pgBossTimeoutS,
+  );
+  if (r.timedOut) {
+    console.log(`  ${label}: stopped at the ${pgBossTimeoutS} s limit with ${n(r.received)} of ${n(count)} sent; its rate is what it sent in that time`);
+    return { label: `${label}*`, count: r.received, seconds: r.seconds, peakRss: r.peakRss, setupSeconds };
+  }
   console.log(`  ${label}: sent in ${r.seconds.toFixed(1)} s`);
   return { label, count, seconds: r.seconds, peakRss: r.peakRss, setupSeconds };
 }
@@ -159,7 +195,7 @@ try {
     // One process: the bucket is per worker process, so one process holds the whole limit.
     const run = await planRun(db.sql, { tag: 'paced', email: 0, sms: pacedCount });
     const sent0 = tw.stats.messagesCreated;
-    const r = await timedDrain('paced SMS', breachkitWorkers(1, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql));
+    const r = await timedDrain('paced SMS', breachkitWorkers(1, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql), run.planned);
     const renderer = benchRenderer();
     const [facts] = await db.sql<{ content: never; title: string; discovered_at: Date }[]>`
       select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where n.id = ${run.noticeVersionId}`;
@@ -173,8 +209,9 @@ try {
   const dup = sg.duplicates().length + tw.duplicates().length;
   console.log(`\nphase              notices     setup s   send s   notices/s   peak RSS (largest worker)`);
   for (const p of phases) console.log(`${p.label.padEnd(16)} ${n(p.count).padStart(10)} ${p.setupSeconds.toFixed(1).padStart(10)} ${p.seconds.toFixed(1).padStart(8)} ${n(p.count / p.seconds).padStart(11)}   ${mb(p.peakRss)}`);
+  if (phases.some((p) => p.label.endsWith('*'))) console.log(`* stopped at the ${pgBossTimeoutS} s limit (FANOUT_PGBOSS_TIMEOUT_S): notices sent in that time`);
   const rate = (label: string) => {
-    const p = phases.find((x) => x.label === label);
+    const p = phases.find((x) => x.label === label || x.label === `${label}*`);
     return p ? p.count / p.seconds : NaN;
   };
   console.log(`\nfakes received: breachkit ${n(sentByBreachkit.email)} email, ${n(sentByBreachkit.sms)} SMS; in all ${n(sg.stats.acceptedPersonalizations)} email in ${n(sg.stats.acceptedRequests)} requests, ${n(tw.stats.messagesCreated)} SMS; ids received twice: ${dup}`);

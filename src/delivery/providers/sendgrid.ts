@@ -51,21 +51,33 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
   const mail = new MailService();
   configureSendgridMail(mail, { apiKey: settings.apiKey, baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 });
 
+  const client = (
+    mail as unknown as {
+      client: {
+        request<T = unknown>(r: { method: 'GET' | 'POST'; url: string; qs?: Record<string, string | number>; body?: unknown }): Promise<[{ statusCode: number; headers: Record<string, string>; body: T }]>;
+      };
+    }
+  ).client;
+
   async function sendBatch(batch: OutgoingMessage[], hooks: SendHooks): Promise<SendOutcome[]> {
     const content = batch[0]!.rendered;
     await hooks.beforeRequest?.(batch);
     try {
-      const [response] = await mail.send(
-        {
-          from: settings.from,
+      // The v3 body as the SDK's Mail class would build it, made directly: that class clones and renames the
+      // keys of every one of up to 1000 personalizations, which was the larger part of a worker's CPU per batch.
+      const text = content.text ?? '';
+      const html = content.html ?? content.text ?? '';
+      const [response] = await client.request({
+        method: 'POST',
+        url: '/v3/mail/send',
+        body: {
+          from: { email: settings.from },
           subject: content.subject ?? '',
-          text: content.text ?? '',
-          html: content.html ?? content.text ?? '',
-          personalizations: batch.map((m) => ({ to: [{ email: m.to }], customArgs: { delivery_id: m.deliveryId } })),
+          personalizations: batch.map((m) => ({ to: [{ email: m.to }], custom_args: { delivery_id: m.deliveryId } })),
+          content: [...(text ? [{ type: 'text/plain', value: text }] : []), ...(html ? [{ type: 'text/html', value: html }] : [])],
         },
-        false,
-      );
-      const messageId = String((response.headers as Record<string, string>)['x-message-id'] ?? '') || null;
+      });
+      const messageId = String(response.headers['x-message-id'] ?? '') || null;
       return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'accepted' as const, providerId: messageId }));
     } catch (err) {
       const e = err as SendgridError;
@@ -85,13 +97,12 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     }
   }
 
-  const client = (mail as unknown as { client: { request(r: { method: 'GET'; url: string; qs: Record<string, string | number> }): Promise<[{ body: { messages?: { msg_id?: string }[] } }]> } }).client;
 
   return {
     name: 'sendgrid',
     // The Email Activity API, queried by the delivery id carried in custom_args.
     async lookup(m) {
-      const [response] = await client.request({ method: 'GET', url: '/v3/messages', qs: { query: `unique_args['delivery_id']="${m.deliveryId}"`, limit: 10 } });
+      const [response] = await client.request<{ messages?: { msg_id?: string }[] }>({ method: 'GET', url: '/v3/messages', qs: { query: `unique_args['delivery_id']="${m.deliveryId}"`, limit: 10 } });
       const found = response.body.messages?.[0];
       return found ? { found: true, providerId: found.msg_id ?? null } : { found: false };
     },
