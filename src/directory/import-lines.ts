@@ -158,8 +158,13 @@ export function importLinesFrom(body: ReadableStream<Uint8Array>, options: { for
     // A CSV record may span lines inside quotes: lines are gathered until the quotes balance.
     let pending = null as { line: number; text: string } | null;
     for await (const chunk of splitLines(stream, maxLineBytes)) {
-      const out: ParsedLine[] = [];
+      let out: ParsedLine[] = [];
       for (const raw of chunk) {
+        // Handed on a few dozen at a time: parsed users are consumed while still young.
+        if (out.length >= 64) {
+          yield out;
+          out = [];
+        }
         if ('tooLong' in raw) {
           out.push({ line: raw.line, problems: [{ field: '(line)', reason: `longer than ${maxLineBytes} bytes` }], raw: null });
           pending = null;

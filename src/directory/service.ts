@@ -1,6 +1,5 @@
 // The directory mirror: streaming imports that keep every valid line and report every bad one.
 import type { Db } from '../db/client.js';
-import { pgErrorCode } from '../db/client.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -43,26 +42,24 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   const id = newId('imp', input.clock.now());
   await store.insertImport(db, { id, format: input.format, sourceName: input.sourceName, at: input.clock.now(), by: input.actorId });
   const batchSize = input.batchSize ?? 5000;
+  // With COPY, users are encoded for it as they come and not kept (see `store.CopyBatch`).
+  const newBatch = () => (input.copy ? new store.CopyBatch(id, input.clock.now()) : null);
   let users: store.DirectoryUser[] = [];
+  let copyBatch = newBatch();
   let rejects: { line: number; problems: LineProblem[]; raw: string | null }[] = [];
   const counts = { linesRead: 0, imported: 0, rejected: 0 };
   const progress = () => ({ ...counts, bytesRead: input.bytesRead?.() ?? 0, at: input.clock.now() });
 
   const bulk = input.copy ? await bulkLoader(db, input.bulkAfter ?? 100_000) : null;
-  // COPY goes straight in while the directory is empty; once an id turns out to be known, each
-  // batch is checked first and sent to the upsert when it holds known ids.
-  let checkFirst = bulk ? bulk.rowsAtStart > 0 : true;
 
-  const write = async (batch: store.DirectoryUser[], batchRejects: typeof rejects) => {
-    if (batch.length) {
+  const write = async (batch: store.DirectoryUser[], copied: store.CopyBatch | null, batchRejects: typeof rejects) => {
+    // Counted in lines: a later line for the same external id replaces the earlier one.
+    if (copied && copied.size) {
       await bulk?.consider(counts.imported);
-      const at = input.clock.now();
-      // Counted in lines: a later line for the same external id replaces the earlier one.
-      const copied = input.copy ? await copyOrNull(db, batch, id, at, checkFirst) : null;
-      if (copied === null) {
-        checkFirst = true;
-        await store.upsertUsers(db, batch, id, at);
-      }
+      await store.writeBatch(db, copied);
+      counts.imported += copied.size;
+    } else if (batch.length) {
+      await store.upsertUsers(db, batch, id, input.clock.now());
       counts.imported += batch.length;
     }
     await store.insertRejects(db, id, batchRejects);
@@ -76,11 +73,13 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   let inFlight = false;
   const flush = async () => {
     const batch = users;
+    const copied = copyBatch;
     const batchRejects = rejects;
     users = [];
+    copyBatch = newBatch();
     rejects = [];
     await writing;
-    const next = write(batch, batchRejects);
+    const next = write(batch, copied, batchRejects);
     inFlight = true;
     void next.finally(() => (inFlight = false)).catch(() => undefined);
     // Observed at once (the error surfaces at the next await), so a failure is never "unhandled".
@@ -92,12 +91,14 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
     for await (const chunk of input.lines) {
       for (const item of chunk) {
         counts.linesRead++;
-        if ('user' in item) users.push(item.user);
-        else {
+        if ('user' in item) {
+          if (copyBatch) copyBatch.add(item.user);
+          else users.push(item.user);
+        } else {
           counts.rejected++;
           rejects.push({ line: item.line, problems: item.problems, raw: item.raw !== null && item.raw.length <= rawKeptLimit ? item.raw : null });
         }
-        if (users.length + rejects.length >= batchSize) await flush();
+        if (users.length + (copyBatch?.size ?? 0) + rejects.length >= batchSize) await flush();
       }
       // A source that never waits on I/O would otherwise keep the write's bytes from the socket.
       if (inFlight) await nextTurn();
@@ -123,16 +124,6 @@ export class ImportAbortedError extends Error {}
 /** Lets the event loop run its I/O once (setImmediate where there is one: setTimeout waits at least a millisecond). */
 const nextTurn = (): Promise<void> =>
   new Promise((resolve) => (typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)));
-
-/** COPY when every id is new; a known id, or a concurrent writer adding one first, sends the batch to the upsert. */
-async function copyOrNull(db: Db, users: store.DirectoryUser[], importId: string, at: Date, checkFirst: boolean): Promise<number | null> {
-  try {
-    return await store.copyNewUsers(db, users, importId, at, checkFirst);
-  } catch (err) {
-    if (pgErrorCode(err) === '23505') return null;
-    throw err;
-  }
-}
 
 export async function getImport(db: Db, id: string): Promise<store.ImportRow> {
   const row = await store.selectImport(db, id);
@@ -171,7 +162,6 @@ async function bulkLoader(db: Db, after: number) {
   let finished = !held;
   if (!held) session.release();
   return {
-    rowsAtStart,
     async consider(imported: number) {
       if (!held || dropped || imported < after || imported <= rowsAtStart) return;
       dropped = true;

@@ -1,5 +1,6 @@
 // SQL for the user directory mirror: batched upserts keyed by external id, and import bookkeeping.
 import type { Db, Sql } from '../db/client.js';
+import { inTransaction } from '../db/client.js';
 
 /** One user as stored in the directory mirror. */
 export interface DirectoryUser {
@@ -42,15 +43,18 @@ export async function upsertUsers(db: Db, users: DirectoryUser[], importId: stri
       external_id text, name text, email text, phone text, locale text, country text, subdivision text, birth_date date,
       minor boolean, guardian_name text, guardian_email text, guardian_phone text, postal_address jsonb, account_status text,
       deleted_at timestamptz, data_categories text[], systems text[], created_at timestamptz, updated_at timestamptz)
-    on conflict (external_id) do update set
-      name = excluded.name, email = excluded.email, phone = excluded.phone, locale = excluded.locale,
-      country = excluded.country, subdivision = excluded.subdivision, birth_date = excluded.birth_date, minor = excluded.minor,
-      guardian_name = excluded.guardian_name, guardian_email = excluded.guardian_email, guardian_phone = excluded.guardian_phone,
-      postal_address = excluded.postal_address, account_status = excluded.account_status, deleted_at = excluded.deleted_at,
-      data_categories = excluded.data_categories, systems = excluded.systems, created_at = excluded.created_at,
-      updated_at = excluded.updated_at, import_id = excluded.import_id, synced_at = excluded.synced_at`;
+    on conflict (external_id) do update set ${db.unsafe(updateFromExcluded)}`;
   return result.count;
 }
+
+/** Every column but the external id, taken from the incoming row of an upsert. */
+const updateFromExcluded = `
+  name = excluded.name, email = excluded.email, phone = excluded.phone, locale = excluded.locale,
+  country = excluded.country, subdivision = excluded.subdivision, birth_date = excluded.birth_date, minor = excluded.minor,
+  guardian_name = excluded.guardian_name, guardian_email = excluded.guardian_email, guardian_phone = excluded.guardian_phone,
+  postal_address = excluded.postal_address, account_status = excluded.account_status, deleted_at = excluded.deleted_at,
+  data_categories = excluded.data_categories, systems = excluded.systems, created_at = excluded.created_at,
+  updated_at = excluded.updated_at, import_id = excluded.import_id, synced_at = excluded.synced_at`;
 
 export interface ImportRow {
   id: string;
@@ -145,50 +149,89 @@ function copyRow(u: DirectoryUser, tail: string): string {
   return `${copyValue(u.external_id)}\t${copyValue(u.name)}\t${copyValue(u.email)}\t${copyValue(u.phone)}\t${copyValue(u.locale)}\t${copyValue(u.country)}\t${copyValue(u.subdivision)}\t${copyValue(u.birth_date)}\t${copyValue(u.minor)}\t${copyValue(u.guardian_name)}\t${copyValue(u.guardian_email)}\t${copyValue(u.guardian_phone)}\t${copyValue(u.postal_address)}\t${copyValue(u.account_status)}\t${copyValue(u.deleted_at)}\t${copyValue(u.data_categories)}\t${copyValue(u.systems)}\t${copyValue(u.created_at)}\t${copyValue(u.updated_at)}\t${tail}\n`;
 }
 
+const encoder = new TextEncoder();
+const pieceBytes = 256 * 1024;
+
 /**
- * PostgreSQL only (PGlite's COPY FROM STDIN hangs): COPYs the batch straight in, a later line for
- * the same external id winning. With `checkFirst`, nothing is written and null returned when some
- * of the ids are already in the directory; without it, the COPY itself fails on such an id
- * (unique violation, 23505) and writes nothing. Either way the caller then upserts.
+ * A batch of users on its way to COPY (PostgreSQL only: PGlite's COPY FROM STDIN hangs), each
+ * encoded as it is added. The users themselves are not kept: their objects die young instead of
+ * living until the batch is written, which is most of an import's memory.
  */
-export async function copyNewUsers(db: Db, users: DirectoryUser[], importId: string | null, at: Date, checkFirst = true): Promise<number | null> {
-  if (users.length === 0) return 0;
-  const latest = [...new Map(users.map((u) => [u.external_id, u])).values()];
-  if (checkFirst) {
-    const [existing] = await db<{ n: number }[]>`
-      select count(*)::int as n from directory_users where external_id = any(${latest.map((u) => u.external_id)}::text[])`;
-    if (existing!.n > 0) return null;
+export class CopyBatch {
+  readonly ids: string[] = [];
+  /** Some external id was added twice. */
+  repeated = false;
+  private readonly seen = new Set<string>();
+  private readonly pieces: Uint8Array[] = [];
+  private piece = new Uint8Array(pieceBytes);
+  private at = 0;
+  private readonly tail: string;
+
+  constructor(importId: string | null, syncedAt: Date) {
+    this.tail = `${copyValue(importId)}\t${copyValue(syncedAt.toISOString())}`;
   }
-  const tail = `${copyValue(importId)}\t${copyValue(at.toISOString())}`;
-  const bytes = encodeRows(latest, tail);
-  const writable = await db`copy directory_users (${db.unsafe(copyColumns.join(', '))}) from stdin`.writable();
-  await new Promise<void>((resolve, reject) => {
-    writable.on('error', reject);
-    writable.end(bytes, () => resolve());
-  });
-  return latest.length;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(u: DirectoryUser): void {
+    this.ids.push(u.external_id);
+    if (this.seen.size === this.seen.add(u.external_id).size) this.repeated = true;
+    const row = copyRow(u, this.tail);
+    // A UTF-16 unit takes at most three bytes.
+    if (this.piece.length - this.at < row.length * 3) {
+      if (this.at > 0) this.pieces.push(this.piece.subarray(0, this.at));
+      this.piece = new Uint8Array(Math.max(pieceBytes, row.length * 3));
+      this.at = 0;
+    }
+    this.at += encoder.encodeInto(row, this.piece.subarray(this.at)).written;
+  }
+
+  /** The encoded rows, in the order they were added. */
+  bytes(): Uint8Array[] {
+    return this.at > 0 ? [...this.pieces, this.piece.subarray(0, this.at)] : [...this.pieces];
+  }
 }
 
-const encoder = new TextEncoder();
+async function copyInto(db: Db, table: 'directory_users' | 'directory_incoming', batch: CopyBatch): Promise<void> {
+  const writable = await db`copy ${db(table)} (${db.unsafe(copyColumns.join(', '))}) from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    writable.on('error', reject);
+    for (const piece of batch.bytes()) writable.write(piece);
+    writable.end(() => resolve());
+  });
+}
 
 /**
- * The rows as UTF-8, each encoded as soon as it is made: its text dies young, where a batch of
- * row strings kept for one join would be copied by every collection until then.
+ * Writes a batch: COPY when its ids are distinct and none is in the directory yet (a first or
+ * growing import), otherwise COPY into a scratch table and one INSERT … ON CONFLICT from it, a
+ * later line for the same external id winning. Imports write one batch at a time (a lock for
+ * the transaction), so no id can arrive between the check and the COPY: a COPY failing half way
+ * could not be told apart from one still running.
  */
-function encodeRows(users: DirectoryUser[], tail: string): Uint8Array {
-  let out = new Uint8Array(users.length * 256);
-  let at = 0;
-  for (const u of users) {
-    const row = copyRow(u, tail);
-    // A UTF-16 unit takes at most three bytes.
-    if (out.length - at < row.length * 3) {
-      const grown = new Uint8Array(Math.max(out.length * 2, at + row.length * 3));
-      grown.set(out.subarray(0, at));
-      out = grown;
+export async function writeBatch(db: Db, batch: CopyBatch): Promise<'copied' | 'merged'> {
+  if (batch.size === 0) return 'copied';
+  return inTransaction(db, async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext(current_schema() || '.directory_users'))`;
+    if (!batch.repeated) {
+      const [existing] = await tx<{ n: number }[]>`
+        select count(*)::int as n from directory_users where external_id = any(${batch.ids}::text[])`;
+      if (existing!.n === 0) {
+        await copyInto(tx, 'directory_users', batch);
+        return 'copied';
+      }
     }
-    at += encoder.encodeInto(row, out.subarray(at)).written;
-  }
-  return out.subarray(0, at);
+    const columns = tx.unsafe(copyColumns.join(', '));
+    await tx`create temp table directory_incoming on commit drop as select ${columns} from directory_users with no data`;
+    await tx`alter table directory_incoming add column line bigint generated always as identity`;
+    await copyInto(tx, 'directory_incoming', batch);
+    await tx`
+      insert into directory_users (${columns})
+      select distinct on (external_id) ${columns} from directory_incoming order by external_id, line desc
+      on conflict (external_id) do update set ${tx.unsafe(updateFromExcluded)}`;
+    return 'merged';
+  });
 }
 
 /**
