@@ -69,6 +69,7 @@ export async function resolveSnapshot(db: Db, incidentId: string, actor: Actor, 
       minorAge,
       perSubdivision: subdivisionJurisdictions,
       hasIncludeList: scoped.scope.include_ids.length > 0 || lists.include > 0,
+      hasExcludeList: lists.exclude > 0,
     });
     await store.finishSnapshot(tx, id, computed);
     const diff = previous ? await store.diffSnapshots(tx, previous.id, id, 100) : null;

@@ -74,10 +74,13 @@ export interface ResolvedSnapshot {
  */
 export async function insertAffectedPeople(
   db: Db,
-  p: { snapshotId: string; incidentId: string; scope: Scope; asOf: Date; minorAge: number; perSubdivision: string[]; hasIncludeList: boolean },
+  p: { snapshotId: string; incidentId: string; scope: Scope; asOf: Date; minorAge: number; perSubdivision: string[]; hasIncludeList: boolean; hasExcludeList: boolean },
 ): Promise<ResolvedSnapshot> {
   const s = p.scope;
   const hasMatchers = s.data_categories.length > 0 || s.systems.length > 0;
+  // A scope without categories (or systems) matches none per person: no per-row subquery for it.
+  const matched = (column: 'data_categories' | 'systems', wanted: string[]) =>
+    wanted.length ? db`array(select x from unnest(${db('u')}.${db(column)}) x where x = any(${wanted}::text[]))` : db`'{}'::text[]`;
   const from = s.window?.from ?? null;
   const to = s.window?.to ?? null;
   const matches = db`
@@ -123,8 +126,8 @@ export async function insertAffectedPeople(
         case when m.minor then 'guardian' else 'self' end,
         r.name, r.email, r.phone, u.postal_address, u.locale,
         ch.channels, cardinality(ch.channels) = 0,
-        array(select x from unnest(u.data_categories) x where x = any(${s.data_categories}::text[])),
-        array(select x from unnest(u.systems) x where x = any(${s.systems}::text[])),
+        ${matched('data_categories', s.data_categories)},
+        ${matched('systems', s.systems)},
         u.included
       from candidates u
       cross join lateral (
@@ -146,7 +149,7 @@ export async function insertAffectedPeople(
         ], null) as channels
       ) ch
       where not (u.external_id = any(${s.exclude_ids}::text[]))
-        and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)
+        ${p.hasExcludeList ? db`and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)` : db``}
       returning *
     ),
     counted as (

@@ -202,6 +202,19 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(text).toContain("'+cmd");
   });
 
+  it('leaves out the people of an uploaded exclude list, and gives no reasons for a kind of match the scope does not ask for', async () => {
+    const h = harness();
+    const id = await setUp(h);
+    await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { systems: ['orders-db'] } });
+    const upload = await h.request('PUT', `/v1/incidents/${id}/scope/lists/exclude`, { as: 'responder', body: 'adult-cn\n', headers: { 'content-type': 'text/plain' } });
+    expect(await json(upload)).toEqual({ list: 'exclude', ids: 1 });
+    const snap = await json<Snapshot>(await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' }));
+    const affected = await people(h, id);
+    expect(snap.row_count).toBe(affected.size);
+    expect(affected.has('adult-cn')).toBe(false);
+    expect(affected.get('adult-tx')!.reasons).toEqual({ data_categories: [], systems: ['orders-db'], include_list: false });
+  });
+
   it('refuses a scope that matches nothing and a resolve without a scope', async () => {
     const h = harness();
     const id = await setUp(h);
