@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { draftAnnouncement } from '../../src/announcements/service.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
 
-const chromiumPath = '/usr/bin/chromium';
 let h: Harness;
 let server: ServerType;
 let browser: Browser;
@@ -32,12 +32,7 @@ beforeAll(async () => {
     server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
   });
   base = `http://127.0.0.1:${port}`;
-  if (existsSync(chromiumPath)) {
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  }
+  if (hasChromium) browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -46,7 +41,7 @@ afterAll(async () => {
   await h?.db.close();
 });
 
-it.runIf(existsSync(chromiumPath))('renders /status in headless Chromium on a phone-sized screen, in both languages, and saves screenshots', async () => {
+it.runIf(hasChromium)('renders /status in headless Chromium on a phone-sized screen, in both languages, and saves screenshots', async () => {
   mkdirSync('tmp', { recursive: true });
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const external: string[] = [];

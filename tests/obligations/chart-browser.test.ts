@@ -1,22 +1,17 @@
 // The obligations chart in headless Chromium: the SVG parses as XML, shows one bar per open duty, and is saved as a picture.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { mkdirSync, statSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.js';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
 
-const chromiumPath = '/usr/bin/chromium';
 let h: Harness;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
   h = await createHarness('pglite', { clock: fixedClock(new Date('2026-11-20T12:00:00Z')) });
-  if (existsSync(chromiumPath)) {
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  }
+  if (hasChromium) browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -24,7 +19,7 @@ afterAll(async () => {
   await h?.db.close();
 });
 
-it.runIf(existsSync(chromiumPath))('draws the deadlines as a well-formed SVG that Chromium renders', async () => {
+it.runIf(hasChromium)('draws the deadlines as a well-formed SVG that Chromium renders', async () => {
   const { id } = await json<{ id: string }>(
     await h.request('POST', '/v1/incidents', {
       as: 'responder',

@@ -58,6 +58,24 @@ export function encodeFields(fields: Record<string, unknown>): URLSearchParams {
   return out;
 }
 
+/** What the SDK asks for, as a URL, headers and an encoded body: shared by the fetch client and the Node one. */
+export async function prepareTwilioRequest(opts: TwilioHttpRequest, baseUrl: string | undefined): Promise<{ uri: string; headers: Record<string, string>; body: string | undefined }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  // Hop-by-hop headers are the HTTP client's business.
+  delete headers.Connection;
+  delete headers.connection;
+  if (opts.username && opts.password) headers.Authorization = `Basic ${btoa(`${opts.username}:${opts.password}`)}`;
+  else if (opts.authStrategy) headers.Authorization = await opts.authStrategy.getAuthString();
+  let uri = rewriteTwilioUrl(opts.uri, baseUrl);
+  if (opts.params) {
+    const query = encodeFields(opts.params).toString();
+    if (query) uri += (uri.includes('?') ? '&' : '?') + query;
+  }
+  let body: string | undefined;
+  if (opts.data) body = headers['Content-Type'] === 'application/json' ? JSON.stringify(opts.data) : encodeFields(opts.data).toString();
+  return { uri, headers, body };
+}
+
 /**
  * A `fetch` HTTP client for the twilio SDK (`twilio(sid, token, { httpClient })`): it runs on Node and in
  * workerd and sends every request to `baseUrl` when one is given. It never retries: a 429 goes back to the
@@ -67,22 +85,7 @@ export function createTwilioFetchClient(options: { baseUrl?: string; timeoutMs?:
   const doFetch = options.fetch ?? fetch;
   const client = {
     async request(opts: TwilioHttpRequest): Promise<TwilioHttpResponse> {
-      const headers: Record<string, string> = { ...opts.headers };
-      // Hop-by-hop headers are fetch's business.
-      delete headers.Connection;
-      delete headers.connection;
-      if (opts.username && opts.password) headers.Authorization = `Basic ${btoa(`${opts.username}:${opts.password}`)}`;
-      else if (opts.authStrategy) headers.Authorization = await opts.authStrategy.getAuthString();
-
-      let uri = rewriteTwilioUrl(opts.uri, options.baseUrl);
-      if (opts.params) {
-        const query = encodeFields(opts.params).toString();
-        if (query) uri += (uri.includes('?') ? '&' : '?') + query;
-      }
-      let body: string | undefined;
-      if (opts.data) {
-        body = headers['Content-Type'] === 'application/json' ? JSON.stringify(opts.data) : encodeFields(opts.data).toString();
-      }
+      const { uri, headers, body } = await prepareTwilioRequest(opts, options.baseUrl);
       const response = await doFetch(uri, {
         method: opts.method.toUpperCase(),
         headers,

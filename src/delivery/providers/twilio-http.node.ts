@@ -2,7 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type RequestClient from 'twilio/lib/base/RequestClient';
-import { encodeFields, rewriteTwilioUrl, type TwilioHttpRequest, type TwilioHttpResponse } from './sdk-base-url.js';
+import { prepareTwilioRequest, type TwilioHttpRequest, type TwilioHttpResponse } from './sdk-base-url.js';
 
 /**
  * Sends every request to `baseUrl` when one is given, over at most `maxSockets` kept-alive connections per
@@ -15,17 +15,8 @@ export function createTwilioNodeClient(options: { baseUrl?: string; timeoutMs?: 
   const client = {
     request(opts: TwilioHttpRequest): Promise<TwilioHttpResponse> {
       return (async () => {
-        const headers: Record<string, string> = { ...opts.headers };
-        if (opts.username && opts.password) headers.Authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
-        else if (opts.authStrategy) headers.Authorization = await opts.authStrategy.getAuthString();
-        let uri = rewriteTwilioUrl(opts.uri, options.baseUrl);
-        if (opts.params) {
-          const query = encodeFields(opts.params).toString();
-          if (query) uri += (uri.includes('?') ? '&' : '?') + query;
-        }
-        let body: string | undefined;
-        if (opts.data) {
-          body = headers['Content-Type'] === 'application/json' ? JSON.stringify(opts.data) : encodeFields(opts.data).toString();
+        const { uri, headers, body } = await prepareTwilioRequest(opts, options.baseUrl);
+        if (body !== undefined) {
           headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
           headers['Content-Length'] = String(Buffer.byteLength(body));
         }
