@@ -1,4 +1,5 @@
 // The worker loop: drains the ledger until stopped, idling briefly when there is nothing to send.
+import { sleepUnlessAborted } from '../lib/sleep.js';
 import type { DispatchDeps, DispatchTally } from './dispatch.js';
 import { dispatchOnce, newClaimPosition, reconcileExpired } from './dispatch.js';
 
@@ -14,14 +15,7 @@ export interface WorkerOptions {
 }
 
 export async function runWorker(deps: DispatchDeps, options: WorkerOptions): Promise<void> {
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+  const sleep = (ms: number) => sleepUnlessAborted(ms, options.signal);
   const lane = async (d: DispatchDeps, reconciles: boolean) => {
     while (!options.signal.aborted) {
       try {

@@ -7,6 +7,7 @@ import type { DeliveryChannel } from '../delivery/ledger.js';
 import type { DeliveryProvider, OutgoingMessage } from '../delivery/providers/types.js';
 import { recordEvent } from '../incidents/service.js';
 import { sha256Hex } from '../lib/hash.js';
+import { sleepUnlessAborted } from '../lib/sleep.js';
 import { escapeHtml } from '../notices/template-set.js';
 import type { Logger } from '../lib/logger.js';
 import type { Profile } from './profile.js';
@@ -88,8 +89,8 @@ export function reminderText(incident: { id: string; title: string; drill: boole
 
 async function send(deps: ReminderDeps, profile: Profile, id: string, msg: { subject: string; text: string }): Promise<{ sent: number; outcomes: string[] }> {
   const outgoing: OutgoingMessage[] = [];
+  const contentHash = sha256Hex(msg.text);
   profile.on_call.forEach((p, i) => {
-    const contentHash = sha256Hex(msg.text);
     if (p.email) outgoing.push({ deliveryId: `${id}-e${i}`, channel: 'email', to: p.email, contentHash, rendered: { channel: 'email', locale: 'en', subject: msg.subject, text: msg.text, html: `<pre>${escapeHtml(msg.text)}</pre>` } });
     // One SMS part: the subject line says what and when.
     if (p.phone) outgoing.push({ deliveryId: `${id}-s${i}`, channel: 'sms', to: p.phone, contentHash, rendered: { channel: 'sms', locale: 'en', text: msg.subject.slice(0, 150) } });
@@ -177,12 +178,6 @@ export async function runReminders(deps: ReminderDeps, options: ReminderLoopOpti
     } catch (err) {
       deps.logger.error({ err }, 'deadline reminder sweep failed; trying again later');
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleepUnlessAborted(options.intervalMs, options.signal);
   }
 }

@@ -102,7 +102,8 @@ async function gather(db: Db, incidentId: string): Promise<Gathered> {
   const incident = await getIncident(db, incidentId);
   const [snapshot, filings, determinations, profile, notified] = await Promise.all([
     currentSummary(db, incidentId),
-    listFilings(db, incidentId),
+    // Only what the engine reads: a filed document can be large and is not needed to compute deadlines.
+    db<Filing[]>`select rule_id, stage, target, filed_at from obligation_filings where incident_id = ${incidentId}`,
     db<{ rule_id: string; applies: boolean; note: string }[]>`select rule_id, applies, note from obligation_determinations where incident_id = ${incidentId}`,
     loadProfile(db),
     notificationAnchor(db, incident),
@@ -120,7 +121,7 @@ async function gather(db: Db, incidentId: string): Promise<Gathered> {
   const input: EvaluationInput = {
     incident: incidentFacts(incident, notified.at),
     affected,
-    filings: filings.map((f) => ({ rule_id: f.rule_id, stage: f.stage, target: f.target, filed_at: f.filed_at })),
+    filings: [...filings],
     organisation: organisationFacts(profile),
     determinations: Object.fromEntries(determinations.map((d) => [d.rule_id, { applies: d.applies, note: d.note } satisfies Determination])),
   };

@@ -143,6 +143,11 @@ describeEachDatabase(
       expect(find(await obligations(id), 'us-tx-521.053-ag').status).toBe('not_applicable');
       const timeline = await json<{ events: { type: string }[] }>(await harness().request('GET', `/v1/incidents/${id}/timeline`, { as: 'viewer' }));
       expect(timeline.events.map((x) => x.type)).not.toContain('obligation.what_if');
+      // Nothing reached the timeline or the incident: the same events and version as before the what-if.
+      const incidentAfter = await json<{ version: number; timeline: { events: number } }>(await harness().request('GET', `/v1/incidents/${id}`, { as: 'viewer' }));
+      expect(incidentAfter.version).toBe(version + 1);
+      expect(incidentAfter.timeline.events).toBe(timeline.events.length);
+      expect(timeline.events.at(-1)!.type).toBe('obligations.changed');
 
       const unknown = await harness().request('POST', `/v1/incidents/${id}/obligations/what-if`, { as: 'viewer', json: { enable_rules: ['xx-none'] } });
       expect(unknown.status).toBe(422);
