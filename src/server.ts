@@ -13,7 +13,7 @@ import { runWorker } from './delivery/worker.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { createDraftRenderer } from './obligations/draft.js';
+import { createDraftRenderer, DraftTemplateError } from './obligations/draft.js';
 import { runReminders } from './obligations/reminders.js';
 import { providersFor } from './delivery/setup.js';
 
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof TemplateError || err instanceof RunbookError) {
+  if (err instanceof ConfigError || err instanceof TemplateError || err instanceof DraftTemplateError || err instanceof RunbookError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`breachkit could not start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -7,8 +7,7 @@ import type { Incident } from '../incidents/service.js';
 import type { Profile } from './profile.js';
 import type { Obligation, StageResult } from './types.js';
 
-export const draftLocales = ['en', 'zh-CN'] as const;
-export type DraftLocale = (typeof draftLocales)[number];
+const draftLocales = ['en', 'zh-CN'] as const;
 
 export interface DraftRenderer {
   readonly locales: readonly string[];
@@ -24,6 +23,7 @@ export interface DraftValues {
   counts: { source: string; total: number | null; place: string; in_jurisdiction: number | null };
 }
 
+/** A draft template that is missing or broken: the start stops and names the file. */
 export class DraftTemplateError extends Error {}
 
 const frontMatter = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/;
@@ -35,15 +35,15 @@ export function createDraftRenderer(files: Readonly<Record<string, string>>, loc
   for (const locale of locales) {
     const file = `obligations/${locale}/draft.md.liquid`;
     const source = files[file];
-    if (source === undefined) throw new DraftTemplateError(`${file} is missing`);
+    if (source === undefined) throw new DraftTemplateError(`templates/${file} is missing`);
     const m = frontMatter.exec(source);
-    if (!m) throw new DraftTemplateError(`${file} must open with front matter holding its labels`);
+    if (!m) throw new DraftTemplateError(`templates/${file} must open with front matter holding its labels`);
     const meta = parseYaml(m[1]!) as { labels?: unknown } | null;
-    if (!meta?.labels || typeof meta.labels !== 'object') throw new DraftTemplateError(`${file}: front matter needs a labels map`);
+    if (!meta?.labels || typeof meta.labels !== 'object') throw new DraftTemplateError(`templates/${file}: front matter needs a labels map`);
     try {
       loaded.set(locale, { labels: meta.labels, template: engine.parse(source.slice(m[0].length), file) });
     } catch (err) {
-      throw new DraftTemplateError(`${file}: ${(err as Error).message}`);
+      throw new DraftTemplateError(`templates/${file}: ${(err as Error).message}`);
     }
   }
   return {

@@ -71,7 +71,7 @@ export interface SweepTally {
 
 const percent = (t: number) => (t >= 1 ? 'due' : `${Math.round(t * 100)}%`);
 
-export function reminderText(incident: { id: string; title: string; drill: boolean }, r: ReminderDue, now: Date): { subject: string; text: string } {
+function reminderText(incident: { id: string; title: string; drill: boolean }, r: ReminderDue, now: Date): { subject: string; text: string } {
   const left = r.due_at.getTime() - now.getTime();
   const hours = Math.abs(left) / 3_600_000;
   const span = hours >= 48 ? `${Math.round(hours / 24)} days` : `${hours.toFixed(1)} hours`;

@@ -67,7 +67,7 @@ async function notificationAnchor(db: Db, incident: Incident): Promise<Notificat
   return { at: null, source: 'none', detail: 'no delivery run and nothing recorded' };
 }
 
-export function incidentFacts(i: Incident, notifiedAt: Date | null): IncidentFacts {
+function incidentFacts(i: Incident, notifiedAt: Date | null): IncidentFacts {
   const a = i.assessment;
   return {
     nature: i.nature,
@@ -163,7 +163,7 @@ export interface ObligationChange {
 }
 
 /** Adds people per region to whichever counts the engine will read; a subdivision also counts for its country. */
-export function addAffected(input: EvaluationInput, add: Record<string, number>): EvaluationInput {
+function addAffected(input: EvaluationInput, add: Record<string, number>): EvaluationInput {
   if (!Object.keys(add).length) return input;
   const bump = (m: Record<string, number> | undefined, k: string, n: number) => ({ ...(m ?? {}), [k]: Math.max(0, (m?.[k] ?? 0) + n) });
   if (input.affected) {
