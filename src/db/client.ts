@@ -5,6 +5,8 @@ export type Sql = postgres.Sql;
 export type TxSql = postgres.TransactionSql;
 /** A client or an open transaction: store functions accept either. */
 export type Db = Sql | TxSql;
+/** A piece of SQL built with a client, to be placed inside another statement. */
+export type Fragment = postgres.Fragment;
 
 /** Runs `fn` in a transaction, joining the caller's transaction when there already is one. */
 export async function inTransaction<T>(db: Db, fn: (tx: TxSql) => Promise<T>): Promise<T> {

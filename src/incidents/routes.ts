@@ -6,7 +6,7 @@ import { canonicalJson, sha256Hex } from '../lib/hash.js';
 import { listQuery } from '../lib/schema.js';
 import { runOnce } from '../idempotency/service.js';
 import { inTransaction } from '../db/client.js';
-import { attachForNature, checklist } from '../runbooks/service.js';
+import { checklist, runbooksOpenedWith } from '../runbooks/service.js';
 import { statuses } from './lifecycle.js';
 import { severities } from './vocabulary.js';
 import { createIncidentBody, incidentJson, incidentSchema, patchIncidentBody, timelineSchema, type IncidentJson } from './schema.js';
@@ -142,13 +142,13 @@ export const incidentRoutes = createRouter()
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const principal = c.var.principal;
-    const open = (outer: typeof db) =>
-      inTransaction(outer, async (tx) => {
-        const now = clock.now();
-        const incident = await openIncident(tx, body, actorOf(principal), now);
-        // The runbooks written for this nature become the incident's checklist at once.
-        return { status: 201, body: incidentJson(await attachForNature(tx, c.var.services.runbooks, incident, actorOf(principal), now)) };
-      });
+    const open = async (outer: typeof db) => {
+      const now = clock.now();
+      const actor = actorOf(principal);
+      // The runbooks written for this nature become the incident's checklist in the same statement.
+      const incident = await openIncident(outer, body, actor, now, runbooksOpenedWith(c.var.services.runbooks, body.nature, actor, now));
+      return { status: 201, body: incidentJson(incident) };
+    };
     const result = key
       ? await runOnce<IncidentJson>(db, { principalId: principal.keyId, route: 'POST /v1/incidents', key, requestHash: sha256Hex(canonicalJson(body)), now: clock.now() }, open)
       : { ...(await open(db)), replayed: false };

@@ -1,5 +1,5 @@
 // Incidents: opening, reading, listing and changing them, each change recorded on the timeline.
-import type { Db } from '../db/client.js';
+import type { Db, Fragment } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import { ConflictError, InvalidFactsError, InvalidTransitionError, NotFoundError, StaleVersionError } from '../errors.js';
 import { canonicalJson } from '../lib/hash.js';
@@ -7,7 +7,7 @@ import { newId } from '../lib/ids.js';
 import { checkFacts } from './facts.js';
 import { canTransition, allowedTransitions, type Status } from './lifecycle.js';
 import * as store from './store.js';
-import { appendEvent, firstEvent, genesisHash, listEvents, verifyChain, type ChainVerification, type TimelineEvent } from './timeline.js';
+import { appendEvent, chainEvents, genesisHash, listEvents, verifyChain, type ChainVerification, type TimelineEvent, type TimelineEventInput } from './timeline.js';
 
 export type { Incident, IncidentFields } from './store.js';
 type Incident = store.Incident;
@@ -25,7 +25,16 @@ type LaterFacts = 'determined_at' | 'assessment_completed_at' | 'materiality_det
 /** What opening an incident takes; the later clock anchors and the legal assessment usually come with later changes. */
 export type NewIncident = Omit<store.IncidentFields, 'status' | 'closed_at' | LaterFacts> & Partial<Pick<store.IncidentFields, LaterFacts>>;
 
-export async function openIncident(db: Db, input: NewIncident, actor: Actor, now: Date): Promise<Incident> {
+/**
+ * What another part of breachkit records with a new incident, in the statement that opens it:
+ * timeline events chained after `incident.opened`, and a data-modifying statement of its own.
+ */
+export interface OpenedWith {
+  events: TimelineEventInput[];
+  statement: (db: Db, incidentId: string) => Fragment;
+}
+
+export async function openIncident(db: Db, input: NewIncident, actor: Actor, now: Date, alongside: readonly OpenedWith[] = []): Promise<Incident> {
   const incident: Incident = {
     determined_at: null,
     assessment_completed_at: null,
@@ -46,9 +55,12 @@ export async function openIncident(db: Db, input: NewIncident, actor: Actor, now
   };
   const problems = checkFacts(incident, now);
   if (problems.length) throw new InvalidFactsError(problems);
-  const event = firstEvent(incident.id, { type: 'incident.opened', actor: actorLabel(actor), at: now, data: { facts: factsOf(incident) } });
-  await store.insertIncident(db, incident, event);
-  return { ...incident, timeline_seq: event.seq, timeline_head: event.hash };
+  const opened: TimelineEventInput = { type: 'incident.opened', actor: actorLabel(actor), at: now, data: { facts: factsOf(incident) } };
+  const events = chainEvents(incident.id, { seq: 0, hash: genesisHash }, [opened, ...alongside.flatMap((a) => a.events)]);
+  const head = events.at(-1)!;
+  const stored = { ...incident, timeline_seq: head.seq, timeline_head: head.hash };
+  await store.insertIncident(db, stored, events, alongside.map((a) => a.statement(db, incident.id)));
+  return stored;
 }
 
 export async function getIncident(db: Db, id: string): Promise<Incident> {

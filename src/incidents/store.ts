@@ -1,8 +1,8 @@
 // SQL for incidents.
-import type { Db } from '../db/client.js';
+import type { Db, Fragment } from '../db/client.js';
 import type { EstimatedAffected, Measure } from './facts.js';
 import type { Status } from './lifecycle.js';
-import type { TimelineEvent } from './timeline.js';
+import { eventRecords, type TimelineEvent } from './timeline.js';
 import type { Assessment, Nature, Severity } from './vocabulary.js';
 
 export interface Remedy {
@@ -64,7 +64,13 @@ function revive(row: Incident): Incident {
 const jsonb = (db: Db, v: unknown) => db.json(v as never);
 
 /** Inserts a new incident and the first event of its timeline in one statement. */
-export async function insertIncident(db: Db, i: Incident, first: TimelineEvent): Promise<void> {
+/**
+ * Writes a new incident, its first timeline events and whatever else was opened with it (each a
+ * data-modifying statement given as a fragment) as one statement: one round trip, atomic without
+ * a transaction of its own.
+ */
+export async function insertIncident(db: Db, i: Incident, events: TimelineEvent[], alongside: readonly Fragment[] = []): Promise<void> {
+  const more = alongside.reduce((acc, f, n) => db`${acc}, ${db.unsafe(`alongside_${n}`)} as (${f})`, db``);
   await db`
     with incident as (
     insert into incidents (id, version, status, title, summary, nature, severity, drill, occurred_from, occurred_to,
@@ -77,11 +83,14 @@ export async function insertIncident(db: Db, i: Incident, first: TimelineEvent):
       ${i.disposal_ended_at}, ${jsonb(db, i.assessment)},
       ${i.systems}, ${i.data_categories}, ${i.regions}, ${i.estimated_affected === null ? null : jsonb(db, i.estimated_affected)},
       ${i.encrypted}, ${jsonb(db, i.measures)}, ${jsonb(db, i.remedies)}, ${i.created_at}, ${i.updated_at}, ${i.created_by},
-      ${first.seq}, ${first.hash})
-    returning id)
+      ${i.timeline_seq}, ${i.timeline_head})
+    returning id),
+    events as (
     insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
-    select id, ${first.seq}, ${first.at}, ${first.actor}, ${first.type}, ${jsonb(db, first.data)}, ${first.prev_hash}, ${first.hash}
-    from incident`;
+    select incident.id, e.seq, e.at, e.actor, e.type, e.data, e.prev_hash, e.hash
+    from incident, jsonb_to_recordset(${jsonb(db, eventRecords(events))})
+      as e(seq int, at timestamptz, actor text, type text, data jsonb, prev_hash text, hash text))${more}
+    select 1`;
 }
 
 export async function selectIncident(db: Db, id: string, forUpdate = false): Promise<Incident | undefined> {

@@ -45,11 +45,6 @@ export function chainEvents(incidentId: string, prev: { seq: number; hash: strin
   return out;
 }
 
-/** The first event of a new incident's chain, ready to be stored with the incident itself. */
-export function firstEvent(incidentId: string, input: TimelineEventInput): TimelineEvent {
-  return chainEvents(incidentId, { seq: 0, hash: genesisHash }, [input])[0]!;
-}
-
 /** The rows of `timeline_events` for several chained events, as one jsonb array for a single insert. */
 export function eventRecords(events: TimelineEvent[]): Record<string, unknown>[] {
   return events.map((e) => ({ incident_id: e.incident_id, seq: e.seq, at: e.at.toISOString(), actor: e.actor, type: e.type, data: e.data, prev_hash: e.prev_hash, hash: e.hash }));

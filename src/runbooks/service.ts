@@ -3,8 +3,7 @@ import type { Db } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import { ConflictError, InvalidFactsError, NotAllowedError, NotFoundError } from '../errors.js';
 import type { Role } from '../http/context.js';
-import { actorLabel, getIncident, recordEvent, type Actor, type Incident } from '../incidents/service.js';
-import { chainEvents, eventRecords } from '../incidents/timeline.js';
+import { actorLabel, getIncident, recordEvent, type Actor, type Incident, type OpenedWith } from '../incidents/service.js';
 import { dueOf, runbooksForNature, type Runbook, type RunbookStep } from './parse.js';
 
 export interface ChecklistItem {
@@ -39,33 +38,22 @@ export async function attachRunbook(db: Db, runbooks: Map<string, Runbook>, inci
 }
 
 /**
- * Attaches every runbook written for the nature of an incident that was just opened in this
- * transaction, in one statement: the runbooks, their steps, their timeline events chained on from
- * the incident's head, and the new head. Returns the incident with its head moved on.
+ * The runbooks written for a nature, ready to be attached in the statement that opens an incident
+ * of that nature: one `runbook.attached` event each and the rows that make them its checklist.
  */
-export async function attachForNature(db: Db, runbooks: Map<string, Runbook>, incident: Incident, actor: Actor, now: Date): Promise<Incident> {
-  const matching = runbooksForNature(runbooks, incident.nature);
-  if (!matching.length) return incident;
-  const events = chainEvents(
-    incident.id,
-    { seq: incident.timeline_seq, hash: incident.timeline_head },
-    matching.map((r) => ({ type: 'runbook.attached', actor: actorLabel(actor), at: now, data: { runbook: r.slug, version: r.version, how: 'automatic', steps: r.steps.length } })),
-  );
-  const head = events.at(-1)!;
+export function runbooksOpenedWith(runbooks: Map<string, Runbook>, nature: Incident['nature'], actor: Actor, now: Date): OpenedWith[] {
+  const matching = runbooksForNature(runbooks, nature);
+  if (!matching.length) return [];
   const attached = matching.map((r) => ({ slug: r.slug, runbook_version: r.version }));
-  await db`
-    with attached as (
-      insert into incident_runbooks (incident_id, slug, runbook_version, attached_at, attached_by, how)
-      select ${incident.id}, a.slug, a.runbook_version, ${now}, ${actor.id}, 'automatic'
-      from jsonb_to_recordset(${db.json(attached as never)}::jsonb) as a(slug text, runbook_version text)),
-    events as (
-      insert into timeline_events (incident_id, seq, at, actor, type, data, prev_hash, hash)
-      select e.incident_id, e.seq, e.at, e.actor, e.type, e.data, e.prev_hash, e.hash
-      from jsonb_to_recordset(${db.json(eventRecords(events) as never)}::jsonb)
-        as e(incident_id text, seq int, at timestamptz, actor text, type text, data jsonb, prev_hash text, hash text))
-    update incidents set timeline_seq = ${head.seq}, timeline_head = ${head.hash}
-    where id = ${incident.id}`;
-  return { ...incident, timeline_seq: head.seq, timeline_head: head.hash };
+  return [
+    {
+      events: matching.map((r) => ({ type: 'runbook.attached', actor: actorLabel(actor), at: now, data: { runbook: r.slug, version: r.version, how: 'automatic', steps: r.steps.length } })),
+      statement: (db, incidentId) => db`
+        insert into incident_runbooks (incident_id, slug, runbook_version, attached_at, attached_by, how)
+        select ${incidentId}, a.slug, a.runbook_version, ${now}, ${actor.id}, 'automatic'
+        from jsonb_to_recordset(${db.json(attached as never)}::jsonb) as a(slug text, runbook_version text)`,
+    },
+  ];
 }
 
 /** The checklist of an incident, given by id or, when the caller has just read it, as the incident itself. */
