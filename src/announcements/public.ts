@@ -7,9 +7,12 @@ import { publicVersion, publishedContent } from './service.js';
 import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
 
 interface Rendered {
-  body: string;
+  /** Encoded once, so a hit neither encodes nor measures the text again. */
+  body: Uint8Array<ArrayBuffer>;
   etag: string;
-  type: string;
+  /** The response headers of a 200 and of a 304, made once per document. */
+  headers: Record<string, string>;
+  notModifiedHeaders: Record<string, string>;
 }
 
 export interface PublicPageOptions {
@@ -21,6 +24,7 @@ export interface PublicPageOptions {
 }
 
 const cacheControl = 'public, max-age=30, s-maxage=60, stale-while-revalidate=300';
+const utf8 = new TextEncoder();
 
 /** Picks the page language from ?lang=, then Accept-Language, then English. */
 export function negotiateLocale(lang: string | undefined, acceptLanguage: string | undefined): PageLocale {
@@ -82,16 +86,31 @@ export class PublicPageCache {
     await this.loading;
   }
 
-  /** The cached document, built on first use; null (and nothing cached) when `build` finds nothing. */
-  async get(db: Db, key: string, type: string, build: (content: PublicContent, page: PageInfo) => string | null): Promise<Rendered | null> {
+  /**
+   * The cached document when the cache is fresh and already holds it, without waiting for anything:
+   * the common case, answered synchronously.
+   */
+  peek(key: string): Rendered | undefined {
+    if (!this.content || this.options.now().getTime() - this.checkedAt >= (this.options.checkEveryMs ?? 2000)) return undefined;
+    return this.rendered.get(key);
+  }
+
+  /**
+   * The cached document, built on first use; null (and nothing cached) when `build` finds nothing.
+   * `headers` are sent with it, beside its type and ETag.
+   */
+  async get(db: Db, key: string, type: string, headers: Record<string, string>, build: (content: PublicContent, page: PageInfo) => string | null): Promise<Rendered | null> {
     await this.refresh(db);
     const cached = this.rendered.get(key);
     if (cached) return cached;
     const content = this.content!;
     const updatedAt = content.updates[0]?.published_at ?? content.announcements[0]?.published_at ?? new Date(0);
-    const body = build(content, { name: this.options.name, baseUrl: this.options.baseUrl, updatedAt });
-    if (body === null) return null;
-    const rendered = { body, type, etag: `"${sha256Hex(body).slice(0, 32)}"` };
+    const text = build(content, { name: this.options.name, baseUrl: this.options.baseUrl, updatedAt });
+    if (text === null) return null;
+    const body = utf8.encode(text);
+    const etag = `"${sha256Hex(body).slice(0, 32)}"`;
+    const notModifiedHeaders = { ...headers, etag, 'cache-control': cacheControl };
+    const rendered = { body, etag, notModifiedHeaders, headers: { ...notModifiedHeaders, 'content-type': type, 'content-length': String(body.byteLength) } };
     this.rendered.set(key, rendered);
     return rendered;
   }
@@ -146,29 +165,34 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
     );
   }
 
-  const serve = (key: (locale: PageLocale) => string, type: string, build: (content: PublicContent, page: PageInfo, locale: PageLocale) => string | null) =>
-    async (c: Context) => {
+  const headersFor = (locale: PageLocale) => ({
+    'content-language': locale,
+    vary: 'Accept-Language',
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'ETag, Content-Language',
+  });
+  const answer = (c: Context, doc: Rendered | null): Response => {
+    if (!doc) {
+      traffic.count(c.req.path, 404);
+      return c.text('Not found', 404, { 'access-control-allow-origin': '*' });
+    }
+    const match = c.req.header('if-none-match');
+    if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) {
+      traffic.count(c.req.path, 304);
+      return new Response(null, { status: 304, headers: doc.notModifiedHeaders });
+    }
+    traffic.count(c.req.path, 200);
+    // A Response made here with plain headers, not through c.body(): Hono would copy them into a
+    // Headers object, and the Node adapter would convert them back, on every hit.
+    return new Response(doc.body, { status: 200, headers: doc.headers });
+  };
+  const serve =
+    (key: (locale: PageLocale) => string, type: string, build: (content: PublicContent, page: PageInfo, locale: PageLocale) => string | null) =>
+    (c: Context): Response | Promise<Response> => {
       const locale = negotiateLocale(c.req.query('lang'), c.req.header('accept-language'));
-      const doc = await cache.get(db(c.env), key(locale), type, (content, page) => build(content, page, locale));
-      if (!doc) {
-        traffic.count(c.req.path, 404);
-        return c.text('Not found', 404, { 'access-control-allow-origin': '*' });
-      }
-      const headers = {
-        etag: doc.etag,
-        'cache-control': cacheControl,
-        'content-language': locale,
-        vary: 'Accept-Language',
-        'access-control-allow-origin': '*',
-        'access-control-expose-headers': 'ETag, Content-Language',
-      };
-      const match = c.req.header('if-none-match');
-      if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) {
-        traffic.count(c.req.path, 304);
-        return c.body(null, 304, headers);
-      }
-      traffic.count(c.req.path, 200);
-      return c.body(doc.body, 200, { ...headers, 'content-type': doc.type });
+      const hit = cache.peek(key(locale));
+      if (hit) return answer(c, hit);
+      return cache.get(db(c.env), key(locale), type, headersFor(locale), (content, page) => build(content, page, locale)).then((doc) => answer(c, doc));
     };
 
   const json = 'application/json; charset=utf-8';

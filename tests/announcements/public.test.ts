@@ -68,7 +68,11 @@ describeEachDatabase('public status page', (harness) => {
     const page = await h.request('GET', `/status/${slug}`, { as: null, headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-language')).toBe('zh-CN');
-    expect(await page.text()).toContain('我们找到了原因。');
+    const html = await page.text();
+    expect(html).toContain('我们找到了原因。');
+    // The length sent is the encoded length, not the count of characters.
+    expect(Number(page.headers.get('content-length'))).toBe(new TextEncoder().encode(html).byteLength);
+    expect(Number(page.headers.get('content-length'))).toBeGreaterThan(html.length);
 
     const timeline = await json<{ events: { type: string }[] }>(await h.request('GET', `/v1/incidents/${incidentId}/timeline`));
     expect(timeline.events.map((e) => e.type)).toEqual(expect.arrayContaining(['announcement.drafted', 'announcement.published', 'announcement.updated']));
@@ -124,6 +128,9 @@ describeEachDatabase('public status page', (harness) => {
     expect(first.headers.get('cache-control')).toContain('stale-while-revalidate');
     const again = await h.request('GET', '/api/v2/summary.json', { as: null, headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(again.headers.get('content-type')).toBeNull();
+    expect(await again.text()).toBe('');
   });
 });
 
