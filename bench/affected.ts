@@ -1,7 +1,7 @@
 // bench/affected: import a generated directory through the real import path and resolve a scope hitting ~15% of it.
 // Prints import rows/s next to a plain COPY of the same rows, resolution time next to a bare INSERT … SELECT,
 // and the peak RSS of this (importing) process.
-// Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000)
+// Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000, BENCH_KEEP_DATABASE=1)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +116,9 @@ if (pgUrl) {
     await measure('PostgreSQL', sql, users, true);
   } finally {
     await sql.end();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    // BENCH_KEEP_DATABASE=1 leaves the database for a look at its plans (drop it by hand afterwards).
+    if (process.env.BENCH_KEEP_DATABASE) console.log(`  kept database ${name}`);
+    else await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
 } else {

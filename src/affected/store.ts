@@ -108,6 +108,12 @@ export async function insertAffectedPeople(
       candidates as (
         select u.*, false as included from directory_users u where ${matches}
       ),`;
+  const byCategory = s.data_categories.length
+    ? db`jsonb_strip_nulls(jsonb_build_object(${s.data_categories.flatMap((c, i) => [
+        ...(i ? [db`,`] : []),
+        db`${c}::text, nullif(count(*) filter (where ${c}::text = any(matched_categories)), 0)::int`,
+      ])}))`
+    : db`'{}'::jsonb`;
   // Runs inside the resolution's transaction. JIT compiling the statement costs more than it saves
   // at these sizes, and the inserted rows are read again for the totals and the hash: room for
   // them in memory keeps those reads off temporary files.
@@ -150,13 +156,16 @@ export async function insertAffectedPeople(
       ) ch
       where not (u.external_id = any(${s.exclude_ids}::text[]))
         ${p.hasExcludeList ? db`and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)` : db``}
-      returning *
+      -- Only what the totals and the hash read: the rows are held in memory until both are done.
+      returning external_id, jurisdiction, country, subdivision, account_status, minor, guardian_missing, recipient, email, phone,
+        postal_address, channels, announcement_only, matched_categories, matched_systems, included_by_list
     ),
     counted as (
-      select 'by_jurisdiction' as k, jurisdiction as v, count(*)::int as n from ins where jurisdiction is not null group by jurisdiction
-      union all select 'by_country', country, count(*)::int from ins where country is not null group by country
-      union all select 'by_subdivision', subdivision, count(*)::int from ins where subdivision is not null group by subdivision
-      union all select 'by_data_category', cat, count(*)::int from ins, unnest(matched_categories) cat group by cat
+      -- One pass for the three place counts: each grouping set leaves the other two columns null.
+      select case when grouping(jurisdiction) = 0 then 'by_jurisdiction' when grouping(country) = 0 then 'by_country' else 'by_subdivision' end as k,
+        coalesce(jurisdiction, country, subdivision) as v, count(*)::int as n
+      from ins group by grouping sets ((jurisdiction), (country), (subdivision))
+      having coalesce(jurisdiction, country, subdivision) is not null
     )
     select
       (select jsonb_build_object(
@@ -171,12 +180,14 @@ export async function insertAffectedPeople(
             'email', nullif(count(*) filter (where 'email' = any(channels)), 0)::int,
             'sms', nullif(count(*) filter (where 'sms' = any(channels)), 0)::int,
             'voice', nullif(count(*) filter (where 'voice' = any(channels)), 0)::int,
-            'letter', nullif(count(*) filter (where 'letter' = any(channels)), 0)::int))
+            'letter', nullif(count(*) filter (where 'letter' = any(channels)), 0)::int)),
+          -- The matched categories are among the scope's few: counted in the same pass, absent when none.
+          'by_data_category', ${byCategory}
         ) from ins)
       || coalesce((select jsonb_object_agg(k, m) from (select k, jsonb_object_agg(v, n) as m from counted group by k) g), '{}')
       as summary,
       (select encode(sha256(convert_to(coalesce(string_agg(concat_ws('|', external_id, jurisdiction, recipient, email, phone, postal_address::text,
-          array_to_string(channels, ','), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id), ''), 'UTF8')), 'hex')
+          array_to_string(channels, ','), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id collate "C"), ''), 'UTF8')), 'hex')
         from ins) as content_hash`;
   const summary = { by_jurisdiction: {}, by_country: {}, by_subdivision: {}, by_channel: {}, by_data_category: {}, ...row!.summary } as SnapshotSummary;
   return { summary, contentHash: row!.content_hash, rowCount: summary.total };

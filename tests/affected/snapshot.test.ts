@@ -88,7 +88,8 @@ async function people(h: Harness, id: string): Promise<Map<string, Person>> {
 }
 
 const scope = {
-  data_categories: ['contact'],
+  // Nobody in the directory has `children`: a category no one matched is left out of the counts.
+  data_categories: ['contact', 'children'],
   systems: ['export-bucket'],
   window: { from: daysAgo(30), to: daysAgo(2) },
   include_ids: ['forensics-listed'],
@@ -142,7 +143,16 @@ describeEachDatabase('affected snapshot', (harness) => {
       announcement_only: 2,
       from_include_list: 1,
     });
-    expect(snap.summary.by_jurisdiction).toMatchObject({ CN: 10, 'US-TX': 1, US: 1, DE: 1 });
+    expect(snap.summary.by_jurisdiction).toEqual({ CN: 10, 'US-TX': 1, US: 1, DE: 1 });
+    // The counts agree with the people themselves.
+    const tally = (values: string[]) => values.reduce<Record<string, number>>((t, v) => ({ ...t, [v]: (t[v] ?? 0) + 1 }), {});
+    const everyone = [...affected.values()];
+    expect(snap.summary.by_jurisdiction).toEqual(tally(everyone.map((p) => p.jurisdiction)));
+    expect(snap.summary.by_data_category).toEqual(tally(everyone.flatMap((p) => p.reasons.data_categories)));
+    expect(snap.summary.by_data_category).toEqual({ contact: 11 });
+    expect(snap.summary.by_country).toEqual({ CN: 10, US: 2, DE: 1 });
+    expect(snap.summary.by_subdivision).toEqual({ 'CN-HB': 10, 'US-TX': 1, 'DE-BY': 1 });
+    expect(snap.summary.by_channel).toEqual(tally(everyone.flatMap((p) => p.channels)));
     expect(snap.summary.by_channel.letter).toBe(1);
 
     const summary = await h.request('GET', `/v1/incidents/${id}/affected`, { as: 'viewer' });
