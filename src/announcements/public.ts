@@ -169,7 +169,8 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
     'content-language': locale,
     vary: 'Accept-Language',
     'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'ETag, Content-Language',
+    // Content-Language is readable cross-origin without being listed; ETag is not.
+    'access-control-expose-headers': 'ETag',
   });
   const answer = (c: Context, doc: Rendered | null): Response => {
     if (!doc) {

@@ -108,6 +108,7 @@ describeEachDatabase('public status page', (harness) => {
     for (const [path, schema] of checks) {
       const res = await h.request('GET', path, { as: null, headers: { origin: 'https://example.org' } });
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-expose-headers')).toBe('ETag');
       const body = await res.json();
       const validate = ajv.compile(schema);
       expect(validate(body), `${path}: ${ajv.errorsText(validate.errors)}`).toBe(true);
