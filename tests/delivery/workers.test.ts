@@ -13,10 +13,14 @@ import { approveNotice, freezeNotice } from '../../src/notices/service.js';
 import { testDatabaseUrl } from '../helpers/db.js';
 import { testRenderer } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
+import { startFakeSendgrid } from '../fakes/sendgrid.js';
+import { startFakeTwilio } from '../fakes/twilio.js';
 
 const children: ChildProcess[] = [];
-afterAll(() => {
+const fakes: { close(): Promise<void> }[] = [];
+afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
+  await Promise.all(fakes.map((f) => f.close()));
 });
 
 describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
@@ -55,8 +59,28 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
       const ctx = { renderer: testRenderer(), publicNoticeUrl: 'https://example.com/status' };
       const version = await freezeNotice(sql, ctx, incident.id, noticeContent.parse(sampleNoticeContent()), drafter, now);
       await approveNotice(sql, incident.id, version.version, { id: 'key_b', name: 'Approver' }, now, ctx.renderer.templatesHash);
-      // Paced so that neither worker can drain the ledger alone before the other wakes.
-      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: url.toString(), DELIVERY_BATCH_SIZE: '40', EMAIL_RATE_PER_SECOND: '100', SMS_SEGMENTS_PER_SECOND: '100', LOG_LEVEL: 'info' };
+      // The Twilio fake answers each message 100 ms late and each worker keeps two requests in flight:
+      // one worker alone needs about 8 s for the 300 SMS, far longer than the other takes to wake and claim.
+      const sg = await startFakeSendgrid({});
+      const tw = await startFakeTwilio({ faults: { slow: 1, slowMs: 100 } });
+      fakes.push(sg, tw);
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATABASE_URL: url.toString(),
+        PUBLIC_BASE_URL: 'https://breachkit.example',
+        SENDGRID_API_KEY: sg.apiKey,
+        SENDGRID_FROM: 'notices@example.com',
+        SENDGRID_API_URL: sg.url,
+        TWILIO_ACCOUNT_SID: tw.accountSid,
+        TWILIO_AUTH_TOKEN: tw.authToken,
+        TWILIO_FROM: '+15005550006',
+        TWILIO_API_URL: tw.url,
+        TWILIO_MAX_IN_FLIGHT: '2',
+        DELIVERY_PASSES_IN_FLIGHT: '1',
+        DELIVERY_BATCH_SIZE: '40',
+        LOG_LEVEL: 'info',
+      };
       const logs: string[] = ['', ''];
       const exits = [0, 1].map((w) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker-node.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -72,13 +96,18 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
       const deadline = Date.now() + 60_000;
       let settled = 0;
       while (Date.now() < deadline) {
-        [{ n: settled }] = (await sql`select count(*)::int as n from deliveries where state = 'captured'`) as unknown as [{ n: number }];
+        [{ n: settled }] = (await sql`select count(*)::int as n from deliveries where state = 'accepted'`) as unknown as [{ n: number }];
         if (settled === 600) break;
         await new Promise((r) => setTimeout(r, 300));
       }
       expect(settled).toBe(600);
       const [{ n: rows }] = (await sql`select count(*)::int as n from deliveries`) as unknown as [{ n: number }];
       expect(rows).toBe(600);
+      // Each person reached once: 300 emails and 300 SMS, no address or number twice.
+      expect(new Set(sg.recipients.map((r) => r.email)).size).toBe(300);
+      expect(sg.recipients).toHaveLength(300);
+      expect(new Set(tw.messages.map((m) => m.resource.to)).size).toBe(300);
+      expect(tw.messages).toHaveLength(300);
       for (const c of children.slice(-2)) c.kill('SIGTERM');
       expect(await Promise.all(exits)).toEqual([0, 0]);
       // Both processes took part, and neither logged an address or number.
