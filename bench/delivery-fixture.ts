@@ -161,4 +161,4 @@ export async function peakRssOf(pid: number): Promise<number> {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../src/lib/sleep.js';

@@ -193,10 +193,10 @@ try {
   }
 
   if (pacedCount > 0) {
-    // One process: the bucket is per worker process, so one process holds the whole limit.
+    // All the worker processes at once: the limit is shared by them, not given to each.
     const run = await planRun(db.sql, { tag: 'paced', email: 0, sms: pacedCount });
     const sent0 = tw.stats.messagesCreated;
-    const r = await timedDrain('paced SMS', breachkitWorkers(1, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql), run.planned);
+    const r = await timedDrain('paced SMS', breachkitWorkers(workers, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql), run.planned);
     const renderer = benchRenderer();
     const [facts] = await db.sql<{ content: never; title: string; discovered_at: Date }[]>`
       select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where n.id = ${run.noticeVersionId}`;
@@ -221,7 +221,7 @@ try {
   if (paced) {
     const achieved = paced.segments / paced.seconds;
     console.log(
-      `paced SMS: limit ${smsRate} segments/s, achieved ${achieved.toFixed(1)} segments/s (${(((achieved - smsRate) / smsRate) * 100).toFixed(1)}%), ${(paced.count / paced.seconds).toFixed(1)} messages/s, ${n(paced.count)} messages in ${paced.seconds.toFixed(1)} s`,
+      `paced SMS: limit ${smsRate} segments/s shared by ${workers} worker processes, achieved ${achieved.toFixed(1)} segments/s (${(((achieved - smsRate) / smsRate) * 100).toFixed(1)}%), ${(paced.count / paced.seconds).toFixed(1)} messages/s, ${n(paced.count)} messages in ${paced.seconds.toFixed(1)} s`,
     );
   }
 } finally {

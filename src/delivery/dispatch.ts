@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { NoticeContent } from '../notices/content.js';
 import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
 import * as ledger from './ledger.js';
-import { retryDelayMs, type BackoffPolicy, type TokenBucket } from './pacing.js';
+import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './providers/types.js';
 
 export interface DispatchDeps {
@@ -20,9 +20,8 @@ export interface DispatchDeps {
   leaseMs: number;
   backoff: BackoffPolicy;
   publicNoticeUrl: string;
-  /** Per provider: SMS pay one token per segment, other channels one per message. */
-  buckets: Partial<Record<ledger.DeliveryChannel, TokenBucket>>;
-  sleep?: (ms: number) => Promise<void>;
+  /** Per channel: SMS pay one token per segment, other channels one per message. */
+  buckets: Partial<Record<ledger.DeliveryChannel, Pacer>>;
   /** This worker's place in the queue between passes; without it every claim starts at the head. */
   claimCursor?: ClaimPosition;
 }
@@ -150,7 +149,6 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
     byChannel.set(row.channel, list);
   }
 
-  const sleep = d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (const [channel, messages] of byChannel) {
     const provider = d.providers[channel];
     const bucket = provider.capture ? undefined : d.buckets[channel];
@@ -169,12 +167,7 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
     };
     const heard = new Set<string>();
     const hooks = {
-      beforeRequest: bucket
-        ? async (batch: OutgoingMessage[]) => {
-            const cost = batch.reduce((n, m) => n + costOf(m), 0);
-            for (let wait = bucket.take(cost, d.clock.now().getTime()); wait > 0; wait = bucket.take(cost, d.clock.now().getTime())) await sleep(wait);
-          }
-        : undefined,
+      beforeRequest: bucket ? (batch: OutgoingMessage[]) => bucket.acquire(batch.reduce((n, m) => n + costOf(m), 0)) : undefined,
       onOutcomes: (outcomes: SendOutcome[]) => {
         for (const o of outcomes) {
           if (!sent.has(o.deliveryId) || heard.has(o.deliveryId)) continue;

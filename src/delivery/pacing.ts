@@ -1,39 +1,88 @@
-// Pacing of sends: token buckets per provider and sender, and retry delays with jitter.
+// Pacing of sends: a token bucket per channel shared by every worker, and retry delays with jitter.
+import type { Db } from '../db/client.js';
 
-/** A token bucket: `rate` tokens a second, holding at most `burst`. SMS spend one token per segment. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
+/** What a sender waits on before a request: resolves when `cost` tokens (SMS: segments) may be spent. */
+export interface Pacer {
+  acquire(cost: number): Promise<void>;
+}
 
-  /** `initial`: tokens at the start; the workers start empty, so a restart never sends a burst on top of the rate. */
+export interface SharedBucketOptions {
+  /** The bucket's name: every process pacing under the same key shares one rate. */
+  key: string;
+  /** Tokens a second, and the most the bucket holds (a second's worth unless given). */
+  rate: number;
+  burst?: number;
+  sleep: (ms: number) => Promise<void>;
+  /** The time the bucket refills by; the database's own clock when not given (the same for every process). */
+  now?: () => Date;
+}
+
+/**
+ * A token bucket kept in the database, so every worker process draws on one rate: a provider
+ * limits the account, and a second worker must not double what it is sent. A process takes
+ * tokens a slice at a time (a twentieth of a second's worth, or what a request costs), spends
+ * them locally, and goes back to the database when they run out. A request costing more than the
+ * bucket holds (a batch of multi-part SMS) is let through from a full bucket and the debt paid off
+ * before the next, so the rate holds over time.
+ */
+export class SharedTokenBucket implements Pacer {
+  readonly burst: number;
+  private readonly slice: number;
+  private reserve = 0;
+  private ready: Promise<unknown> | null = null;
+  private turn: Promise<void> = Promise.resolve();
+
   constructor(
-    readonly rate: number,
-    readonly burst: number,
-    now: number,
-    initial = burst,
+    private readonly db: Db,
+    private readonly options: SharedBucketOptions,
   ) {
-    this.tokens = Math.min(burst, initial);
-    this.last = now;
+    this.burst = options.burst ?? options.rate;
+    this.slice = Math.max(1, Math.min(this.burst, options.rate / 20));
   }
 
-  private refill(now: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
+  /** Concurrent requests of one process queue here, so only one of them asks the database at a time. */
+  acquire(cost: number): Promise<void> {
+    const mine = this.turn.then(() => this.take(cost));
+    this.turn = mine.catch(() => undefined);
+    return mine;
   }
 
-  /**
-   * Takes `cost` tokens if it can; otherwise says how many milliseconds until it could. A cost above
-   * `burst` (a batch of multi-part SMS) would never fit: it is taken from a full bucket and the debt paid
-   * off before the next take, so the rate holds over time.
-   */
-  take(cost: number, now: number): number {
-    this.refill(now);
-    const needed = Math.min(cost, this.burst);
-    if (this.tokens >= needed) {
-      this.tokens -= cost;
-      return 0;
+  private async take(cost: number): Promise<void> {
+    // A new bucket starts empty: the first second sends no more than the rate.
+    this.ready ??= this.db`
+      insert into send_rate_buckets (key, tokens, refilled_at) values (${this.options.key}, 0, coalesce(${this.at()}::timestamptz, clock_timestamp()))
+      on conflict (key) do nothing`.catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    });
+    await this.ready;
+    while (this.reserve < cost) {
+      const owed = cost - this.reserve;
+      const [row] = await this.db<{ granted: number; wait_ms: number }[]>`
+        with cur as (
+          select least(${this.burst}::float8,
+                   b.tokens + greatest(0, extract(epoch from (n.t - b.refilled_at))) * ${this.options.rate}::float8) as avail,
+                 greatest(n.t, b.refilled_at) as t
+          from send_rate_buckets b, (select coalesce(${this.at()}::timestamptz, clock_timestamp()) as t) n
+          where b.key = ${this.options.key}
+          for update of b),
+        g as (
+          select avail, t,
+            case when avail >= least(${owed}::float8, ${this.burst}::float8)
+              then greatest(${owed}::float8, least(${Math.max(owed, this.slice)}::float8, avail)) else 0 end as granted
+          from cur)
+        update send_rate_buckets b set tokens = g.avail - g.granted, refilled_at = g.t
+        from g where b.key = ${this.options.key}
+        returning g.granted::float8 as granted,
+          ceil(greatest(0, least(${owed}::float8, ${this.burst}::float8) - g.avail) / ${this.options.rate}::float8 * 1000)::float8 as wait_ms`;
+      this.reserve += row!.granted;
+      if (this.reserve < cost) await this.options.sleep(Math.max(1, row!.wait_ms));
     }
-    return Math.max(1, Math.ceil(((needed - this.tokens) / this.rate) * 1000));
+    this.reserve -= cost;
+  }
+
+  private at(): Date | null {
+    return this.options.now ? this.options.now() : null;
   }
 }
 

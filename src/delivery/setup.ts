@@ -5,7 +5,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { NoticeRenderer } from '../notices/renderer.js';
 import { newClaimPosition, type DispatchDeps } from './dispatch.js';
-import { defaultBackoff, TokenBucket } from './pacing.js';
+import { sleep } from '../lib/sleep.js';
+import { defaultBackoff, SharedTokenBucket } from './pacing.js';
 import { captureProvider } from './providers/capture.js';
 import { sendgridProvider } from './providers/sendgrid.js';
 import { twilioProvider } from './providers/twilio.js';
@@ -39,7 +40,6 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tw
 /** `twilioHttpClient`: what the host offers instead of `fetch` (the Node worker: kept-alive node:http). */
 export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string; twilioHttpClient?: RequestClient }): DispatchDeps {
   const baseUrl = publicBaseUrl(p.config);
-  const now = p.clock.now().getTime();
   return {
     db: p.db,
     renderer: p.renderer,
@@ -52,11 +52,11 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     backoff: defaultBackoff,
     publicNoticeUrl: `${baseUrl}/status`,
     claimCursor: newClaimPosition(),
-    // Per worker process, starting empty: the configured rate is what one process sends at most, from its first second.
+    // Shared by every process sending through the same database: the configured rate is what all of them send together.
     buckets: {
-      email: new TokenBucket(p.config.EMAIL_RATE_PER_SECOND, p.config.EMAIL_RATE_PER_SECOND, now, 0),
-      sms: new TokenBucket(p.config.SMS_SEGMENTS_PER_SECOND, p.config.SMS_SEGMENTS_PER_SECOND, now, 0),
-      voice: new TokenBucket(p.config.VOICE_CALLS_PER_SECOND, p.config.VOICE_CALLS_PER_SECOND, now, 0),
+      email: new SharedTokenBucket(p.db, { key: 'email', rate: p.config.EMAIL_RATE_PER_SECOND, sleep }),
+      sms: new SharedTokenBucket(p.db, { key: 'sms', rate: p.config.SMS_SEGMENTS_PER_SECOND, sleep }),
+      voice: new SharedTokenBucket(p.db, { key: 'voice', rate: p.config.VOICE_CALLS_PER_SECOND, sleep }),
     },
   };
 }

@@ -1,40 +1,72 @@
-import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../src/delivery/pacing.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedTokenBucket } from '../../src/delivery/pacing.js';
+import { createTestDatabase, dbModes, type TestDatabase } from '../helpers/db.js';
 
-describe('TokenBucket', () => {
-  it('paces takes to its rate', () => {
-    const bucket = new TokenBucket(100, 100, 0);
-    expect(bucket.take(100, 0)).toBe(0);
-    expect(bucket.take(50, 0)).toBe(500);
-    expect(bucket.take(50, 500)).toBe(0);
-  });
+/** A clock that only the sleeps move on: pacing is checked in simulated time, never measured. */
+function simulatedTime() {
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  let t = start;
+  return { now: () => new Date(t), sleep: async (ms: number) => void (t += ms), elapsedMs: () => t - start };
+}
 
-  it('can start empty, so the first second sends no more than the rate', () => {
-    const bucket = new TokenBucket(100, 100, 0, 0);
-    expect(bucket.take(1, 0)).toBe(10);
-    let now = 0;
-    let sent = 0;
-    while (now < 1000) {
-      const wait = bucket.take(1, now);
-      if (wait === 0) sent++;
-      else now += wait;
-    }
-    expect(sent).toBeLessThanOrEqual(100);
-    expect(sent).toBeGreaterThanOrEqual(99);
-  });
+for (const mode of dbModes) {
+  describe(`SharedTokenBucket [${mode}]`, () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase(mode);
+    });
+    afterAll(() => db.close());
 
-  it('lets a batch costing more than the burst through, and makes the next take wait off the debt', () => {
-    // 100 SMS of three segments against 100 segments a second: a take that could never fit used to wait forever.
-    const bucket = new TokenBucket(100, 100, 0);
-    let now = 0;
-    let sent = 0;
-    for (let batch = 0; batch < 10; batch++) {
-      for (let wait = bucket.take(300, now); wait > 0; wait = bucket.take(300, now)) now += wait;
-      sent += 300;
-    }
-    // 3,000 segments, the first 100 from the full bucket: 29 seconds at 100 a second.
-    expect(sent).toBe(3000);
-    expect(now).toBeGreaterThanOrEqual(27_000);
-    expect(now).toBeLessThanOrEqual(29_000);
+    it('starts empty and lets through no more than its rate', async () => {
+      const time = simulatedTime();
+      const bucket = new SharedTokenBucket(db.sql, { key: 'rate', rate: 100, ...time });
+      for (let i = 0; i < 500; i++) await bucket.acquire(1);
+      // 500 tokens at 100 a second from an empty bucket: 5 seconds, give or take the last slice.
+      expect(time.elapsedMs()).toBeGreaterThanOrEqual(4900);
+      expect(time.elapsedMs()).toBeLessThanOrEqual(5100);
+    });
+
+    it('holds two processes under one key to one rate, and keeps other keys apart', async () => {
+      const shared = simulatedTime();
+      const a = new SharedTokenBucket(db.sql, { key: 'shared', rate: 100, ...shared });
+      const b = new SharedTokenBucket(db.sql, { key: 'shared', rate: 100, ...shared });
+      for (let i = 0; i < 200; i++) {
+        await a.acquire(1);
+        await b.acquire(1);
+      }
+      // 400 tokens between them at 100 a second: 4 seconds, not the 2 that two separate rates would take.
+      expect(shared.elapsedMs()).toBeGreaterThanOrEqual(3900);
+      expect(shared.elapsedMs()).toBeLessThanOrEqual(4100);
+
+      const apart = simulatedTime();
+      const c = new SharedTokenBucket(db.sql, { key: 'apart-1', rate: 100, ...apart });
+      const d = new SharedTokenBucket(db.sql, { key: 'apart-2', rate: 100, ...apart });
+      for (let i = 0; i < 200; i++) {
+        await c.acquire(1);
+        await d.acquire(1);
+      }
+      expect(apart.elapsedMs()).toBeGreaterThanOrEqual(1900);
+      expect(apart.elapsedMs()).toBeLessThanOrEqual(2100);
+    });
+
+    it('serves concurrent requests of one process in turn', async () => {
+      const time = simulatedTime();
+      const bucket = new SharedTokenBucket(db.sql, { key: 'concurrent', rate: 100, ...time });
+      let done = 0;
+      await Promise.all(Array.from({ length: 300 }, () => bucket.acquire(1).then(() => done++)));
+      expect(done).toBe(300);
+      expect(time.elapsedMs()).toBeGreaterThanOrEqual(2900);
+      expect(time.elapsedMs()).toBeLessThanOrEqual(3100);
+    });
+
+    it('lets a request costing more than the bucket holds through, and makes the next wait off the debt', async () => {
+      // Batches of 100 three-segment SMS against 100 segments a second: a take that could never fit must not wait forever.
+      const time = simulatedTime();
+      const bucket = new SharedTokenBucket(db.sql, { key: 'debt', rate: 100, ...time });
+      for (let batch = 0; batch < 10; batch++) await bucket.acquire(300);
+      // The first from a full bucket after 1 s, each later one 3 s after the one before: 28 s for 3,000 segments.
+      expect(time.elapsedMs()).toBeGreaterThanOrEqual(27_000);
+      expect(time.elapsedMs()).toBeLessThanOrEqual(29_000);
+    });
   });
-});
+}
