@@ -63,7 +63,6 @@ function revive(row: Incident): Incident {
 
 const jsonb = (db: Db, v: unknown) => db.json(v as never);
 
-/** Inserts a new incident and the first event of its timeline in one statement. */
 /**
  * Writes a new incident, its first timeline events and whatever else was opened with it (each a
  * data-modifying statement given as a fragment) as one statement: one round trip, atomic without
