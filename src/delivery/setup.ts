@@ -52,11 +52,12 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     backoff: defaultBackoff,
     publicNoticeUrl: `${baseUrl}/status`,
     claimCursor: newClaimPosition(),
-    // Shared by every process sending through the same database: the configured rate is what all of them send together.
+    // Per provider and sender, shared by every process sending through the same database: the
+    // configured rate is what all of them send together.
     buckets: {
-      email: new SharedTokenBucket(p.db, { key: 'email', rate: p.config.EMAIL_RATE_PER_SECOND, sleep }),
-      sms: new SharedTokenBucket(p.db, { key: 'sms', rate: p.config.SMS_SEGMENTS_PER_SECOND, sleep }),
-      voice: new SharedTokenBucket(p.db, { key: 'voice', rate: p.config.VOICE_CALLS_PER_SECOND, sleep }),
+      email: new SharedTokenBucket(p.db, { key: `email:sendgrid:${p.config.SENDGRID_FROM ?? ''}`, rate: p.config.EMAIL_RATE_PER_SECOND, sleep }),
+      sms: new SharedTokenBucket(p.db, { key: `sms:twilio:${p.config.TWILIO_MESSAGING_SERVICE_SID ?? p.config.TWILIO_FROM ?? ''}`, rate: p.config.SMS_SEGMENTS_PER_SECOND, sleep }),
+      voice: new SharedTokenBucket(p.db, { key: `voice:twilio:${p.config.TWILIO_FROM ?? ''}`, rate: p.config.VOICE_CALLS_PER_SECOND, sleep }),
     },
   };
 }
