@@ -35,9 +35,10 @@ async function measure(database: string, env: Record<string, string>): Promise<R
   const base = `http://127.0.0.1:${server.appPort}`;
   const created = await fetch(`${base}/v1/incidents`, { method: 'POST', headers: auth, body: incidentBody() });
   const { id } = (await created.json()) as { id: string };
-  // Warm both paths before measuring.
+  // Warm every path before measuring.
   await run(`http://127.0.0.1:${server.barePort}/bare`, { duration: 2 });
   await run(`${base}/v1/incidents/${id}`, { duration: 2, headers: auth });
+  await run(`${base}/v1/incidents`, { duration: 2, method: 'POST', headers: auth, body: incidentBody() });
   const rows = [
     row(database, 'bare Hono GET /bare', await run(`http://127.0.0.1:${server.barePort}/bare`, {})),
     row(database, 'GET /v1/incidents/{id}', await run(`${base}/v1/incidents/${id}`, { headers: auth })),
