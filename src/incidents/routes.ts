@@ -6,11 +6,11 @@ import { canonicalJson, sha256Hex } from '../lib/hash.js';
 import { listQuery } from '../lib/schema.js';
 import { runOnce } from '../idempotency/service.js';
 import { inTransaction } from '../db/client.js';
-import { checklist, runbooksOpenedWith } from '../runbooks/service.js';
+import { incidentWithChecklist, runbooksOpenedWith } from '../runbooks/service.js';
 import { statuses } from './lifecycle.js';
 import { severities } from './vocabulary.js';
 import { createIncidentBody, incidentJson, incidentSchema, patchIncidentBody, timelineSchema, type IncidentJson } from './schema.js';
-import { getIncident, getTimeline, listIncidents, openIncident, recordEvent, updateIncident } from './service.js';
+import { getTimeline, listIncidents, openIncident, recordEvent, updateIncident } from './service.js';
 import { diffObligations, incidentObligations } from '../obligations/service.js';
 import { StaleVersionError } from '../errors.js';
 
@@ -170,8 +170,8 @@ export const incidentRoutes = createRouter()
   })
   .openapi(getRoute, async (c) => {
     const { db, runbooks, clock } = c.var.services;
-    const incident = await getIncident(db, c.req.valid('param').id);
-    const overdue = (await checklist(db, runbooks, incident, clock.now())).filter((s) => s.overdue);
+    const { incident, items } = await incidentWithChecklist(db, runbooks, c.req.valid('param').id, clock.now());
+    const overdue = items.filter((s) => s.overdue);
     c.header('etag', etag(incident.version));
     return c.json({ ...incidentJson(incident), overdue_steps: overdue.map((s) => ({ step_id: s.step_id, text: s.text, role: s.role, due_at: s.due_at!.toISOString() })) }, 200);
   })

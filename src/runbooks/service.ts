@@ -56,14 +56,31 @@ export function runbooksOpenedWith(runbooks: Map<string, Runbook>, nature: Incid
   ];
 }
 
-/** The checklist of an incident, given by id or, when the caller has just read it, as the incident itself. */
-export async function checklist(db: Db, runbooks: Map<string, Runbook>, of: string | Incident, now: Date): Promise<ChecklistItem[]> {
-  const incident = typeof of === 'string' ? await getIncident(db, of) : of;
+/** The checklist of an incident. */
+export async function checklist(db: Db, runbooks: Map<string, Runbook>, incidentId: string, now: Date): Promise<ChecklistItem[]> {
+  return (await incidentWithChecklist(db, runbooks, incidentId, now)).items;
+}
+
+/** An incident and its checklist, read side by side. */
+export async function incidentWithChecklist(db: Db, runbooks: Map<string, Runbook>, incidentId: string, now: Date): Promise<{ incident: Incident; items: ChecklistItem[] }> {
+  const [incident, rows] = await Promise.all([getIncident(db, incidentId), checklistRows(db, incidentId)]);
+  return { incident, items: itemsOf(runbooks, incident, rows, now) };
+}
+
+interface ChecklistRows {
+  attached: { slug: string }[];
+  settled: { step_id: string; state: ChecklistItem['state']; note: string | null; changed_by_name: string | null; changed_at: Date | null }[];
+}
+
+async function checklistRows(db: Db, incidentId: string): Promise<ChecklistRows> {
   const [attached, settled] = await Promise.all([
-    db<{ slug: string }[]>`select slug from incident_runbooks where incident_id = ${incident.id} order by attached_at, slug`,
-    db<{ step_id: string; state: ChecklistItem['state']; note: string | null; changed_by_name: string | null; changed_at: Date | null }[]>`
-      select step_id, state, note, changed_by_name, changed_at from checklist_steps where incident_id = ${incident.id}`,
+    db<ChecklistRows['attached']>`select slug from incident_runbooks where incident_id = ${incidentId} order by attached_at, slug`,
+    db<ChecklistRows['settled']>`select step_id, state, note, changed_by_name, changed_at from checklist_steps where incident_id = ${incidentId}`,
   ]);
+  return { attached, settled };
+}
+
+function itemsOf(runbooks: Map<string, Runbook>, incident: Incident, { attached, settled }: ChecklistRows, now: Date): ChecklistItem[] {
   const byStep = new Map(settled.map((r) => [r.step_id, r]));
   const anchors = incident as unknown as Record<string, Date | null>;
   // Steps come from the runbooks themselves; only a step someone settled has a row of its own.
