@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { dispatchOnce, type DispatchDeps } from '../../src/delivery/dispatch.js';
+import { SharedTokenBucket } from '../../src/delivery/pacing.js';
 import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
 import { twilioProvider } from '../../src/delivery/providers/twilio.js';
 import { upsertUsers } from '../../src/directory/store.js';
@@ -65,7 +66,21 @@ async function drain(deps: DispatchDeps, clock: ReturnType<typeof fixedClock>): 
   throw new Error('the ledger did not drain');
 }
 
+/** Time the send-rate buckets made the senders wait, in simulated milliseconds. */
+let pacedMs = 0;
+
 function deps(clock: ReturnType<typeof fixedClock>): DispatchDeps {
+  // The shared buckets of the real workers, in the database, on the test's clock: waiting moves it on.
+  const bucket = (key: string) =>
+    new SharedTokenBucket(h.db.sql, {
+      key,
+      rate: 100,
+      now: () => clock.now(),
+      sleep: async (ms) => {
+        pacedMs += ms;
+        clock.advance(ms);
+      },
+    });
   const settings = { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: `${base}/webhooks/twilio`, timeoutMs: 300 };
   return {
     db: h.db.sql,
@@ -78,7 +93,7 @@ function deps(clock: ReturnType<typeof fixedClock>): DispatchDeps {
     leaseMs: 120_000,
     backoff: { baseMs: 1000, maxMs: 30_000, maxAttempts: 12 },
     publicNoticeUrl: `${base}/status`,
-    buckets: {},
+    buckets: { email: bucket('email'), sms: bucket('sms'), voice: bucket('voice') },
   };
 }
 
@@ -88,7 +103,10 @@ for (const mode of dbModes) {
     await planned(300);
     for (const fake of [sg, tw]) fake.faults.setPolicy({ seed: 7, rateLimit: 0.2, serverError: 0.05, timeout: 0.02 });
     const clock = fixedClock(new Date());
+    pacedMs = 0;
     await drain(deps(clock), clock);
+    // The buckets start empty: the first sends waited for their tokens.
+    expect(pacedMs).toBeGreaterThan(0);
     for (const fake of [sg, tw]) fake.faults.clear();
     // The providers report back through signed webhooks into the app.
     await sg.flushEvents((request) => h.app.fetch(new Request(`${base}/webhooks/sendgrid`, request)));
