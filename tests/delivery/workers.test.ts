@@ -59,8 +59,8 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
       const ctx = { renderer: testRenderer(), publicNoticeUrl: 'https://example.com/status' };
       const version = await freezeNotice(sql, ctx, incident.id, noticeContent.parse(sampleNoticeContent()), drafter, now);
       await approveNotice(sql, incident.id, version.version, { id: 'key_b', name: 'Approver' }, now, ctx.renderer.templatesHash);
-      // The Twilio fake answers each message 100 ms late and each worker keeps two requests in flight:
-      // one worker alone needs about 8 s for the 300 SMS, far longer than the other takes to wake and claim.
+      // The Twilio fake answers each message 100 ms late and each worker keeps two requests in flight (20 SMS
+      // a second): one worker alone would need 15 s for the 300 SMS, far longer than the other takes to wake and claim.
       const sg = await startFakeSendgrid({});
       const tw = await startFakeTwilio({ faults: { slow: 1, slowMs: 100 } });
       fakes.push(sg, tw);
