@@ -1,4 +1,4 @@
-// Pacing of sends: a token bucket per channel shared by every worker, and retry delays with jitter.
+// Pacing of sends: token buckets per provider and sender, shared by every worker, and retry delays with jitter.
 import type { Db } from '../db/client.js';
 
 /** What a sender waits on before a request: resolves when `cost` tokens (SMS: segments) may be spent. */
@@ -48,15 +48,15 @@ export class SharedTokenBucket implements Pacer {
   }
 
   private async take(cost: number): Promise<void> {
-    // A new bucket starts empty: the first second sends no more than the rate.
-    this.ready ??= this.db`
-      insert into send_rate_buckets (key, tokens, refilled_at) values (${this.options.key}, 0, coalesce(${this.at()}::timestamptz, clock_timestamp()))
-      on conflict (key) do nothing`.catch((err: unknown) => {
-      this.ready = null;
-      throw err;
-    });
-    await this.ready;
     while (this.reserve < cost) {
+      // A new bucket starts empty: the first second sends no more than the rate.
+      this.ready ??= this.db`
+        insert into send_rate_buckets (key, tokens, refilled_at) values (${this.options.key}, 0, coalesce(${this.at()}::timestamptz, clock_timestamp()))
+        on conflict (key) do nothing`.catch((err: unknown) => {
+        this.ready = null;
+        throw err;
+      });
+      await this.ready;
       const owed = cost - this.reserve;
       const [row] = await this.db<{ granted: number; wait_ms: number }[]>`
         with cur as (
@@ -75,8 +75,13 @@ export class SharedTokenBucket implements Pacer {
         from g where b.key = ${this.options.key}
         returning g.granted::float8 as granted,
           ceil(greatest(0, least(${owed}::float8, ${this.burst}::float8) - g.avail) / ${this.options.rate}::float8 * 1000)::float8 as wait_ms`;
-      this.reserve += row!.granted;
-      if (this.reserve < cost) await this.options.sleep(Math.max(1, row!.wait_ms));
+      if (!row) {
+        // The row went away (a cleared table): make it again.
+        this.ready = null;
+        continue;
+      }
+      this.reserve += row.granted;
+      if (this.reserve < cost) await this.options.sleep(Math.max(1, row.wait_ms));
     }
     this.reserve -= cost;
   }

@@ -59,6 +59,20 @@ for (const mode of dbModes) {
       expect(time.elapsedMs()).toBeLessThanOrEqual(3100);
     });
 
+    it('makes its row again when the table was cleared, starting empty', async () => {
+      const time = simulatedTime();
+      const bucket = new SharedTokenBucket(db.sql, { key: 'cleared', rate: 100, ...time });
+      await bucket.acquire(5);
+      await db.sql`delete from send_rate_buckets where key = 'cleared'`;
+      const before = time.elapsedMs();
+      await bucket.acquire(50);
+      const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from send_rate_buckets where key = 'cleared'`;
+      expect(row!.n).toBe(1);
+      // All 50 come from a new, empty bucket at 100 a second.
+      expect(time.elapsedMs() - before).toBeGreaterThanOrEqual(490);
+      expect(time.elapsedMs() - before).toBeLessThanOrEqual(510);
+    });
+
     it('lets a request costing more than the bucket holds through, and makes the next wait off the debt', async () => {
       // Batches of 100 three-segment SMS against 100 segments a second: a take that could never fit must not wait forever.
       const time = simulatedTime();
