@@ -4,6 +4,7 @@ import { checkInvariant, type InvariantReport } from '../src/delivery/service.js
 import { seededRandom } from '../tests/fakes/fault-injection.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
 import { startFakeTwilio } from '../tests/fakes/twilio.js';
+import { providerEnvFor } from '../tests/fakes/env.js';
 import { planRun, remaining, scratchDatabase, sleep, startWorker, type WorkerProcess } from './delivery-fixture.js';
 
 export interface CrashOptions {
@@ -63,14 +64,7 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
     const env = {
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: '4',
-      PUBLIC_BASE_URL: 'https://breachkit.example',
-      SENDGRID_API_KEY: sg.apiKey,
-      SENDGRID_FROM: 'notices@example.com',
-      SENDGRID_API_URL: sg.url,
-      TWILIO_ACCOUNT_SID: tw.accountSid,
-      TWILIO_AUTH_TOKEN: tw.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_API_URL: tw.url,
+      ...providerEnvFor(sg, tw),
       DELIVERY_BATCH_SIZE: String(o.batchSize),
       DELIVERY_LEASE_MS: String(o.leaseMs),
       EMAIL_RATE_PER_SECOND: '1000000',

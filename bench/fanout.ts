@@ -11,6 +11,7 @@ import PgBoss from 'pg-boss';
 import type { Sql } from '../src/db/client.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
 import { startFakeTwilio } from '../tests/fakes/twilio.js';
+import { providerEnvFor } from '../tests/fakes/env.js';
 import { benchRenderer, drained, planRun, scratchDatabase, sleep, startWorker, type PlannedRun, type WorkerProcess } from './delivery-fixture.js';
 import type { NoticeJob } from './fanout-pgboss-worker.js';
 
@@ -39,16 +40,7 @@ const db = await scratchDatabase(databaseUrl, 'bk_fanout');
 // Counts only: the fakes still parse and validate every request, but keep no message bodies.
 const sg = await startFakeSendgrid({ record: 'counts' });
 const tw = await startFakeTwilio({ record: 'counts', ...(smsLatencyMs > 0 ? { faults: { slow: 1, slowMs: smsLatencyMs } } : {}) });
-const providerEnv = {
-  PUBLIC_BASE_URL: 'https://breachkit.example',
-  SENDGRID_API_KEY: sg.apiKey,
-  SENDGRID_FROM: 'notices@example.com',
-  SENDGRID_API_URL: sg.url,
-  TWILIO_ACCOUNT_SID: tw.accountSid,
-  TWILIO_AUTH_TOKEN: tw.authToken,
-  TWILIO_FROM: '+15005550006',
-  TWILIO_API_URL: tw.url,
-};
+const providerEnv = providerEnvFor(sg, tw);
 
 interface Phase {
   label: string;

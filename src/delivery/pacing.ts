@@ -9,7 +9,10 @@ export interface Pacer {
 export interface SharedBucketOptions {
   /** The bucket's name: every process pacing under the same key shares one rate. */
   key: string;
-  /** Tokens a second, and the most the bucket holds (a second's worth unless given). */
+  /**
+   * Tokens a second, and the most the bucket holds: a tenth of a second's worth unless given, so that after
+   * a quiet spell no second sends more than 1.1 times the rate.
+   */
   rate: number;
   burst?: number;
   sleep: (ms: number) => Promise<void>;
@@ -36,7 +39,7 @@ export class SharedTokenBucket implements Pacer {
     private readonly db: Db,
     private readonly options: SharedBucketOptions,
   ) {
-    this.burst = options.burst ?? options.rate;
+    this.burst = options.burst ?? Math.max(1, options.rate / 10);
     this.slice = Math.max(1, Math.min(this.burst, options.rate / 20));
   }
 

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { nextTurn } from '../lib/sleep.js';
 import * as store from './store.js';
 
 export type { DirectoryUser, ImportRow } from './store.js';
@@ -120,10 +121,6 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
 }
 
 export class ImportAbortedError extends Error {}
-
-/** Lets the event loop run its I/O once (setImmediate where there is one: setTimeout waits at least a millisecond). */
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) => (typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export async function getImport(db: Db, id: string): Promise<store.ImportRow> {
   const row = await store.selectImport(db, id);

@@ -27,26 +27,35 @@ for (const mode of dbModes) {
     });
 
     it('holds two processes under one key to one rate, and keeps other keys apart', async () => {
-      const shared = simulatedTime();
-      const a = new SharedTokenBucket(db.sql, { key: 'shared', rate: 100, ...shared });
-      const b = new SharedTokenBucket(db.sql, { key: 'shared', rate: 100, ...shared });
-      for (let i = 0; i < 200; i++) {
-        await a.acquire(1);
-        await b.acquire(1);
-      }
+      /** Two processes taking a token in turn, 200 each, under the given keys: the simulated time it took. */
+      const takeInTurn = async (keys: [string, string]) => {
+        const time = simulatedTime();
+        const [a, b] = keys.map((key) => new SharedTokenBucket(db.sql, { key, rate: 100, ...time }));
+        for (let i = 0; i < 200; i++) {
+          await a!.acquire(1);
+          await b!.acquire(1);
+        }
+        return time.elapsedMs();
+      };
       // 400 tokens between them at 100 a second: 4 seconds, not the 2 that two separate rates would take.
-      expect(shared.elapsedMs()).toBeGreaterThanOrEqual(3900);
-      expect(shared.elapsedMs()).toBeLessThanOrEqual(4100);
+      const shared = await takeInTurn(['shared', 'shared']);
+      expect(shared).toBeGreaterThanOrEqual(3900);
+      expect(shared).toBeLessThanOrEqual(4100);
+      const apart = await takeInTurn(['apart-1', 'apart-2']);
+      expect(apart).toBeGreaterThanOrEqual(1900);
+      expect(apart).toBeLessThanOrEqual(2100);
+    });
 
-      const apart = simulatedTime();
-      const c = new SharedTokenBucket(db.sql, { key: 'apart-1', rate: 100, ...apart });
-      const d = new SharedTokenBucket(db.sql, { key: 'apart-2', rate: 100, ...apart });
-      for (let i = 0; i < 200; i++) {
-        await c.acquire(1);
-        await d.acquire(1);
-      }
-      expect(apart.elapsedMs()).toBeGreaterThanOrEqual(1900);
-      expect(apart.elapsedMs()).toBeLessThanOrEqual(2100);
+    it('holds only a tenth of a second after a quiet spell, so no second sends much more than the rate', async () => {
+      const time = simulatedTime();
+      const bucket = new SharedTokenBucket(db.sql, { key: 'quiet', rate: 100, ...time });
+      await bucket.acquire(1);
+      await time.sleep(60_000);
+      const before = time.elapsedMs();
+      for (let i = 0; i < 110; i++) await bucket.acquire(1);
+      // 110 tokens: 10 held, 100 more at 100 a second.
+      expect(time.elapsedMs() - before).toBeGreaterThanOrEqual(990);
+      expect(time.elapsedMs() - before).toBeLessThanOrEqual(1010);
     });
 
     it('serves concurrent requests of one process in turn', async () => {
@@ -66,11 +75,12 @@ for (const mode of dbModes) {
       await db.sql`delete from send_rate_buckets where key = 'cleared'`;
       const before = time.elapsedMs();
       await bucket.acquire(50);
+      await bucket.acquire(1);
       const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from send_rate_buckets where key = 'cleared'`;
       expect(row!.n).toBe(1);
-      // All 50 come from a new, empty bucket at 100 a second.
-      expect(time.elapsedMs() - before).toBeGreaterThanOrEqual(490);
-      expect(time.elapsedMs() - before).toBeLessThanOrEqual(510);
+      // All 51 come from a new, empty bucket at 100 a second (the 50 at once, on credit, once it holds its tenth of a second).
+      expect(time.elapsedMs() - before).toBeGreaterThanOrEqual(500);
+      expect(time.elapsedMs() - before).toBeLessThanOrEqual(520);
     });
 
     it('lets a request costing more than the bucket holds through, and makes the next wait off the debt', async () => {

@@ -15,6 +15,7 @@ import { testRenderer } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
 import { startFakeSendgrid } from '../fakes/sendgrid.js';
 import { startFakeTwilio } from '../fakes/twilio.js';
+import { providerEnvFor } from '../fakes/env.js';
 
 const children: ChildProcess[] = [];
 const fakes: { close(): Promise<void> }[] = [];
@@ -68,14 +69,7 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         DATABASE_URL: url.toString(),
-        PUBLIC_BASE_URL: 'https://breachkit.example',
-        SENDGRID_API_KEY: sg.apiKey,
-        SENDGRID_FROM: 'notices@example.com',
-        SENDGRID_API_URL: sg.url,
-        TWILIO_ACCOUNT_SID: tw.accountSid,
-        TWILIO_AUTH_TOKEN: tw.authToken,
-        TWILIO_FROM: '+15005550006',
-        TWILIO_API_URL: tw.url,
+        ...providerEnvFor(sg, tw),
         TWILIO_MAX_IN_FLIGHT: '2',
         DELIVERY_PASSES_IN_FLIGHT: '1',
         DELIVERY_BATCH_SIZE: '40',

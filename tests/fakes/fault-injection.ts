@@ -137,7 +137,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../src/lib/sleep.js';
 
 /** Starts a server on 127.0.0.1 and a random port; returns its base URL and a close that also drops open sockets. */
 export async function listen(server: Server, held: HeldResponses): Promise<{ port: number; close(): Promise<void> }> {

@@ -97,7 +97,6 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     }
   }
 
-
   return {
     name: 'sendgrid',
     // The Email Activity API, queried by the delivery id carried in custom_args.

@@ -13,35 +13,34 @@ export function createTwilioNodeClient(options: { baseUrl?: string; timeoutMs?: 
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
   const client = {
-    request(opts: TwilioHttpRequest): Promise<TwilioHttpResponse> {
-      return (async () => {
-        const { uri, headers, body } = await prepareTwilioRequest(opts, options.baseUrl);
-        if (body !== undefined) {
-          headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
-          headers['Content-Length'] = String(Buffer.byteLength(body));
-        }
-        const url = new URL(uri);
-        const secure = url.protocol === 'https:';
-        return new Promise<TwilioHttpResponse>((resolve, reject) => {
-          const req = (secure ? https : http).request(
-            url,
-            { method: opts.method.toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent, timeout: opts.timeout ?? options.timeoutMs ?? 30_000 },
-            (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (chunk: Buffer) => chunks.push(chunk));
-              res.on('error', reject);
-              res.on('end', () => {
-                const responseHeaders: Record<string, string> = {};
-                for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-                resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: responseHeaders });
-              });
-            },
-          );
-          req.on('timeout', () => req.destroy(new Error(`Twilio request timed out after ${opts.timeout ?? options.timeoutMs ?? 30_000} ms`)));
-          req.on('error', reject);
-          req.end(body);
-        });
-      })();
+    async request(opts: TwilioHttpRequest): Promise<TwilioHttpResponse> {
+      const { uri, headers, body } = await prepareTwilioRequest(opts, options.baseUrl);
+      const timeoutMs = opts.timeout ?? options.timeoutMs ?? 30_000;
+      if (body !== undefined) {
+        headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+        headers['Content-Length'] = String(Buffer.byteLength(body));
+      }
+      const url = new URL(uri);
+      const secure = url.protocol === 'https:';
+      return new Promise<TwilioHttpResponse>((resolve, reject) => {
+        const req = (secure ? https : http).request(
+          url,
+          { method: opts.method.toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent, timeout: timeoutMs },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('error', reject);
+            res.on('end', () => {
+              const responseHeaders: Record<string, string> = {};
+              for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+              resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: responseHeaders });
+            });
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`Twilio request timed out after ${timeoutMs} ms`)));
+        req.on('error', reject);
+        req.end(body);
+      });
     },
   };
   // The SDK types `httpClient` as its axios-based class, but only ever calls `request()`.

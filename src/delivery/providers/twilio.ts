@@ -21,7 +21,6 @@ export interface TwilioSettings {
   httpClient?: RequestClient;
 }
 
-
 /** Text-to-speech voices per notice language. */
 const voices: Record<string, { language: string; voice: string }> = {
   en: { language: 'en-US', voice: 'Polly.Joanna' },
