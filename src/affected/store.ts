@@ -59,6 +59,32 @@ export async function insertSnapshotHeader(db: Db, s: { id: string; incidentId: 
     values (${s.id}, ${s.incidentId}, ${s.version}, ${db.json(s.scope as never)}, 0, '', '{}', ${s.at}, ${s.by})`;
 }
 
+/**
+ * A person's channels, in this order, each a CASE giving its name when the contact detail it needs
+ * is there. The insert builds the stored list from it, and the hash the same list's text from the
+ * returned rows, so both follow one rule.
+ */
+const channelCases = (email: string, phone: string, address: string) =>
+  `case when ${email} is not null then 'email' end, case when ${phone} is not null then 'sms' end, ` +
+  `case when ${phone} is not null then 'voice' end, case when ${address} is not null then 'letter' end`;
+
+/** Scopes with more values than this match them through one subquery per person instead. */
+const inPlaceMatchLimit = 16;
+
+/**
+ * The scope's values that a person has, in the scope's order, each once. For a scope of a few
+ * values the array is built in place, one CASE per value, which costs far less per row than a
+ * subquery; a long list (a scope may name hundreds of systems) goes through one subquery instead.
+ */
+function matchedValues(db: Db, column: 'data_categories' | 'systems', wanted: string[]) {
+  const have = db`${db('u')}.${db(column)}`;
+  if (wanted.length === 0) return db`'{}'::text[]`;
+  if (wanted.length > inPlaceMatchLimit) {
+    return db`array(select w from unnest(${wanted}::text[]) with ordinality as t(w, i) where w = any(${have}) order by i)`;
+  }
+  return db`array_remove(array[${wanted.flatMap((w, i) => [...(i ? [db`,`] : []), db`case when ${w}::text = any(${have}) then ${w}::text end`])}], null)`;
+}
+
 export interface ResolvedSnapshot {
   summary: SnapshotSummary;
   contentHash: string;
@@ -78,9 +104,7 @@ export async function insertAffectedPeople(
 ): Promise<ResolvedSnapshot> {
   const s = p.scope;
   const hasMatchers = s.data_categories.length > 0 || s.systems.length > 0;
-  // A scope without categories (or systems) matches none per person: no per-row subquery for it.
-  const matched = (column: 'data_categories' | 'systems', wanted: string[]) =>
-    wanted.length ? db`array(select x from unnest(${db('u')}.${db(column)}) x where x = any(${wanted}::text[]))` : db`'{}'::text[]`;
+  const matched = (column: 'data_categories' | 'systems', wanted: string[]) => matchedValues(db, column, [...new Set(wanted)]);
   const from = s.window?.from ?? null;
   const to = s.window?.to ?? null;
   const matches = db`
@@ -147,18 +171,13 @@ export async function insertAffectedPeople(
                case when m.minor then u.guardian_phone else u.phone end as phone
       ) r
       cross join lateral (
-        select array_remove(array[
-          case when r.email is not null then 'email' end,
-          case when r.phone is not null then 'sms' end,
-          case when r.phone is not null then 'voice' end,
-          case when u.postal_address is not null then 'letter' end
-        ], null) as channels
+        select array_remove(array[${db.unsafe(channelCases('r.email', 'r.phone', 'u.postal_address'))}], null) as channels
       ) ch
       where not (u.external_id = any(${s.exclude_ids}::text[]))
         ${p.hasExcludeList ? db`and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)` : db``}
       -- Only what the totals and the hash read: the rows are held in memory until both are done.
       returning external_id, jurisdiction, country, subdivision, account_status, minor, guardian_missing, recipient, email, phone,
-        postal_address, channels, announcement_only, matched_categories, matched_systems, included_by_list
+        postal_address, announcement_only, matched_categories, matched_systems, included_by_list
     ),
     counted as (
       -- One pass for the three place counts: each grouping set leaves the other two columns null.
@@ -175,19 +194,20 @@ export async function insertAffectedPeople(
           'deleted_accounts', count(*) filter (where account_status = 'deleted')::int,
           'announcement_only', count(*) filter (where announcement_only)::int,
           'from_include_list', count(*) filter (where included_by_list)::int,
-          -- Each channel is in a person's list at most once: counted in the same pass, absent when none.
+          -- A channel is in a person's list exactly when its contact detail is kept (see channelCases):
+          -- counted from those, in the same pass, absent when none.
           'by_channel', jsonb_strip_nulls(jsonb_build_object(
-            'email', nullif(count(*) filter (where 'email' = any(channels)), 0)::int,
-            'sms', nullif(count(*) filter (where 'sms' = any(channels)), 0)::int,
-            'voice', nullif(count(*) filter (where 'voice' = any(channels)), 0)::int,
-            'letter', nullif(count(*) filter (where 'letter' = any(channels)), 0)::int)),
+            'email', nullif(count(email), 0)::int,
+            'sms', nullif(count(phone), 0)::int,
+            'voice', nullif(count(phone), 0)::int,
+            'letter', nullif(count(postal_address), 0)::int)),
           -- The matched categories are among the scope's few: counted in the same pass, absent when none.
           'by_data_category', ${byCategory}
         ) from ins)
       || coalesce((select jsonb_object_agg(k, m) from (select k, jsonb_object_agg(v, n) as m from counted group by k) g), '{}')
       as summary,
       (select encode(sha256(convert_to(coalesce(string_agg(concat_ws('|', external_id, jurisdiction, recipient, email, phone, postal_address::text,
-          array_to_string(channels, ','), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id collate "C"), ''), 'UTF8')), 'hex')
+          concat_ws(',', ${db.unsafe(channelCases('email', 'phone', 'postal_address'))}), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id collate "C"), ''), 'UTF8')), 'hex')
         from ins) as content_hash`;
   const summary = { by_jurisdiction: {}, by_country: {}, by_subdivision: {}, by_channel: {}, by_data_category: {}, ...row!.summary } as SnapshotSummary;
   return { summary, contentHash: row!.content_hash, rowCount: summary.total };

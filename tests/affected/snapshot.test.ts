@@ -225,6 +225,21 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(affected.get('adult-tx')!.reasons).toEqual({ data_categories: [], systems: ['orders-db'], include_list: false });
   });
 
+  it('lists each matched category and system once, in the scope’s order, for short and long scopes alike', async () => {
+    const h = harness();
+    await upsertUsers(h.db.sql, [user('repeats', { data_categories: ['contact', 'device_usage', 'shipping_address', 'contact'], systems: ['telemetry', 'orders-db', 'orders-db'] })], null, new Date());
+    const id = await setUp(h);
+    // A short list is matched in place, a long one (past 16 values) through a subquery: the same answer.
+    const padding = Array.from({ length: 40 }, (_, i) => `unused-system-${i}`);
+    for (const systems of [['orders-db', 'telemetry', 'orders-db'], [...padding, 'orders-db', 'telemetry']]) {
+      await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { data_categories: ['shipping_address', 'children', 'contact', 'contact'], systems } });
+      expect((await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' })).status).toBe(201);
+      const affected = await people(h, id);
+      expect(affected.get('repeats')!.reasons).toEqual({ data_categories: ['shipping_address', 'contact'], systems: ['orders-db', 'telemetry'], include_list: false });
+      expect(affected.get('adult-cn')!.reasons).toEqual({ data_categories: ['shipping_address', 'contact'], systems: ['orders-db'], include_list: false });
+    }
+  });
+
   it('refuses a scope that matches nothing and a resolve without a scope', async () => {
     const h = harness();
     const id = await setUp(h);
