@@ -2,9 +2,10 @@
 // The users are written to files first (NDJSON for the import, COPY text for the baseline), so neither timing includes
 // making them. Prints import rows/s next to a plain COPY of the same rows into a scratch table, the rate of parsing and
 // checking alone (no database), resolution time next to a bare INSERT … SELECT, and the peak RSS of this (importing) process.
+// The import parses through the server's worker-thread pool (BENCH_PARSE_THREADS, default one per core; 0: in this thread).
 // Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000, BENCH_KEEP_DATABASE=1)
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
@@ -17,7 +18,8 @@ import { migrate } from '../src/db/migrate.js';
 import { readMigrations } from '../src/db/node.js';
 import { importLinesFrom } from '../src/directory/import-lines.js';
 import { runImport } from '../src/directory/service.js';
-import { CopyBatch } from '../src/directory/store.js';
+import { createParsePool } from '../src/directory/parse-pool.node.js';
+import { copyTail } from '../src/directory/store.js';
 import { openIncident } from '../src/incidents/service.js';
 import { systemClock } from '../src/lib/clock.js';
 import { copyTable, fileBody, writeDirectoryFiles } from './directory-files.js';
@@ -25,6 +27,8 @@ import { copyTable, fileBody, writeDirectoryFiles } from './directory-files.js';
 const users = Number(process.env.BENCH_USERS ?? 1_000_000);
 const pgliteUsers = Number(process.env.BENCH_PGLITE_USERS ?? 100_000);
 const pgUrl = process.env.TEST_DATABASE_URL;
+const parseThreads = Number(process.env.BENCH_PARSE_THREADS ?? availableParallelism());
+const pool = parseThreads > 0 ? createParsePool(parseThreads) : null;
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -44,7 +48,7 @@ async function generate(n: number): Promise<{ files: Files; dir: string }> {
   return { files, dir };
 }
 
-const lineSource = (path: string) => importLinesFrom(fileBody(path), { format: 'ndjson', maxLineBytes: 1024 * 1024, clock: systemClock });
+const lineSource = (path: string) => importLinesFrom(fileBody(path), { format: 'ndjson', maxLineBytes: 1024 * 1024, clock: systemClock, parser: pool?.parser });
 
 /** A plain COPY of the pre-written rows into a scratch table without indexes: what the database takes at most. */
 async function copyBaseline(sql: Sql, path: string, n: number): Promise<number> {
@@ -57,22 +61,12 @@ async function copyBaseline(sql: Sql, path: string, n: number): Promise<number> 
   return n / s;
 }
 
-/** The import's own work without a database: split, decode, parse, check and encode every line for COPY. */
+/** The import's own work without a database: split, decode, parse, check and encode every line for COPY, on the same threads. */
 async function parseOnly(path: string): Promise<{ rows: number; seconds: number }> {
   const t0 = performance.now();
-  let batch = new CopyBatch('imp_bench', systemClock.now());
   let rows = 0;
-  for await (const chunk of lineSource(path).lines) {
-    for (const item of chunk) {
-      if (!('user' in item)) continue;
-      batch.add(item.user);
-      if (batch.size === 10_000) {
-        rows += batch.size;
-        batch = new CopyBatch('imp_bench', systemClock.now());
-      }
-    }
-  }
-  return { rows: rows + batch.size, seconds: seconds(t0) };
+  for await (const chunk of lineSource(path).chunks(() => copyTail('imp_bench', systemClock.now()))) if (chunk.kind === 'copy') rows += chunk.rows;
+  return { rows, seconds: seconds(t0) };
 }
 
 async function measure(label: string, sql: Sql, n: number, files: Files, withCopy: boolean) {
@@ -86,7 +80,7 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
 
   peakRss = process.memoryUsage().rss;
   const t0 = performance.now();
-  const report = await runImport(sql, { ...lineSource(files.ndjson), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, batchSize: 10_000, copy: withCopy });
+  const report = await runImport(sql, { source: lineSource(files.ndjson), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, batchSize: 10_000, copy: withCopy });
   const importSeconds = seconds(t0);
   const importRss = peakRss;
 
@@ -124,7 +118,7 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
     from directory_users where data_categories && '{financial_account}'`;
   const bareSeconds = seconds(t2);
 
-  console.log(`\n${label}: ${n.toLocaleString('en')} users`);
+  console.log(`\n${label}: ${n.toLocaleString('en')} users, parsed ${pool ? `by ${parseThreads} worker threads` : 'in the importing thread'}`);
   console.log(`  import        ${rate(report.lines_imported, importSeconds)} (${importSeconds.toFixed(1)} s, ${report.lines_rejected} rejected), peak RSS ${mb(importRss)}`);
   if (copyRate) console.log(`  plain COPY    ${Math.round(copyRate).toLocaleString('en')} rows/s  → import is ${(report.lines_imported / importSeconds / copyRate).toFixed(2)}× COPY`);
   if (parsed) console.log(`  parse, check and encode alone (no database) ${rate(parsed.rows, parsed.seconds)}  → import is ${(report.lines_imported / importSeconds / (parsed.rows / parsed.seconds)).toFixed(2)}× that`);
@@ -162,4 +156,5 @@ try {
   await embedded.close();
   rmSync(dir, { recursive: true, force: true });
 }
+await pool?.close();
 clearInterval(sampler);

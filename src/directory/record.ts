@@ -1,7 +1,7 @@
 // One line of a directory import: validated field by field, with reasons that never quote the value.
 import { z } from '@hono/zod-openapi';
-import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { dataCategories, isCountryCode, isSubdivisionCode } from '../incidents/vocabulary.js';
+import { isValidE164 } from './phone.js';
 import type { DirectoryUser } from './store.js';
 
 const optionalText = (max: number) =>
@@ -18,7 +18,7 @@ const emailFormat = z.email();
 const timestampFormat = z.iso.datetime({ offset: true });
 const dateFormat = z.iso.date();
 
-const e164 = optionalText(20).refine((v) => v === null || (/^\+[1-9]\d{6,14}$/.test(v) && isValidPhoneNumber(v)), { message: 'not a valid phone number in E.164 form (+country code and number)' });
+const e164 = optionalText(20).refine((v) => v === null || isValidE164(v), { message: 'not a valid phone number in E.164 form (+country code and number)' });
 const email = optionalText(254).refine((v) => v === null || emailFormat.safeParse(v).success, { message: 'not a valid email address' });
 const timestamp = optionalText(40).refine((v) => v === null || timestampFormat.safeParse(v).success, { message: 'not an RFC 3339 timestamp with an offset' });
 const date = optionalText(10).refine((v) => v === null || dateFormat.safeParse(v).success, { message: 'not a date (YYYY-MM-DD)' });
@@ -141,7 +141,6 @@ export function toDirectoryUser(input: unknown, now: Date | (() => Date)): { use
 const emailPattern = emailFormat.def.pattern;
 const timestampPattern = timestampFormat.def.pattern;
 const datePattern = dateFormat.def.pattern;
-const e164Shape = /^\+[1-9]\d{6,14}$/;
 const categorySet = new Set<string>(dataCategories);
 const recordFields = new Set(Object.keys(directoryRecord.shape));
 const addressLimits = new Map(Object.entries({ line1: 200, line2: 200, city: 100, region: 100, postal_code: 20, country: 2 }));
@@ -164,7 +163,7 @@ function matching(v: unknown, max: number, pattern: RegExp | undefined): string 
 
 function phone(v: unknown): string | null | undefined {
   const t = text(v, 20);
-  return t === null || (t !== undefined && e164Shape.test(t) && isValidPhoneNumber(t)) ? t : undefined;
+  return t === null || (t !== undefined && isValidE164(t)) ? t : undefined;
 }
 
 function flag(v: unknown): boolean | null | undefined {
