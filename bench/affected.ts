@@ -2,23 +2,22 @@
 // The users are written to files first (NDJSON for the import, COPY text for the baseline), so neither timing includes
 // making them. Prints import rows/s next to a plain COPY of the same rows into a scratch table, the rate of parsing and
 // checking alone (no database), resolution time next to a bare INSERT … SELECT, and the peak RSS of this (importing) process.
-// The import parses through the server's worker-thread pool (BENCH_PARSE_THREADS, default one per core; 0: in this thread).
+// Last, the same import with its parsing done beforehand: the database's share, which bounds the import on this machine.
 // Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000, BENCH_KEEP_DATABASE=1)
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import postgres from 'postgres';
 import { issueKey } from '../src/api-keys/service.js';
 import { resolveSnapshot, setScope } from '../src/affected/service.js';
 import type { Scope } from '../src/affected/schema.js';
 import type { Sql } from '../src/db/client.js';
-import { clientOptions, openEmbedded } from '../src/db/embedded.js';
+import { openEmbedded } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
-import { readMigrations } from '../src/db/node.js';
-import { importLinesFrom } from '../src/directory/import-lines.js';
+import { connectPostgres, readMigrations } from '../src/db/node.js';
+import { importLinesFrom, type ImportSource } from '../src/directory/import-lines.js';
+import type { ParsedChunk } from '../src/directory/parse-block.js';
 import { runImport } from '../src/directory/service.js';
-import { createParsePool } from '../src/directory/parse-pool.node.js';
 import { copyTail } from '../src/directory/store.js';
 import { openIncident } from '../src/incidents/service.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -27,8 +26,6 @@ import { copyTable, fileBody, writeDirectoryFiles } from './directory-files.js';
 const users = Number(process.env.BENCH_USERS ?? 1_000_000);
 const pgliteUsers = Number(process.env.BENCH_PGLITE_USERS ?? 100_000);
 const pgUrl = process.env.TEST_DATABASE_URL;
-const parseThreads = Number(process.env.BENCH_PARSE_THREADS ?? availableParallelism());
-const pool = parseThreads > 0 ? createParsePool(parseThreads) : null;
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -48,7 +45,7 @@ async function generate(n: number): Promise<{ files: Files; dir: string }> {
   return { files, dir };
 }
 
-const lineSource = (path: string) => importLinesFrom(fileBody(path), { format: 'ndjson', maxLineBytes: 1024 * 1024, clock: systemClock, parser: pool?.parser });
+const lineSource = (path: string) => importLinesFrom(fileBody(path), { format: 'ndjson', maxLineBytes: 1024 * 1024, clock: systemClock });
 
 /** A plain COPY of the pre-written rows into a scratch table without indexes: what the database takes at most. */
 async function copyBaseline(sql: Sql, path: string, n: number): Promise<number> {
@@ -61,7 +58,7 @@ async function copyBaseline(sql: Sql, path: string, n: number): Promise<number> 
   return n / s;
 }
 
-/** The import's own work without a database: split, decode, parse, check and encode every line for COPY, on the same threads. */
+/** The import's own work without a database: split, decode, parse, check and encode every line for COPY. */
 async function parseOnly(path: string): Promise<{ rows: number; seconds: number }> {
   const t0 = performance.now();
   let rows = 0;
@@ -69,7 +66,36 @@ async function parseOnly(path: string): Promise<{ rows: number; seconds: number 
   return { rows, seconds: seconds(t0) };
 }
 
-async function measure(label: string, sql: Sql, n: number, files: Files, withCopy: boolean) {
+/**
+ * The same import into an empty directory (a schema of its own) with every line parsed, checked
+ * and encoded beforehand: the database's share alone, so the most the import reaches on this
+ * machine however fast its parsing. Run after the other figures, as it holds every row in memory.
+ */
+async function databaseShare(url: string, path: string): Promise<number> {
+  const chunks: ParsedChunk[] = [];
+  for await (const chunk of lineSource(path).chunks(() => copyTail('imp_bench', systemClock.now()))) chunks.push(chunk);
+  const source: ImportSource = {
+    async *chunks() {
+      yield* chunks;
+    },
+    bytesRead: () => 0,
+  };
+  const admin = connectPostgres(url, 1);
+  await admin`create schema bench_share`;
+  const sql = connectPostgres(url, 4, { connection: { search_path: 'bench_share' } });
+  try {
+    await migrate(sql, readMigrations());
+    const t0 = performance.now();
+    const report = await runImport(sql, { source, format: 'ndjson', sourceName: 'bench', actorId: 'bench', clock: systemClock, copy: true });
+    return report.lines_imported / seconds(t0);
+  } finally {
+    await sql.end();
+    await admin`drop schema bench_share cascade`;
+    await admin.end();
+  }
+}
+
+async function measure(label: string, sql: Sql, n: number, files: Files, withCopy: boolean): Promise<{ importRate: number; copyRate: number | null }> {
   await migrate(sql, readMigrations());
   const now = systemClock.now();
   const { key } = await issueKey(sql, { name: 'bench', role: 'responder', createdBy: null, now });
@@ -80,7 +106,7 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
 
   peakRss = process.memoryUsage().rss;
   const t0 = performance.now();
-  const report = await runImport(sql, { source: lineSource(files.ndjson), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, batchSize: 10_000, copy: withCopy });
+  const report = await runImport(sql, { source: lineSource(files.ndjson), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, copy: withCopy });
   const importSeconds = seconds(t0);
   const importRss = peakRss;
 
@@ -118,24 +144,27 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
     from directory_users where data_categories && '{financial_account}'`;
   const bareSeconds = seconds(t2);
 
-  console.log(`\n${label}: ${n.toLocaleString('en')} users, parsed ${pool ? `by ${parseThreads} worker threads` : 'in the importing thread'}`);
+  console.log(`\n${label}: ${n.toLocaleString('en')} users`);
   console.log(`  import        ${rate(report.lines_imported, importSeconds)} (${importSeconds.toFixed(1)} s, ${report.lines_rejected} rejected), peak RSS ${mb(importRss)}`);
   if (copyRate) console.log(`  plain COPY    ${Math.round(copyRate).toLocaleString('en')} rows/s  → import is ${(report.lines_imported / importSeconds / copyRate).toFixed(2)}× COPY`);
   if (parsed) console.log(`  parse, check and encode alone (no database) ${rate(parsed.rows, parsed.seconds)}  → import is ${(report.lines_imported / importSeconds / (parsed.rows / parsed.seconds)).toFixed(2)}× that`);
   console.log(`  resolve       ${snap.row_count.toLocaleString('en')} affected (${((snap.row_count / n) * 100).toFixed(1)}%) in ${(resolveSeconds * 1000).toFixed(0)} ms`);
   console.log(`  bare insert-select of the same rows ${(bareSeconds * 1000).toFixed(0)} ms  → resolve is ${(resolveSeconds / bareSeconds).toFixed(2)}× bare`);
+  return { importRate: report.lines_imported / importSeconds, copyRate };
 }
 
 if (pgUrl) {
   const { files, dir } = await generate(users);
   const name = `bench_affected_${Date.now()}`;
-  const admin = postgres(pgUrl, { max: 1, ...clientOptions });
+  const admin = connectPostgres(pgUrl, 1);
   await admin.unsafe(`create database ${name}`);
   const url = new URL(pgUrl);
   url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: 4, ...clientOptions });
+  const sql = connectPostgres(url.toString(), 4);
   try {
-    await measure('PostgreSQL', sql, users, files, true);
+    const { importRate, copyRate } = await measure('PostgreSQL', sql, users, files, true);
+    const share = await databaseShare(url.toString(), files.ndjson);
+    console.log(`  the import with its parsing done beforehand (the database's share) ${Math.round(share).toLocaleString('en')} rows/s → ${(share / copyRate!).toFixed(2)}× COPY; the import is ${(importRate / share).toFixed(2)}× that`);
   } finally {
     await sql.end();
     // BENCH_KEEP_DATABASE=1 leaves the database for a look at its plans (drop it by hand afterwards).
@@ -156,5 +185,4 @@ try {
   await embedded.close();
   rmSync(dir, { recursive: true, force: true });
 }
-await pool?.close();
 clearInterval(sampler);

@@ -1,11 +1,9 @@
 // Scratch PostgreSQL databases and planned delivery runs for generated people: shared by the delivery benches and the crash test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import postgres from 'postgres';
 import { resolveSnapshot, setScope } from '../src/affected/service.js';
 import type { Sql } from '../src/db/client.js';
-import { clientOptions } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
-import { readMigrations } from '../src/db/node.js';
+import { connectPostgres, readMigrations } from '../src/db/node.js';
 import { startDeliveries } from '../src/delivery/service.js';
 import { upsertUsers } from '../src/directory/store.js';
 import { openIncident } from '../src/incidents/service.js';
@@ -25,11 +23,11 @@ export interface ScratchDatabase {
 /** A new, migrated database next to the one `baseUrl` names; `drop` removes it. */
 export async function scratchDatabase(baseUrl: string, prefix: string, pool = 4): Promise<ScratchDatabase> {
   const name = `${prefix}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = postgres(baseUrl, { max: 1, ...clientOptions });
+  const admin = connectPostgres(baseUrl, 1);
   await admin.unsafe(`create database ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: pool, ...clientOptions });
+  const sql = connectPostgres(url.toString(), pool);
   await migrate(sql, readMigrations());
   return {
     url: url.toString(),

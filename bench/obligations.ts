@@ -1,6 +1,7 @@
 // Benchmark: evaluate every rule for an incident touching every jurisdiction, with 1,000,000 affected people in the snapshot summary.
 import { performance } from 'node:perf_hooks';
 import type { AffectedSummary, EvaluationInput } from '../src/obligations/types.js';
+import type { Sql } from '../src/db/client.js';
 
 // Loading the rules and the holiday data is part of a cold start, so it is timed too.
 const loadStart = performance.now();
@@ -76,13 +77,12 @@ console.log(`median of ${times.length} warm evaluations: ${median.toFixed(1)} ms
 // ---- end to end: the HTTP call on a database holding a resolved snapshot of 1,000,000 people ----
 // With TEST_DATABASE_URL the directory and snapshot go into a fresh PostgreSQL database; without it,
 // into an embedded PGlite (BENCH_PGLITE_PEOPLE people, 100,000 by default, as PGlite is slower to fill).
-const { default: postgres } = await import('postgres');
 const { mkdtempSync, rmSync } = await import('node:fs');
 const { tmpdir } = await import('node:os');
 const { join } = await import('node:path');
-const { clientOptions, openEmbedded } = await import('../src/db/embedded.js');
+const { openEmbedded } = await import('../src/db/embedded.js');
 const { migrate } = await import('../src/db/migrate.js');
-const { readMigrations, } = await import('../src/db/node.js');
+const { connectPostgres, readMigrations } = await import('../src/db/node.js');
 const { openIncident } = await import('../src/incidents/service.js');
 const { resolveSnapshot, setScope } = await import('../src/affected/service.js');
 const { issueKey } = await import('../src/api-keys/service.js');
@@ -98,16 +98,16 @@ const { loadRunbooks } = await import('../src/runbooks/parse.js');
 const pgUrl = process.env.TEST_DATABASE_URL;
 const people = Number(process.env.BENCH_PEOPLE ?? (pgUrl ? 1_000_000 : Number(process.env.BENCH_PGLITE_PEOPLE ?? 100_000)));
 const dbName = `bench_obligations_${Date.now()}`;
-let admin: ReturnType<typeof postgres> | undefined;
-let sql: ReturnType<typeof postgres>;
+let admin: Sql | undefined;
+let sql: Sql;
 let closeEmbedded: (() => Promise<void>) | undefined;
 const scratch = mkdtempSync(join(tmpdir(), 'breachkit-obligations-'));
 if (pgUrl) {
-  admin = postgres(pgUrl, { max: 1, ...clientOptions });
+  admin = connectPostgres(pgUrl, 1);
   await admin.unsafe(`create database ${dbName}`);
   const url = new URL(pgUrl);
   url.pathname = `/${dbName}`;
-  sql = postgres(url.toString(), { max: 10, ...clientOptions });
+  sql = connectPostgres(url.toString(), 10);
 } else {
   const embedded = await openEmbedded(scratch);
   sql = embedded.sql;

@@ -26,7 +26,6 @@ import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
-import { parseHere, type BlockParser } from './directory/parse-block.js';
 
 export interface AppDeps {
   config: Config;
@@ -36,8 +35,6 @@ export interface AppDeps {
   database: (env: unknown) => Db;
   /** COPY FROM STDIN works (PostgreSQL); PGlite's hangs, so the embedded database says false. */
   copy?: boolean;
-  /** Parses directory imports' NDJSON blocks (worker threads on Node); in this thread when absent. */
-  importParser?: BlockParser;
   /** The notice templates, loaded and checked at start. */
   renderer: NoticeRenderer;
   /** The runbooks, parsed at start. */
@@ -73,7 +70,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, importParser: deps.importParser ?? parseHere })));
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   app.use(

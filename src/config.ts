@@ -17,8 +17,6 @@ const configSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   IMPORT_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 3),
-  /** Worker threads that parse NDJSON imports on Node; unset: one per core; 0: in the request's own thread. */
-  IMPORT_PARSE_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   PUBLIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
   STATUS_PAGE_NAME_EN: z.string().min(1).max(100).default('Security notices'),
   STATUS_PAGE_NAME_ZH: z.string().min(1).max(100).default('安全公告'),

@@ -4,9 +4,7 @@ import { createApp } from './app.js';
 import { bootstrapAdminKey } from './api-keys/service.js';
 import { ConfigError, configFromProcess, publicBaseUrl } from './config.js';
 import { openDatabase } from './db/node.js';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createParsePool } from './directory/parse-pool.node.js';
 import { readTextTree } from './lib/assets.node.js';
 import { createNoticeRenderer } from './notices/render.js';
 import { TemplateError } from './notices/types.js';
@@ -31,9 +29,7 @@ async function main(): Promise<void> {
   logger.info({ mode: db.mode }, 'database ready');
 
   const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
-  const parseThreads = config.IMPORT_PARSE_THREADS ?? availableParallelism();
-  const parsePool = parseThreads > 0 ? createParsePool(parseThreads) : null;
-  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres', importParser: parsePool?.parser });
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres' });
   const stopWorker = new AbortController();
   if (config.IN_PROCESS_WORKER) {
     void runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopWorker.signal });
@@ -68,7 +64,6 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     stopWorker.abort();
     server.close();
-    await parsePool?.close();
     await db.close();
     process.exit(0);
   };

@@ -1,5 +1,5 @@
 // Streams an uploaded directory file (NDJSON or CSV, gzip or not) into validated lines, never holding the file in memory.
-// NDJSON is parsed in blocks of whole lines, side by side when a parser with several threads is given.
+// NDJSON is parsed in blocks of whole lines: one decode and one split for a few hundred lines.
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Clock } from '../lib/clock.js';
 import { csvColumns, csvRowToObject, toDirectoryUser } from './record.js';
@@ -8,11 +8,10 @@ import {
   decodeLine,
   encodeChunk,
   keepRaw,
-  parseHere,
+  parseNdjsonBlock,
   parseNdjsonLine,
   unreadable,
   withLine,
-  type BlockParser,
   type ParsedChunk,
   type ParsedLine,
   type RawLine,
@@ -129,8 +128,7 @@ async function* frameLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
     }
     const last = value.lastIndexOf(newline);
     if (last >= start) {
-      // Copied: the block may be handed to another thread, and the stream may reuse its buffer.
-      out.push({ block: value.slice(start, last), firstLine: line + 1 });
+      out.push({ block: value.subarray(start, last), firstLine: line + 1 });
       for (let j = value.indexOf(newline, start); j !== -1 && j <= last; j = value.indexOf(newline, j + 1)) line++;
       start = last + 1;
     }
@@ -159,17 +157,13 @@ function* rawLines(frames: Frame[], maxLineBytes: number): Generator<RawLine> {
   }
 }
 
-/** Blocks read ahead of the one being consumed: enough to keep every parser thread busy. */
-const blocksAhead = 4;
-
 export function importLinesFrom(
   body: ReadableStream<Uint8Array>,
-  options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock; parser?: BlockParser; minBlockBytes?: number },
+  options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock; minBlockBytes?: number },
 ): ImportSource {
   let bytes = 0;
   const counted = (n: number) => (bytes += n);
   const { format, maxLineBytes, clock } = options;
-  const parser = options.parser ?? parseHere;
   const minBlockBytes = options.minBlockBytes ?? 256 * 1024;
 
   async function* chunks(copyTail: (() => string) | null): AsyncGenerator<ParsedChunk> {
@@ -187,9 +181,6 @@ export function importLinesFrom(
       if (last.length) yield done(last);
       return;
     }
-    // Blocks go to the parser as they are read, at most `blocksAhead` of them unanswered; the
-    // results are handed on in file order.
-    const ahead: Promise<ParsedChunk>[] = [];
     for await (const f of frames) {
       let loose: ParsedLine[] = [];
       for (const frame of f) {
@@ -198,14 +189,12 @@ export function importLinesFrom(
           if (p) loose.push(p);
           continue;
         }
-        if (loose.length) ahead.push(Promise.resolve(done(loose)));
+        if (loose.length) yield done(loose);
         loose = [];
-        ahead.push(parser({ bytes: frame.block, firstLine: frame.firstLine, maxLineBytes, now: clock.now().toISOString(), copyTail: copyTail?.() ?? null }));
+        yield parseNdjsonBlock(frame.block, frame.firstLine, maxLineBytes, clock.now(), copyTail?.() ?? null);
       }
-      if (loose.length) ahead.push(Promise.resolve(done(loose)));
-      while (ahead.length > blocksAhead) yield await ahead.shift()!;
+      if (loose.length) yield done(loose);
     }
-    while (ahead.length) yield await ahead.shift()!;
   }
 
   return { chunks, bytesRead: () => bytes };

@@ -1,4 +1,4 @@
-// Parsing a block of whole NDJSON lines: the part of an import that runs the same in this thread or in a worker thread.
+// Parsing a block of whole lines: decoding, NDJSON lines checked one by one, and the valid users encoded for COPY.
 import { toDirectoryUser, type LineProblem } from './record.js';
 import { CopyRows, type DirectoryUser } from './store.js';
 
@@ -15,26 +15,12 @@ export type RawLine = { line: number; text: string } | { line: number; tooLong: 
 
 /**
  * What a stretch of the file became. Without COPY, the parsed lines themselves; with COPY, the
- * valid users already encoded as COPY rows (so a worker thread can hand them over as one buffer)
- * and the rejected lines beside them.
+ * valid users already encoded as COPY rows (the users' objects need not outlive the stretch) and
+ * the rejected lines beside them.
  */
 export type ParsedChunk =
   | { kind: 'lines'; lines: ParsedLine[] }
   | { kind: 'copy'; read: number; bytes: Uint8Array; rows: number; ids: string[]; rejects: RejectedLine[] };
-
-/** A block of whole lines to parse: `firstLine` is the number of its first line in the file. */
-export interface BlockTask {
-  bytes: Uint8Array;
-  firstLine: number;
-  maxLineBytes: number;
-  /** When the block is read (RFC 3339): fills created/updated times the file does not give. */
-  now: string;
-  /** The last columns of each COPY row (import id and sync time); null: give the parsed lines. */
-  copyTail: string | null;
-}
-
-/** Parses blocks, here or elsewhere; the results come back in the order asked for by whoever awaits them. */
-export type BlockParser = (task: BlockTask) => Promise<ParsedChunk>;
 
 // Byte order marks are dropped from the start of a line, as a fresh decoder would drop one and
 // the line's own cleanup another.
@@ -115,16 +101,18 @@ export function withLine(line: number, result: ReturnType<typeof toDirectoryUser
   return 'user' in result ? { line, user: result.user } : { line, problems: result.problems, raw: keepRaw(text) };
 }
 
-/** Parses a block of whole NDJSON lines into a chunk: parsed lines, or COPY rows and rejects. */
-export function parseNdjsonBlock(task: BlockTask): ParsedChunk {
-  const now = new Date(task.now);
-  const lines = blockLines(task.bytes, task.firstLine, task.maxLineBytes);
+/**
+ * Parses a block of whole NDJSON lines (`firstLine` is the number of the first) into a chunk: the
+ * parsed lines, or, given `copyTail` (the last columns of each COPY row), COPY rows and rejects.
+ * `now` fills the created and updated times a line does not give.
+ */
+export function parseNdjsonBlock(bytes: Uint8Array, firstLine: number, maxLineBytes: number, now: Date, copyTail: string | null): ParsedChunk {
   const parsed: ParsedLine[] = [];
-  for (const raw of lines) {
-    const p = unreadable(raw, task.maxLineBytes) ?? ('text' in raw ? parseNdjsonLine(raw.line, raw.text, now) : null);
+  for (const raw of blockLines(bytes, firstLine, maxLineBytes)) {
+    const p = unreadable(raw, maxLineBytes) ?? ('text' in raw ? parseNdjsonLine(raw.line, raw.text, now) : null);
     if (p) parsed.push(p);
   }
-  return task.copyTail === null ? { kind: 'lines', lines: parsed } : encodeChunk(parsed, task.copyTail, task.bytes.length);
+  return copyTail === null ? { kind: 'lines', lines: parsed } : encodeChunk(parsed, copyTail, bytes.length);
 }
 
 /** Parsed lines as a COPY chunk: the users encoded, the rejects kept. */
@@ -141,6 +129,3 @@ export function encodeChunk(parsed: ParsedLine[], copyTail: string, sizeHint = 6
   }
   return { kind: 'copy', read: parsed.length, bytes: rows.bytes(), rows: rows.rows, ids, rejects };
 }
-
-/** Parses in this thread: for runtimes without worker threads, and small files. */
-export const parseHere: BlockParser = (task) => Promise.resolve(parseNdjsonBlock(task));

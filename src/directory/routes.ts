@@ -105,7 +105,7 @@ export const directoryRoutes = createRouter()
     const format = formatOf(c.req.header('content-type'), q.format);
     const body = c.req.raw.body;
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
-    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, parser: c.var.services.importParser });
+    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock });
     const report = await runImport(db, {
       source,
       format,

@@ -8,7 +8,6 @@ import type { PublicPageCache } from '../announcements/public.js';
 import type { TransitionGuard } from '../incidents/service.js';
 import type { Runbook } from '../runbooks/parse.js';
 import type { DraftRenderer } from '../obligations/draft.js';
-import type { BlockParser } from '../directory/parse-block.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -34,8 +33,6 @@ export interface Services {
   publicPage: { cache: PublicPageCache; baseUrl: string };
   /** Report drafts for regulators, from templates/obligations. */
   drafts: DraftRenderer;
-  /** Parses the NDJSON blocks of directory imports. */
-  importParser: BlockParser;
 }
 
 export interface AppEnv {

@@ -1,11 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveSnapshot, setScope } from '../../src/affected/service.js';
 import { startDeliveries } from '../../src/delivery/service.js';
 import { migrate } from '../../src/db/migrate.js';
-import { clientOptions } from '../../src/db/embedded.js';
-import { readMigrations } from '../../src/db/node.js';
+import { connectPostgres, readMigrations } from '../../src/db/node.js';
 import { upsertUsers } from '../../src/directory/store.js';
 import { openIncident } from '../../src/incidents/service.js';
 import { noticeContent } from '../../src/notices/content.js';
@@ -27,11 +25,11 @@ afterAll(async () => {
 describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
   it('two worker processes drain one ledger together, each notice settled once, and stop cleanly', async () => {
     const name = `bk_workers_${Date.now()}`;
-    const admin = postgres(testDatabaseUrl!, { max: 1, ...clientOptions });
+    const admin = connectPostgres(testDatabaseUrl!, 1);
     await admin.unsafe(`create database ${name}`);
     const url = new URL(testDatabaseUrl!);
     url.pathname = `/${name}`;
-    const sql = postgres(url.toString(), { max: 4, ...clientOptions });
+    const sql = connectPostgres(url.toString(), 4);
     try {
       await migrate(sql, readMigrations());
       const now = new Date();

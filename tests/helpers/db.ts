@@ -1,12 +1,11 @@
 // Test databases: a fresh PGlite per test file, and a fresh schema on the real Postgres when TEST_DATABASE_URL is set.
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import postgres from 'postgres';
 import { inject } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
-import { clientOptions, serveEmbedded } from '../../src/db/embedded.js';
+import { serveEmbedded } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
-import { readMigrations } from '../../src/db/node.js';
+import { connectPostgres, readMigrations } from '../../src/db/node.js';
 
 export type DbMode = 'pglite' | 'postgres';
 
@@ -37,17 +36,17 @@ export async function freshPglite(): Promise<TestDatabase> {
 export async function freshSchema(max = 10): Promise<TestDatabase> {
   if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `t_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = postgres(testDatabaseUrl, { max: 1, ...clientOptions });
+  const admin = connectPostgres(testDatabaseUrl, 1);
   await admin.unsafe(`create schema ${schema}`);
   await admin.end();
-  const sql = postgres(testDatabaseUrl, { max, ...clientOptions, connection: { search_path: schema } });
+  const sql = connectPostgres(testDatabaseUrl, max, { connection: { search_path: schema } });
   return {
     mode: 'postgres',
     sql,
     schema,
     async close() {
       await sql.end({ timeout: 5 });
-      const cleanup = postgres(testDatabaseUrl!, { max: 1, ...clientOptions });
+      const cleanup = connectPostgres(testDatabaseUrl!, 1);
       await cleanup.unsafe(`drop schema if exists ${schema} cascade`);
       await cleanup.end();
     },
@@ -56,5 +55,5 @@ export async function freshSchema(max = 10): Promise<TestDatabase> {
 
 /** A second client on the same Postgres schema (to act as another process). */
 export function connectToSchema(schema: string, max = 5): Sql {
-  return postgres(testDatabaseUrl!, { max, ...clientOptions, connection: { search_path: schema } });
+  return connectPostgres(testDatabaseUrl!, max, { connection: { search_path: schema } });
 }
