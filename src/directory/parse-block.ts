@@ -112,13 +112,16 @@ export function parseNdjsonBlock(bytes: Uint8Array, firstLine: number, maxLineBy
     const p = unreadable(raw, maxLineBytes) ?? ('text' in raw ? parseNdjsonLine(raw.line, raw.text, now) : null);
     if (p) parsed.push(p);
   }
+  // The COPY row of an NDJSON line is shorter than the line (no field names): the block's size is room enough.
   return copyTail === null ? { kind: 'lines', lines: parsed } : encodeChunk(parsed, copyTail, bytes.length);
 }
 
-/** Parsed lines as a COPY chunk: the users encoded, the rejects kept. */
+/**
+ * Parsed lines as a COPY chunk: the users encoded, the rejects kept. `sizeHint` is the room first
+ * made for the rows (it grows when they need more).
+ */
 export function encodeChunk(parsed: ParsedLine[], copyTail: string, sizeHint = 64 * 1024): ParsedChunk {
-  // The COPY rows of a directory line are a little longer than the line itself (the tail columns).
-  const rows = new CopyRows(copyTail, Math.ceil(sizeHint * 1.25) + 1024);
+  const rows = new CopyRows(copyTail, sizeHint);
   const rejects: RejectedLine[] = [];
   const ids: string[] = [];
   for (const p of parsed) {

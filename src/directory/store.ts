@@ -157,7 +157,7 @@ export const copyTail = (importId: string | null, syncedAt: Date | string) =>
 
 /**
  * Encodes users into COPY's text format as they come, in one growing buffer, so the users
- * themselves need not be kept (their objects die young) and the rows can be handed on whole.
+ * themselves need not be kept: their objects die young.
  */
 export class CopyRows {
   rows = 0;
