@@ -4,7 +4,9 @@
 // checking alone (no database), resolution time next to a bare INSERT … SELECT (three of each, taking turns; the medians
 // compared), and the peak RSS of this (importing) process.
 // Last, the same import with its parsing done beforehand: the database's share, which bounds the import on this machine.
+// PostgreSQL and PGlite are measured in child processes of their own, so each peak RSS is that import's alone.
 // Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000, BENCH_KEEP_DATABASE=1)
+import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,12 +180,12 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
   return { importRate: report.lines_imported / importSeconds, copyRate };
 }
 
-if (pgUrl) {
+async function onPostgres(baseUrl: string) {
   const { files, dir } = await generate(users);
   const name = `bench_affected_${Date.now()}`;
-  const admin = connectPostgres(pgUrl, 1);
+  const admin = connectPostgres(baseUrl, 1);
   await admin.unsafe(`create database ${name}`);
-  const url = new URL(pgUrl);
+  const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   const sql = connectPostgres(url.toString(), 4);
   try {
@@ -198,16 +200,30 @@ if (pgUrl) {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }
-} else {
-  console.log('TEST_DATABASE_URL is not set: PostgreSQL figures skipped');
 }
 
-const { files, dir } = await generate(pgliteUsers);
-const embedded = await openEmbedded(join(dir, 'pg'));
-try {
-  await measure('PGlite', embedded.sql, pgliteUsers, files, false);
-} finally {
-  await embedded.close();
-  rmSync(dir, { recursive: true, force: true });
+async function onPglite() {
+  const { files, dir } = await generate(pgliteUsers);
+  const embedded = await openEmbedded(join(dir, 'pg'));
+  try {
+    await measure('PGlite', embedded.sql, pgliteUsers, files, false);
+  } finally {
+    await embedded.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Each database is measured in a process of its own, so each peak RSS is that import's alone.
+const part = process.env.BENCH_AFFECTED_PART;
+if (part === 'postgres') await onPostgres(pgUrl!);
+else if (part === 'pglite') await onPglite();
+else {
+  const run = (which: string) => {
+    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_AFFECTED_PART: which } });
+    if (child.status !== 0) process.exitCode = child.status ?? 1;
+  };
+  if (pgUrl) run('postgres');
+  else console.log('TEST_DATABASE_URL is not set: PostgreSQL figures skipped');
+  run('pglite');
 }
 clearInterval(sampler);
