@@ -1,9 +1,8 @@
 // bench/affected: import a generated directory through the real import path and resolve a scope hitting ~15% of it.
 // The users are written to files first (NDJSON for the import, COPY text for the baseline), so neither timing includes
 // making them. Prints import rows/s next to a plain COPY of the same rows into a scratch table, the rate of parsing and
-// checking alone (no database), resolution time next to a bare INSERT … SELECT (three of each, taking turns; the medians
-// compared), and the peak RSS of this (importing) process.
-// Last, the same import with its parsing done beforehand: the database's share, which bounds the import on this machine.
+// checking alone (no database), the CPU the machine and this process spent on the import, the peak RSS of this
+// (importing) process, and resolution time next to a bare INSERT … SELECT (three of each, taking turns; medians compared).
 // PostgreSQL and PGlite are measured in child processes of their own, so each peak RSS is that import's alone.
 // Usage: TEST_DATABASE_URL=postgres://… npx tsx bench/affected.ts   (BENCH_USERS=1000000, BENCH_PGLITE_USERS=100000, BENCH_KEEP_DATABASE=1)
 import { spawnSync } from 'node:child_process';
@@ -18,10 +17,9 @@ import type { Sql } from '../src/db/client.js';
 import { openEmbedded } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { connectPostgres, readMigrations } from '../src/db/node.js';
-import { importLinesFrom, type ImportSource } from '../src/directory/import-lines.js';
-import type { ParsedChunk } from '../src/directory/parse-block.js';
+import { importLinesFrom } from '../src/directory/import-lines.js';
 import { runImport } from '../src/directory/service.js';
-import { copyTail } from '../src/directory/store.js';
+import { CopyBatch } from '../src/directory/store.js';
 import { openIncident } from '../src/incidents/service.js';
 import { systemClock } from '../src/lib/clock.js';
 import { newId } from '../src/lib/ids.js';
@@ -74,41 +72,22 @@ async function copyBaseline(sql: Sql, path: string, n: number): Promise<number> 
 /** The import's own work without a database: split, decode, parse, check and encode every line for COPY. */
 async function parseOnly(path: string): Promise<{ rows: number; seconds: number }> {
   const t0 = performance.now();
+  let batch = new CopyBatch('imp_bench', systemClock.now());
   let rows = 0;
-  for await (const chunk of lineSource(path).chunks(() => copyTail('imp_bench', systemClock.now()))) if (chunk.kind === 'copy') rows += chunk.rows;
-  return { rows, seconds: seconds(t0) };
-}
-
-/**
- * The same import into an empty directory (a schema of its own) with every line parsed, checked
- * and encoded beforehand: the database's share alone, so the most the import reaches on this
- * machine however fast its parsing. Run after the other figures, as it holds every row in memory.
- */
-async function databaseShare(url: string, path: string): Promise<number> {
-  const chunks: ParsedChunk[] = [];
-  for await (const chunk of lineSource(path).chunks(() => copyTail('imp_bench', systemClock.now()))) chunks.push(chunk);
-  const source: ImportSource = {
-    async *chunks() {
-      yield* chunks;
-    },
-    bytesRead: () => 0,
-  };
-  const admin = connectPostgres(url, 1);
-  await admin`create schema bench_share`;
-  const sql = connectPostgres(url, 4, { connection: { search_path: 'bench_share' } });
-  try {
-    await migrate(sql, readMigrations());
-    const t0 = performance.now();
-    const report = await runImport(sql, { source, format: 'ndjson', sourceName: 'bench', actorId: 'bench', clock: systemClock, copy: true });
-    return report.lines_imported / seconds(t0);
-  } finally {
-    await sql.end();
-    await admin`drop schema bench_share cascade`;
-    await admin.end();
+  for await (const chunk of lineSource(path).lines) {
+    for (const item of chunk) {
+      if (!('user' in item)) continue;
+      batch.add(item.user);
+      if (batch.size === 10_000) {
+        rows += batch.size;
+        batch = new CopyBatch('imp_bench', systemClock.now());
+      }
+    }
   }
+  return { rows: rows + batch.size, seconds: seconds(t0) };
 }
 
-async function measure(label: string, sql: Sql, n: number, files: Files, withCopy: boolean): Promise<{ importRate: number; copyRate: number | null }> {
+async function measure(label: string, sql: Sql, n: number, files: Files, withCopy: boolean) {
   await migrate(sql, readMigrations());
   const now = systemClock.now();
   const { key } = await issueKey(sql, { name: 'bench', role: 'responder', createdBy: null, now });
@@ -120,7 +99,7 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
   peakRss = process.memoryUsage().rss;
   const busy0 = { machine: machineBusy(), process: processBusy() };
   const t0 = performance.now();
-  const report = await runImport(sql, { source: lineSource(files.ndjson), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, copy: withCopy });
+  const report = await runImport(sql, { ...lineSource(files.ndjson), format: 'ndjson', sourceName: 'bench', actorId: key.id, clock: systemClock, copy: withCopy });
   const importSeconds = seconds(t0);
   const importRss = peakRss;
   const busy = { machine: machineBusy() - busy0.machine, process: processBusy() - busy0.process };
@@ -186,7 +165,6 @@ async function measure(label: string, sql: Sql, n: number, files: Files, withCop
   const ms = (times: number[]) => times.map((t) => t.toFixed(0)).join(' / ');
   console.log(`  resolve       ${affected.toLocaleString('en')} affected (${((affected / n) * 100).toFixed(1)}%) in ${ms(resolveTimes)} ms (median ${median(resolveTimes).toFixed(0)})`);
   console.log(`  bare insert-select of the same rows ${ms(bareTimes)} ms (median ${median(bareTimes).toFixed(0)})  → resolve is ${(median(resolveTimes) / median(bareTimes)).toFixed(2)}× bare`);
-  return { importRate: report.lines_imported / importSeconds, copyRate };
 }
 
 async function onPostgres(baseUrl: string) {
@@ -198,9 +176,7 @@ async function onPostgres(baseUrl: string) {
   url.pathname = `/${name}`;
   const sql = connectPostgres(url.toString(), 4);
   try {
-    const { importRate, copyRate } = await measure('PostgreSQL', sql, users, files, true);
-    const share = await databaseShare(url.toString(), files.ndjson);
-    console.log(`  the import with its parsing done beforehand (the database's share) ${Math.round(share).toLocaleString('en')} rows/s → ${(share / copyRate!).toFixed(2)}× COPY; the import is ${(importRate / share).toFixed(2)}× that`);
+    await measure('PostgreSQL', sql, users, files, true);
   } finally {
     await sql.end();
     // BENCH_KEEP_DATABASE=1 leaves the database for a look at its plans (drop it by hand afterwards).

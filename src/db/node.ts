@@ -1,5 +1,5 @@
 // Node adapter: opens the configured database (embedded PGlite or a Postgres URL) and runs migrations.
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectSocket, type Socket } from 'node:net';
 import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,10 +36,10 @@ export function readMigrations(dir = migrationsDir): Migration[] {
 function noDelaySockets() {
   let next = 0;
   return (options: { host: string[]; port: number[]; path: string | false }): Socket => {
-    if (options.path) return connectTcp({ path: options.path });
+    if (options.path) return connectSocket({ path: options.path });
     const i = next++ % options.host.length;
     const host = options.host[i]!;
-    const socket = connectTcp({ host, port: options.port[i] ?? options.port[0] ?? 5432, noDelay: true });
+    const socket = connectSocket({ host, port: options.port[i] ?? options.port[0] ?? 5432, noDelay: true });
     // postgres.js names the TLS server after it.
     return Object.assign(socket, { host });
   };

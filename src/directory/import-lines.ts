@@ -1,28 +1,12 @@
 // Streams an uploaded directory file (NDJSON or CSV, gzip or not) into validated lines, never holding the file in memory.
-// NDJSON is parsed in blocks of whole lines: one decode and one split for a few hundred lines.
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Clock } from '../lib/clock.js';
 import { csvColumns, csvRowToObject, toDirectoryUser } from './record.js';
-import {
-  blockLines,
-  decodeLine,
-  encodeChunk,
-  keepRaw,
-  parseNdjsonBlock,
-  parseNdjsonLine,
-  unreadable,
-  withLine,
-  type ParsedChunk,
-  type ParsedLine,
-  type RawLine,
-} from './parse-block.js';
+import type { ParsedLine } from './service.js';
 
 export interface ImportSource {
-  /**
-   * The file in order, a stretch at a time: the parsed lines, or, when `copyTail` is given (it
-   * makes the last columns of each COPY row), the valid users encoded for COPY and the rejects.
-   */
-  chunks(copyTail: (() => string) | null): AsyncIterable<ParsedChunk>;
+  /** Lines in order, a chunk of the file's worth at a time. */
+  lines: AsyncIterable<ParsedLine[]>;
   bytesRead: () => number;
 }
 
@@ -53,65 +37,57 @@ async function maybeGunzip(body: ReadableStream<Uint8Array>, counted: (n: number
   return gzip ? rest.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>) : rest;
 }
 
-/** Reads the stream in pieces of at least `minBytes` (but the last), so each block of lines is worth handing on. */
-async function* coalesced(stream: ReadableStream<Uint8Array>, minBytes: number): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  let parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (!done && value.length) {
-      parts.push(value);
-      size += value.length;
-    }
-    if (size > 0 && (done || size >= minBytes)) {
-      yield parts.length === 1 ? parts[0]! : concat(parts, size);
-      parts = [];
-      size = 0;
-    }
-    if (done) return;
-  }
+type RawLine = { line: number; text: string } | { line: number; tooLong: true } | { line: number; notUtf8: true };
+
+// Byte order marks are dropped from the start of a line, as a fresh decoder would drop one and
+// the line's own cleanup another.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function cleanLine(text: string): string {
+  let from = 0;
+  if (text.charCodeAt(0) === 0xfeff) from = text.charCodeAt(1) === 0xfeff ? 2 : 1;
+  const to = text.charCodeAt(text.length - 1) === 0x0d && text.length > from ? text.length - 1 : text.length;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
 }
 
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+function decodeLine(line: number, bytes: Uint8Array): RawLine {
+  try {
+    return { line, text: cleanLine(decoder.decode(bytes)) };
+  } catch {
+    return { line, notUtf8: true };
   }
-  return out;
 }
-
-/** A stretch of whole lines, still bytes, and the number of its first line. */
-interface Block {
-  block: Uint8Array;
-  firstLine: number;
-}
-type Frame = RawLine | Block;
 
 /**
- * Splits bytes into lines, a piece at a time: a line carried over from the previous piece is
- * decoded here, the whole lines within a piece are passed on as one block of bytes (see
- * `blockLines`). A line longer than `maxLineBytes` is not buffered: its bytes are dropped as
- * they come and the line is reported as too long.
+ * Splits bytes into lines, a chunk's worth at a time. The whole lines of a chunk are decoded in
+ * one go; a block holding bad UTF-8 is decoded again line by line to say which. A line longer
+ * than `maxLineBytes` is not buffered: its bytes are dropped as they come and the line is
+ * reported as too long.
  */
-async function* frameLines(stream: ReadableStream<Uint8Array>, maxLineBytes: number, minBlockBytes: number): AsyncGenerator<Frame[]> {
+async function* splitLines(stream: ReadableStream<Uint8Array>, maxLineBytes: number): AsyncGenerator<RawLine[]> {
+  const reader = stream.getReader();
   let parts: Uint8Array[] = [];
   let size = 0;
   let tooLong = false;
   let line = 0;
   const take = (): Uint8Array => {
-    const out = concat(parts, size);
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
     parts = [];
     size = 0;
     return out;
   };
-  for await (const value of coalesced(stream, minBlockBytes)) {
-    const out: Frame[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const out: RawLine[] = [];
     let start = 0;
     const i = value.indexOf(newline);
-    // The line carried over from the previous piece ends here.
+    // The line carried over from the previous chunk ends here.
     if (i !== -1 && (size > 0 || tooLong)) {
       line++;
       if (!tooLong && size + i <= maxLineBytes) {
@@ -128,8 +104,24 @@ async function* frameLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
     }
     const last = value.lastIndexOf(newline);
     if (last >= start) {
-      out.push({ block: value.subarray(start, last), firstLine: line + 1 });
-      for (let j = value.indexOf(newline, start); j !== -1 && j <= last; j = value.indexOf(newline, j + 1)) line++;
+      const block = value.subarray(start, last);
+      let texts: string[] | null;
+      try {
+        texts = decoder.decode(block).split('\n');
+      } catch {
+        texts = null;
+      }
+      // A UTF-16 unit is at most three UTF-8 bytes: only a block that could hold a too long line is measured line by line.
+      if (texts && block.length > maxLineBytes && texts.some((t) => t.length * 3 > maxLineBytes)) texts = null;
+      if (texts) {
+        for (const t of texts) out.push({ line: ++line, text: cleanLine(t) });
+      } else {
+        for (let j = value.indexOf(newline, start); j !== -1 && j <= last; j = value.indexOf(newline, start)) {
+          line++;
+          out.push(j - start <= maxLineBytes ? decodeLine(line, value.subarray(start, j)) : { line, tooLong: true });
+          start = j + 1;
+        }
+      }
       start = last + 1;
     }
     if (start < value.length && !tooLong) {
@@ -139,6 +131,7 @@ async function* frameLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
         parts = [];
         size = 0;
       } else {
+        // Copy: the stream may reuse its buffer.
         parts.push(piece.slice());
         size += piece.length;
       }
@@ -149,77 +142,56 @@ async function* frameLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
   else if (size > 0) yield [decodeLine(line + 1, take())];
 }
 
-/** The raw lines of some frames, blocks split here. */
-function* rawLines(frames: Frame[], maxLineBytes: number): Generator<RawLine> {
-  for (const f of frames) {
-    if ('block' in f) yield* blockLines(f.block, f.firstLine, maxLineBytes);
-    else yield f;
-  }
-}
+// A line split from a decoded block may be a view into the whole block: a kept line is copied
+// out, so the block is not held until the batch is written.
+const keepRaw = (text: string | null) => (text !== null && text.length <= 64 * 1024 ? (JSON.parse(JSON.stringify(text)) as string) : null);
 
-export function importLinesFrom(
-  body: ReadableStream<Uint8Array>,
-  options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock; minBlockBytes?: number },
-): ImportSource {
+export function importLinesFrom(body: ReadableStream<Uint8Array>, options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock }): ImportSource {
   let bytes = 0;
   const counted = (n: number) => (bytes += n);
   const { format, maxLineBytes, clock } = options;
-  const minBlockBytes = options.minBlockBytes ?? 256 * 1024;
 
-  async function* chunks(copyTail: (() => string) | null): AsyncGenerator<ParsedChunk> {
+  async function* lines(): AsyncGenerator<ParsedLine[]> {
     const stream = await maybeGunzip(body, counted);
-    const frames = frameLines(stream, maxLineBytes, minBlockBytes);
-    const done = (lines: ParsedLine[]): ParsedChunk => (copyTail ? encodeChunk(lines, copyTail()) : { kind: 'lines', lines });
-    if (format === 'csv') {
-      const csv = csvLines(maxLineBytes, () => clock.now());
-      for await (const f of frames) {
-        const out = csv.take(rawLines(f, maxLineBytes));
-        if (out.length) yield done(out);
-        if (csv.stopped) return;
-      }
-      const last = csv.end();
-      if (last.length) yield done(last);
-      return;
-    }
-    for await (const f of frames) {
-      let loose: ParsedLine[] = [];
-      for (const frame of f) {
-        if (!('block' in frame)) {
-          const p = unreadable(frame, maxLineBytes) ?? ('text' in frame ? parseNdjsonLine(frame.line, frame.text, () => clock.now()) : null);
-          if (p) loose.push(p);
+    const now = () => clock.now();
+    let header: string[] | null = null;
+    // A CSV record may span lines inside quotes: lines are gathered until the quotes balance.
+    let pending = null as { line: number; text: string } | null;
+    for await (const chunk of splitLines(stream, maxLineBytes)) {
+      let out: ParsedLine[] = [];
+      for (const raw of chunk) {
+        // Handed on a few dozen at a time: parsed users are consumed while still young.
+        if (out.length >= 64) {
+          yield out;
+          out = [];
+        }
+        if ('tooLong' in raw) {
+          out.push({ line: raw.line, problems: [{ field: '(line)', reason: `longer than ${maxLineBytes} bytes` }], raw: null });
+          pending = null;
           continue;
         }
-        if (loose.length) yield done(loose);
-        loose = [];
-        yield parseNdjsonBlock(frame.block, frame.firstLine, maxLineBytes, clock.now(), copyTail?.() ?? null);
-      }
-      if (loose.length) yield done(loose);
-    }
-  }
-
-  return { chunks, bytesRead: () => bytes };
-}
-
-/**
- * CSV records from raw lines, in order. A record may span lines inside quotes: lines are
- * gathered until the quotes balance. The first record is the header.
- */
-function csvLines(maxLineBytes: number, now: () => Date) {
-  let header: string[] | null = null;
-  let pending = null as { line: number; text: string } | null;
-  const state = {
-    stopped: false,
-    take(raws: Iterable<RawLine>): ParsedLine[] {
-      const out: ParsedLine[] = [];
-      for (const raw of raws) {
-        if (state.stopped) break;
-        const bad = unreadable(raw, maxLineBytes);
-        if (bad || !('text' in raw)) {
-          if (bad) out.push(bad);
+        if ('notUtf8' in raw) {
+          out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not valid UTF-8' }], raw: null });
           pending = null;
           continue;
         }
         const text = raw.text;
+        if (format === 'ndjson') {
+          if (text.trim() === '') continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not valid JSON' }], raw: keepRaw(text) });
+            continue;
+          }
+          if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+            out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not a JSON object' }], raw: keepRaw(text) });
+            continue;
+          }
+          out.push(withLine(raw.line, toDirectoryUser(value, now), text));
+          continue;
+        }
         // An unclosed quote would swallow every following line: when the next line is a whole
         // record on its own, the open one was broken, not multi-line.
         if (pending && header && isWholeRecord(text, header.length)) {
@@ -248,7 +220,8 @@ function csvLines(maxLineBytes: number, now: () => Date) {
           const unknown = header.filter((h) => !(csvColumns as readonly string[]).includes(h));
           if (!header.includes('external_id') || unknown.length) {
             out.push({ line: record.line, problems: [{ field: unknown[0] ?? 'external_id', reason: unknown.length ? 'unknown column' : 'the header has no external_id column' }], raw: keepRaw(record.text) });
-            state.stopped = true;
+            yield out;
+            return;
           }
           continue;
         }
@@ -258,14 +231,12 @@ function csvLines(maxLineBytes: number, now: () => Date) {
         }
         out.push(withLine(record.line, toDirectoryUser(csvRowToObject(header, fields), now), record.text));
       }
-      return out;
-    },
-    end(): ParsedLine[] {
-      if (!pending || state.stopped) return [];
-      return [{ line: pending.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: keepRaw(pending.text) }];
-    },
-  };
-  return state;
+      if (out.length) yield out;
+    }
+    if (pending) yield [{ line: pending.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: keepRaw(pending.text) }];
+  }
+
+  return { lines: lines(), bytesRead: () => bytes };
 }
 
 const quotesBalanced = (text: string) => (text.match(/"/g)?.length ?? 0) % 2 === 0;
@@ -277,4 +248,8 @@ function isWholeRecord(text: string, columns: number): boolean {
   } catch {
     return false;
   }
+}
+
+function withLine(line: number, result: ReturnType<typeof toDirectoryUser>, text: string): ParsedLine {
+  return 'user' in result ? { line, user: result.user } : { line, problems: result.problems, raw: keepRaw(text) };
 }

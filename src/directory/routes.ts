@@ -107,7 +107,8 @@ export const directoryRoutes = createRouter()
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
     const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock });
     const report = await runImport(db, {
-      source,
+      lines: source.lines,
+      bytesRead: source.bytesRead,
       format,
       sourceName: q.name ?? null,
       actorId: c.var.principal.keyId,

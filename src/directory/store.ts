@@ -150,65 +150,47 @@ function copyRow(u: DirectoryUser, tail: string): string {
 }
 
 const encoder = new TextEncoder();
-
-/** The last two columns of every row, the same for a whole block of rows. */
-export const copyTail = (importId: string | null, syncedAt: Date | string) =>
-  `${copyValue(importId)}\t${copyValue(typeof syncedAt === 'string' ? syncedAt : syncedAt.toISOString())}`;
+const pieceBytes = 256 * 1024;
 
 /**
- * Encodes users into COPY's text format as they come, in one growing buffer, so the users
- * themselves need not be kept: their objects die young.
+ * A batch of users on its way to COPY (PostgreSQL only: PGlite's COPY FROM STDIN hangs), each
+ * encoded as it is added. The users themselves are not kept: their objects die young instead of
+ * living until the batch is written, which is most of an import's memory.
  */
-export class CopyRows {
-  rows = 0;
-  private buffer: Uint8Array;
-  private at = 0;
-
-  constructor(
-    private readonly tail: string,
-    sizeHint = 64 * 1024,
-  ) {
-    this.buffer = new Uint8Array(sizeHint);
-  }
-
-  add(u: DirectoryUser): void {
-    const row = copyRow(u, this.tail);
-    // A UTF-16 unit takes at most three bytes.
-    if (this.buffer.length - this.at < row.length * 3) {
-      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.at + row.length * 3));
-      grown.set(this.buffer.subarray(0, this.at));
-      this.buffer = grown;
-    }
-    this.at += encoder.encodeInto(row, this.buffer.subarray(this.at)).written;
-    this.rows++;
-  }
-
-  /** The encoded rows, in the order they were added. */
-  bytes(): Uint8Array {
-    return this.buffer.subarray(0, this.at);
-  }
-}
-
-/** Rows on their way to one COPY (PostgreSQL only: PGlite's COPY FROM STDIN hangs): encoded pieces in order, and their ids. */
 export class CopyBatch {
-  readonly pieces: Uint8Array[] = [];
   readonly ids: string[] = [];
   /** Some external id was added twice. */
   repeated = false;
   private readonly seen = new Set<string>();
+  private readonly pieces: Uint8Array[] = [];
+  private piece = new Uint8Array(pieceBytes);
+  private at = 0;
+  private readonly tail: string;
 
-  get rows(): number {
+  constructor(importId: string | null, syncedAt: Date) {
+    this.tail = `${copyValue(importId)}\t${copyValue(syncedAt.toISOString())}`;
+  }
+
+  get size(): number {
     return this.ids.length;
   }
 
-  /** Rows encoded by `CopyRows`, with the external id of each in order. */
-  add(bytes: Uint8Array, ids: readonly string[]): void {
-    if (ids.length === 0) return;
-    this.pieces.push(bytes);
-    for (const id of ids) {
-      this.ids.push(id);
-      if (this.seen.size === this.seen.add(id).size) this.repeated = true;
+  add(u: DirectoryUser): void {
+    this.ids.push(u.external_id);
+    if (this.seen.size === this.seen.add(u.external_id).size) this.repeated = true;
+    const row = copyRow(u, this.tail);
+    // A UTF-16 unit takes at most three bytes.
+    if (this.piece.length - this.at < row.length * 3) {
+      if (this.at > 0) this.pieces.push(this.piece.subarray(0, this.at));
+      this.piece = new Uint8Array(Math.max(pieceBytes, row.length * 3));
+      this.at = 0;
     }
+    this.at += encoder.encodeInto(row, this.piece.subarray(this.at)).written;
+  }
+
+  /** The encoded rows, in the order they were added. */
+  bytes(): Uint8Array[] {
+    return this.at > 0 ? [...this.pieces, this.piece.subarray(0, this.at)] : [...this.pieces];
   }
 }
 
@@ -216,7 +198,7 @@ async function copyInto(db: Db, table: 'directory_users' | 'directory_incoming',
   const writable = await db`copy ${db(table)} (${db.unsafe(copyColumns.join(', '))}) from stdin`.writable();
   await new Promise<void>((resolve, reject) => {
     writable.on('error', reject);
-    for (const piece of batch.pieces) writable.write(piece);
+    for (const piece of batch.bytes()) writable.write(piece);
     writable.end(() => resolve());
   });
 }
@@ -224,12 +206,12 @@ async function copyInto(db: Db, table: 'directory_users' | 'directory_incoming',
 /**
  * Writes a batch: COPY when its ids are distinct and none is in the directory yet (a first or
  * growing import), otherwise COPY into a scratch table and one INSERT … ON CONFLICT from it, a
- * later line for the same external id winning. The check comes first because a COPY the server
- * refuses after its last byte is never answered by the driver. Imports write one batch at a
- * time (a lock for the transaction), so no id can arrive between the check and the COPY.
+ * later line for the same external id winning. Imports write one batch at a time (a lock for
+ * the transaction), so no id can arrive between the check and the COPY: a COPY failing half way
+ * could not be told apart from one still running.
  */
 export async function writeBatch(db: Db, batch: CopyBatch): Promise<'copied' | 'merged'> {
-  if (batch.rows === 0) return 'copied';
+  if (batch.size === 0) return 'copied';
   return inTransaction(db, async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext(current_schema() || '.directory_users'))`;
     if (!batch.repeated) {

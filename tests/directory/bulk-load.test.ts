@@ -1,6 +1,6 @@
 // Large imports on PostgreSQL: COPY straight in, secondary indexes dropped and built again, upserts after a known id, recovery after a crash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runImport, sourceOfLines, type ParsedLine } from '../../src/directory/service.js';
+import { runImport, type ParsedLine } from '../../src/directory/service.js';
 import { missingSecondaryIndexes } from '../../src/directory/store.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db.js';
@@ -34,7 +34,7 @@ const valid = (from: number, to: number, over: Record<string, unknown> = {}): Pa
 const count = async (rows: Promise<{ n: number }[]>) => (await rows)[0]!.n;
 
 const run = (db: TestDatabase, lines: AsyncIterable<ParsedLine[]>) =>
-  runImport(db.sql, { source: sourceOfLines(lines), format: 'ndjson', sourceName: 'bulk', actorId: 'key_test', clock: systemClock, batchSize: 10, copy: true, bulkAfter: 20 });
+  runImport(db.sql, { lines, format: 'ndjson', sourceName: 'bulk', actorId: 'key_test', clock: systemClock, batchSize: 10, copy: true, bulkAfter: 20 });
 
 describe.runIf(testDatabaseUrl)('directory bulk load [postgres]', () => {
   let db: TestDatabase;

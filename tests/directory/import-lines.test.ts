@@ -27,9 +27,7 @@ function streamOf(bytes: Uint8Array, cuts: number[]): ReadableStream<Uint8Array>
 
 async function parse(bytes: Uint8Array, cuts: number[], format: 'ndjson' | 'csv' = 'ndjson'): Promise<ParsedLine[]> {
   const out: ParsedLine[] = [];
-  for await (const chunk of importLinesFrom(streamOf(bytes, cuts), { format, maxLineBytes, clock: systemClock, minBlockBytes: 1 }).chunks(null)) {
-    if (chunk.kind === 'lines') out.push(...chunk.lines);
-  }
+  for await (const chunk of importLinesFrom(streamOf(bytes, cuts), { format, maxLineBytes, clock: systemClock }).lines) out.push(...chunk);
   return out;
 }
 
