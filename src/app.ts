@@ -8,7 +8,7 @@ import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { AppEnv } from './http/context.js';
 import { ApiError, problemResponse, toApiError } from './http/errors.js';
-import { init, limitBody, requestLog } from './http/middleware.js';
+import { checkQueryText, init, limitBody, refuseWhileDraining, requestLog, strictJsonBody } from './http/middleware.js';
 import { validationHook } from './http/openapi.js';
 import { isPublicPath, SplitRouter } from './http/router.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
@@ -42,7 +42,16 @@ export interface AppDeps {
   /** Report drafts for regulators, loaded and checked at start. */
   drafts: DraftRenderer;
   version?: string;
+  /** Stopping: `draining` refuses new requests and ends event streams; `halted` stops work still running when the grace period is over. */
+  lifecycle?: Lifecycle;
 }
+
+export interface Lifecycle {
+  draining: AbortSignal;
+  halted: AbortSignal;
+}
+
+const never = new AbortController().signal;
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -70,16 +79,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts })));
+  const lifecycle = deps.lifecycle ?? { draining: never, halted: never };
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle })));
   app.use(requestLog);
+  app.use(refuseWhileDraining(lifecycle.draining));
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   app.use(
     '/v1/*',
     limitBody(deps.config.BODY_LIMIT_BYTES, [
       { path: /^\/v1\/incidents\/[^/]+\/scope\/lists\//, maxSize: 64 * 1024 * 1024 },
-      { path: /^\/v1\/directory\/imports$/, maxSize: deps.config.IMPORT_LIMIT_BYTES },
+      { path: /^\/v1\/directory\/imports$/, maxSize: deps.config.IMPORT_LIMIT_BYTES, streamed: true },
     ]),
   );
+  app.use('/v1/*', strictJsonBody, checkQueryText);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -37,7 +37,7 @@ export class ConflictError extends DomainError {}
 /** The caller's copy is older than the stored one. */
 export class StaleVersionError extends DomainError {
   constructor(readonly current: number) {
-    super(`the incident has changed since version you sent; current version is ${current}`);
+    super(`the incident has changed since the version you sent; the current version is ${current}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // HTTP routes for the directory mirror: streaming bulk imports, their progress and their rejected lines.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, createRouter, notFoundResponse } from '../http/openapi.js';
+import { authedRoute, createRouter, notFoundResponse, unsupportedMediaTypeResponse } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
 import { idParam, iso } from '../lib/schema.js';
 import { getImport, listImports, pageRejects, runImport, type ImportRow } from './service.js';
@@ -65,7 +65,7 @@ const createImport = authedRoute({
     }),
     body: { required: true, content: { 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } } },
   },
-  responses: { 201: { description: 'The finished import', content: { 'application/json': { schema: importSchema } } }, 415: { description: 'Not NDJSON or CSV' } },
+  responses: { 201: { description: 'The finished import', content: { 'application/json': { schema: importSchema } } }, ...unsupportedMediaTypeResponse },
 });
 
 const listRoute = authedRoute({

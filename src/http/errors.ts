@@ -134,12 +134,19 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message)) return new ApiError('malformed_json', 'The request body is not valid JSON.');
     if (err.status === 413) return new ApiError('payload_too_large', 'The request body is larger than the limit.');
+    if (err.status === 415) return unsupportedMediaType();
     if (err.status === 401) return new ApiError('unauthorized', 'A valid API key is required.');
     if (err.status === 404) return new ApiError('not_found', 'No such resource.');
     if (err.status === 400) return new ApiError('bad_request', 'The request could not be read.');
   }
   return new ApiError('internal_error', 'An unexpected error occurred; quote the request id when reporting it.');
 }
+
+/** A JSON route called with another content type (or none, with a body). */
+export const unsupportedMediaType = () =>
+  new ApiError('unsupported_media_type', 'This operation takes a JSON body: send it with `Content-Type: application/json`.', {
+    errors: [{ field: 'header.content-type', message: 'must be application/json' }],
+  });
 
 function fromDomainError(err: DomainError): ApiError {
   if (err instanceof NotFoundError) return new ApiError('not_found', err.message);

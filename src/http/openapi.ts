@@ -31,6 +31,7 @@ export const errorResponses = {
   500: { description: 'Unexpected error (the body names only the request id)', content: problemContent },
 } as const;
 
+export const unsupportedMediaTypeResponse = { 415: { description: 'The body is not of a content type this operation takes', content: problemContent } } as const;
 export const notFoundResponse = { 404: { description: 'No such resource', content: problemContent } } as const;
 export const conflictResponse = { 409: { description: 'Conflict with the current state', content: problemContent } } as const;
 
@@ -77,7 +78,8 @@ export function authedRoute<const R extends RouteInput>(route: R): AuthedRoute<R
     security: [{ bearer: [] }],
     'x-roles': ['admin', ...allowed.filter((r) => r !== 'admin')],
     middleware: requireRole(allowed),
-    responses: { ...errorResponses, ...rest.responses },
+    // A route that takes a body refuses other content types.
+    responses: { ...errorResponses, ...(rest.request?.body ? unsupportedMediaTypeResponse : {}), ...rest.responses },
   };
   return createRoute(config as unknown as AuthedRoute<R> & { path: string });
 }

@@ -102,18 +102,19 @@ const patchRoute = authedRoute({
   path: '/v1/incidents/{id}',
   tags: ['Incidents'],
   summary: 'Change facts or move the status',
-  description: 'Send the version you read as `If-Match`; if someone changed the incident since, the answer is 412 and nothing is written.',
+  description:
+    'Send the version you read as `If-Match` (its ETag, e.g. `\"3\"`); if someone changed the incident since, or the tag is not the current one, the answer is 412 and nothing is written. `If-Match: *` changes whatever version is current.',
   roles: ['responder'],
   request: {
     params: incidentParams,
-    headers: z.object({ 'if-match': z.string().max(100).optional() }),
+    headers: z.object({ 'if-match': z.string().max(1000).optional() }),
     body: { required: true, content: { 'application/json': { schema: patchIncidentBody } } },
   },
   responses: {
     200: { description: 'The changed incident', content: { 'application/json': { schema: incidentSchema } } },
     ...notFoundResponse,
     ...conflictResponse,
-    412: problemDoc('The incident changed since the version in If-Match'),
+    412: problemDoc('If-Match names no entity tag that is the current version'),
     422: problemDoc('Facts that cannot be true together'),
     428: problemDoc('If-Match is missing'),
   },
@@ -129,11 +130,20 @@ const timelineRoute = authedRoute({
   responses: { 200: { description: 'Events, oldest first, and whether the chain is intact', content: { 'application/json': { schema: timelineSchema } } }, ...notFoundResponse },
 });
 
-function parseIfMatch(header: string | undefined): number {
+/** What If-Match asks for: any current version (`*`), or one of the listed entity tags. */
+type IfMatch = { any: true } | { any: false; tags: string[] };
+
+function parseIfMatch(header: string | undefined): IfMatch {
   if (!header) throw new ApiError('precondition_required', 'Send If-Match with the version (ETag) you read, so concurrent edits cannot overwrite each other.');
-  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
-  if (!m) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: 'header.if-match', message: 'must be the ETag of the incident, e.g. "3"' }] });
-  return Number(m[1]);
+  if (header.trim() === '*') return { any: true };
+  // RFC 9110 §13.1.1: a list of entity tags, compared strongly (a weak tag never matches).
+  return { any: false, tags: header.split(',').map((t) => t.trim()) };
+}
+
+/** The version the caller may change, or 412 with the current one (RFC 9110 §13.1.1: no match is 412). */
+function matchedVersion(ifMatch: IfMatch, current: number): number {
+  if (ifMatch.any || ifMatch.tags.includes(etag(current))) return current;
+  throw new StaleVersionError(current);
 }
 
 export const incidentRoutes = createRouter()
@@ -177,14 +187,14 @@ export const incidentRoutes = createRouter()
   })
   .openapi(patchRoute, async (c) => {
     const { db, clock } = c.var.services;
-    const expected = parseIfMatch(c.req.valid('header')['if-match']);
+    const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
     const id = c.req.valid('param').id;
     const now = clock.now();
     const incident = await inTransaction(db, async (tx) => {
       // The obligations before and after, in the same transaction: a deadline that moves because a
       // fact changed is recorded on the timeline with the change that moved it.
       const before = await incidentObligations(tx, id, now);
-      if (before.incident_version !== expected) throw new StaleVersionError(before.incident_version);
+      const expected = matchedVersion(ifMatch, before.incident_version);
       const updated = await updateIncident(tx, id, c.req.valid('json'), expected, actorOf(c.var.principal), now, c.var.services.transitionGuards);
       if (updated.version === before.incident_version) return updated;
       const after = await incidentObligations(tx, id, now);

@@ -7,14 +7,23 @@ const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 // A lone surrogate is not text at all, and jsonb refuses it.
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** What is wrong with a piece of text that no field may hold (a control character, a lone surrogate), or null. */
+export function unstorableText(s: string): string | null {
+  if (controlChars.test(s)) return 'must not contain control characters';
+  if (loneSurrogate.test(s)) return 'must be well-formed Unicode';
+  return null;
+}
+
 /** Free text: trimmed, bounded, without control characters. */
 export const text = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
-    .refine((s) => !controlChars.test(s), { message: 'must not contain control characters' })
-    .refine((s) => !loneSurrogate.test(s), { message: 'must be well-formed Unicode' });
+    .superRefine((s, ctx) => {
+      const problem = unstorableText(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 /** A short identifier-like label (system names and the like). */
 export const label = text(200).pipe(z.string().min(1));
