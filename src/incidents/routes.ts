@@ -103,7 +103,7 @@ const patchRoute = authedRoute({
   tags: ['Incidents'],
   summary: 'Change facts or move the status',
   description:
-    'Send the version you read as `If-Match` (its ETag, e.g. `\"3\"`); if someone changed the incident since, or the tag is not the current one, the answer is 412 and nothing is written. `If-Match: *` changes whatever version is current.',
+    'Send the version you read as `If-Match` (its ETag, e.g. `"3"`); if someone changed the incident since, or the tag is not the current one, the answer is 412 and nothing is written. `If-Match: *` changes whatever version is current.',
   roles: ['responder'],
   request: {
     params: incidentParams,
