@@ -10,13 +10,27 @@ const optionalText = z
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: optionalText.pipe(z.string().url().optional()),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .url()
+      .refine((u) => /^postgres(ql)?:\/\//i.test(u), { message: 'must be a PostgreSQL URL (postgres:// or postgresql://); breachkit runs on PostgreSQL only' })
+      .optional(),
+  ),
   DATA_DIR: z.string().default('./data'),
   BREACHKIT_ADMIN_TOKEN: optionalText.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   IMPORT_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 3),
+  /** A gzip upload may unpack to this many bytes at most. */
+  IMPORT_MAX_EXPANDED_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 ** 3),
+  /** …and to this many times its own size (judged past the first 256 KiB unpacked); directory files pack 3–20×, a bomb about 1,000×. */
+  IMPORT_MAX_GZIP_RATIO: z.coerce.number().min(2).default(100),
+  /** Rejected lines stored per import for download; beyond it they are counted only. */
+  IMPORT_MAX_STORED_REJECTS: z.coerce.number().int().min(0).default(10_000),
+  /** On SIGTERM/SIGINT: how long requests in flight may take to finish before they are stopped. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   PUBLIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
   STATUS_PAGE_NAME_EN: z.string().min(1).max(100).default('Security notices'),
   STATUS_PAGE_NAME_ZH: z.string().min(1).max(100).default('安全公告'),
@@ -60,7 +74,7 @@ function checkProviderSets(c: Config): string[] {
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    super(issues.length === 1 ? `invalid configuration: ${issues[0]}` : `invalid configuration:\n  ${issues.join('\n  ')}`);
     this.name = 'ConfigError';
   }
 }

@@ -49,3 +49,19 @@ export class IdempotencyKeyReusedError extends DomainError {
 
 /** The actor may not do this, whatever their role (e.g. approving their own draft). */
 export class NotAllowedError extends DomainError {}
+
+/**
+ * An upload that could not be read to its end: cut short or not what it claims to be (`broken`),
+ * beyond a size limit (`too_large`), its sender gone (`client_gone`), or the server stopping
+ * (`stopped`). The message names the upload and why; it is recorded on the import it was for.
+ */
+export class UploadError extends DomainError {
+  /** The import the upload was for, once it has one. */
+  importId?: string;
+  constructor(
+    readonly kind: 'broken' | 'too_large' | 'client_gone' | 'stopped',
+    message: string,
+  ) {
+    super(message);
+  }
+}

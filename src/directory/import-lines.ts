@@ -1,5 +1,7 @@
 // Streams an uploaded directory file (NDJSON or CSV, gzip or not) into validated lines, never holding the file in memory.
 import { parse as parseCsv } from 'csv-parse/sync';
+import { Gunzip } from 'fflate';
+import { UploadError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { csvColumns, csvRowToObject, toDirectoryUser } from './record.js';
 import type { ParsedLine } from './service.js';
@@ -13,28 +15,124 @@ export interface ImportSource {
 const gzipMagic = [0x1f, 0x8b];
 const newline = 0x0a;
 
-/** Peeks at the first bytes: a gzip stream is unpacked on the way. */
-async function maybeGunzip(body: ReadableStream<Uint8Array>, counted: (n: number) => void): Promise<ReadableStream<Uint8Array>> {
+/** Bounds on what one upload may bring in. */
+export interface UploadLimits {
+  /** Bytes sent (IMPORT_LIMIT_BYTES). */
+  maxUploadBytes: number;
+  /** Bytes after gzip is unpacked (IMPORT_MAX_EXPANDED_BYTES). */
+  maxExpandedBytes: number;
+  /** Unpacked bytes per byte sent, judged past the first `ratioFloorBytes` (IMPORT_MAX_GZIP_RATIO). */
+  maxGzipRatio: number;
+}
+
+const noLimits: UploadLimits = { maxUploadBytes: Infinity, maxExpandedBytes: Infinity, maxGzipRatio: Infinity };
+/** Below this much unpacked text the ratio is not judged: a small file of repeated lines packs very tightly. */
+export const ratioFloorBytes = 256 * 1024;
+/**
+ * Compressed bytes are inflated in slices this small, and the limits are checked after each one,
+ * before its output is used: a bomb is stopped within one slice's output.
+ */
+const inflateSliceBytes = 4 * 1024;
+
+const tooLarge = (why: string) => new UploadError('too_large', why);
+
+/**
+ * Opens the uploaded bytes: counts them against the limits as they come, and unpacks gzip on the
+ * way (seen from the first two bytes). A stream that breaks, or exceeds a limit, errors with an
+ * UploadError naming the reason.
+ */
+async function openUpload(body: ReadableStream<Uint8Array>, limits: UploadLimits, counted: { sent: number; unpacked: number }): Promise<ReadableStream<Uint8Array>> {
   const reader = body.getReader();
-  const first = await reader.read();
-  const head = first.done ? new Uint8Array() : first.value;
-  const rest = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (head.length) {
-        counted(head.length);
-        controller.enqueue(head);
-      }
-    },
+  const read = async (): Promise<Uint8Array | null> => {
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch {
+      throw new UploadError('client_gone', 'the upload stopped before its end: the connection was closed');
+    }
+    if (next.done) return null;
+    counted.sent += next.value.length;
+    if (counted.sent > limits.maxUploadBytes) throw tooLarge(`it is larger than ${limits.maxUploadBytes} bytes (IMPORT_LIMIT_BYTES)`);
+    return next.value;
+  };
+  const fail = (err: UploadError): never => {
+    void reader.cancel(err).catch(() => undefined);
+    throw err;
+  };
+  let held = (await read()) ?? new Uint8Array();
+  const gzip = held.length >= 2 && held[0] === gzipMagic[0] && held[1] === gzipMagic[1];
+  if (!gzip) {
+    let first = held.length > 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = first ? held : await read();
+        first = false;
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
+  // fflate rather than DecompressionStream: the platform's inflater takes in compressed bytes far
+  // ahead of the output read, so a bomb could not be stopped until much of it was unpacked.
+  let out: Uint8Array[] = [];
+  const inflater = new Gunzip((chunk) => {
+    out.push(chunk);
+    counted.unpacked += chunk.length;
+  });
+  // A gzip member ends with the size of what it holds (RFC 1952 §2.3.1, ISIZE); the inflater does
+  // not check it, and a stream cut at a block boundary inflates without complaint. A file may hold
+  // several members one after another (`cat a.gz b.gz`): the last one's size is checked.
+  let memberStart = 0;
+  inflater.onmember = () => (memberStart = counted.unpacked);
+  const tail = new Uint8Array(8);
+  const keepTail = (piece: Uint8Array) => {
+    if (piece.length >= 8) tail.set(piece.subarray(piece.length - 8));
+    else {
+      tail.copyWithin(0, piece.length);
+      tail.set(piece, 8 - piece.length);
+    }
+  };
+  const sizeMatches = () => consumed >= 18 && new DataView(tail.buffer).getUint32(4, true) === (counted.unpacked - memberStart) % 2 ** 32;
+  let consumed = 0;
+  let ended = false;
+  const inflate = (piece: Uint8Array, final: boolean) => {
+    try {
+      inflater.push(piece, final);
+    } catch {
+      fail(new UploadError('broken', `it is not a valid gzip stream: it breaks after ${consumed} bytes`));
+    }
+    if (final && !sizeMatches()) fail(new UploadError('broken', `it is not a complete gzip stream: it ends after ${consumed} bytes`));
+    if (counted.unpacked > limits.maxExpandedBytes) fail(tooLarge(`it unpacks to more than ${limits.maxExpandedBytes} bytes (IMPORT_MAX_EXPANDED_BYTES)`));
+    if (counted.unpacked > ratioFloorBytes && counted.unpacked > limits.maxGzipRatio * consumed) {
+      fail(tooLarge(`it unpacks to more than ${limits.maxGzipRatio} times its size (IMPORT_MAX_GZIP_RATIO): ${consumed} bytes gave ${counted.unpacked}`));
+    }
+  };
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await reader.read();
-      if (next.done) return controller.close();
-      counted(next.value.length);
-      controller.enqueue(next.value);
+      while (out.length === 0) {
+        if (ended) return controller.close();
+        if (held.length === 0) {
+          const next = await read();
+          if (!next) {
+            ended = true;
+            inflate(new Uint8Array(), true);
+            continue;
+          }
+          held = next;
+        }
+        const piece = held.subarray(0, inflateSliceBytes);
+        held = held.subarray(piece.length);
+        consumed += piece.length;
+        keepTail(piece);
+        inflate(piece, false);
+      }
+      const ready = out;
+      out = [];
+      for (const chunk of ready) controller.enqueue(chunk);
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  const gzip = head.length >= 2 && head[0] === gzipMagic[0] && head[1] === gzipMagic[1];
-  return gzip ? rest.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>) : rest;
 }
 
 type RawLine = { line: number; text: string } | { line: number; tooLong: true } | { line: number; notUtf8: true };
@@ -146,13 +244,15 @@ async function* splitLines(stream: ReadableStream<Uint8Array>, maxLineBytes: num
 // out, so the block is not held until the batch is written.
 const keepRaw = (text: string | null) => (text !== null && text.length <= 64 * 1024 ? (JSON.parse(JSON.stringify(text)) as string) : null);
 
-export function importLinesFrom(body: ReadableStream<Uint8Array>, options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock }): ImportSource {
-  let bytes = 0;
-  const counted = (n: number) => (bytes += n);
+export function importLinesFrom(
+  body: ReadableStream<Uint8Array>,
+  options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock; limits?: UploadLimits },
+): ImportSource {
+  const counted = { sent: 0, unpacked: 0 };
   const { format, maxLineBytes, clock } = options;
 
   async function* lines(): AsyncGenerator<ParsedLine[]> {
-    const stream = await maybeGunzip(body, counted);
+    const stream = await openUpload(body, options.limits ?? noLimits, counted);
     const now = () => clock.now();
     let header: string[] | null = null;
     // A CSV record may span lines inside quotes: lines are gathered until the quotes balance.
@@ -236,7 +336,7 @@ export function importLinesFrom(body: ReadableStream<Uint8Array>, options: { for
     if (pending) yield [{ line: pending.line, problems: [{ field: '(line)', reason: 'a quoted field is never closed' }], raw: keepRaw(pending.text) }];
   }
 
-  return { lines: lines(), bytesRead: () => bytes };
+  return { lines: lines(), bytesRead: () => counted.sent };
 }
 
 const quotesBalanced = (text: string) => (text.match(/"/g)?.length ?? 0) % 2 === 0;

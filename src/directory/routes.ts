@@ -1,7 +1,8 @@
 // HTTP routes for the directory mirror: streaming bulk imports, their progress and their rejected lines.
 import { z } from '@hono/zod-openapi';
-import { authedRoute, createRouter, notFoundResponse, unsupportedMediaTypeResponse } from '../http/openapi.js';
+import { authedRoute, createRouter, notFoundResponse, problemDoc, unsupportedMediaTypeResponse } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
+import { UploadError } from '../errors.js';
 import { idParam, iso } from '../lib/schema.js';
 import { getImport, listImports, pageRejects, runImport, type ImportRow } from './service.js';
 import { importLinesFrom } from './import-lines.js';
@@ -19,6 +20,7 @@ const importSchema = z
     lines_imported: z.number().int(),
     lines_rejected: z.number().int(),
     bytes_read: z.number(),
+    rejects_stored: z.number().int().openapi({ description: 'Rejected lines kept for download; beyond the cap they are only counted in lines_rejected.' }),
     failure: z.string().nullable(),
     rejects_url: z.string(),
   })
@@ -36,6 +38,7 @@ const importJson = (r: ImportRow) => ({
   lines_imported: r.lines_imported,
   lines_rejected: r.lines_rejected,
   bytes_read: r.bytes_read,
+  rejects_stored: r.rejects_stored,
   failure: r.failure,
   rejects_url: `/v1/directory/imports/${r.id}/rejects`,
 });
@@ -50,13 +53,25 @@ function formatOf(contentType: string | undefined, query: string | undefined): '
   throw new ApiError('unsupported_media_type', 'Send the directory as NDJSON (application/x-ndjson) or CSV (text/csv), optionally gzipped, or name it with ?format=.');
 }
 
+/** Stops an import when its client goes away or the server stops, with the reason it is recorded as failing for. */
+function importStopSignal(client: AbortSignal, halted: AbortSignal): AbortSignal {
+  const stop = new AbortController();
+  const on = (signal: AbortSignal, reason: () => UploadError) => {
+    if (signal.aborted) stop.abort(reason());
+    else signal.addEventListener('abort', () => stop.abort(reason()), { once: true });
+  };
+  on(halted, () => new UploadError('stopped', 'the server stopped before the upload was read to its end'));
+  on(client, () => new UploadError('client_gone', 'the client went away before the upload was read to its end'));
+  return stop.signal;
+}
+
 const createImport = authedRoute({
   method: 'post',
   path: '/v1/directory/imports',
   tags: ['Directory'],
   summary: 'Import users (NDJSON or CSV, gzip accepted), upserting by external id',
   description:
-    'The body is streamed: a file of any size is read line by line, valid lines are stored in batches as they come, and every rejected line is kept with its line number, field and reason. Watch the progress with GET /v1/directory/imports/{id} (listed at once in GET /v1/directory/imports).',
+    'The body is streamed: a file of any size is read line by line, valid lines are stored in batches as they come, and rejected lines are kept with their line number, field and reason (up to IMPORT_MAX_STORED_REJECTS per import; the rest are counted). Watch the progress with GET /v1/directory/imports/{id} (listed at once in GET /v1/directory/imports). An upload that is cut short, unpacks beyond the limits, or whose client goes away stops the import: it is marked failed with the reason, and the lines before were kept.',
   roles: ['responder'],
   request: {
     query: z.object({
@@ -65,7 +80,11 @@ const createImport = authedRoute({
     }),
     body: { required: true, content: { 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } } },
   },
-  responses: { 201: { description: 'The finished import', content: { 'application/json': { schema: importSchema } } }, ...unsupportedMediaTypeResponse },
+  responses: {
+    201: { description: 'The finished import', content: { 'application/json': { schema: importSchema } } },
+    ...unsupportedMediaTypeResponse,
+    503: problemDoc('The server stopped during the upload; the import is marked failed'),
+  },
 });
 
 const listRoute = authedRoute({
@@ -105,8 +124,11 @@ export const directoryRoutes = createRouter()
     const format = formatOf(c.req.header('content-type'), q.format);
     const body = c.req.raw.body;
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
-    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock });
+    const limits = { maxUploadBytes: config.IMPORT_LIMIT_BYTES, maxExpandedBytes: config.IMPORT_MAX_EXPANDED_BYTES, maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO };
+    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, limits });
     const report = await runImport(db, {
+      signal: importStopSignal(c.req.raw.signal, c.var.services.lifecycle.halted),
+      maxStoredRejects: config.IMPORT_MAX_STORED_REJECTS,
       lines: source.lines,
       bytesRead: source.bytesRead,
       format,

@@ -1,6 +1,6 @@
 // The directory mirror: streaming imports that keep every valid line and report every bad one.
 import type { Db } from '../db/client.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UploadError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { nextTurn } from '../lib/sleep.js';
@@ -31,7 +31,16 @@ export interface ImportInput {
   /** With COPY: rows an import brings in before it may switch to bulk loading (see `bulkLoader`). */
   bulkAfter?: number;
   onProgress?: (row: Pick<store.ImportRow, 'lines_read' | 'lines_imported' | 'lines_rejected' | 'bytes_read'>) => void;
+  /** Rejected lines stored for download (IMPORT_MAX_STORED_REJECTS); the rest are counted only. */
+  maxStoredRejects?: number;
+  /** Stops the import: its reason (an UploadError: the client went away, the server is stopping) is what it fails with. */
+  signal?: AbortSignal;
 }
+
+/** A running import touches its record at least this often, so one left by a stopped process can be told from a slow one. */
+export const importHeartbeatMs = 5_000;
+/** An import `running` with no sign of life for this long was left by a process that stopped. */
+export const importSilentAfterMs = 30_000;
 
 const rawKeptLimit = 64 * 1024;
 
@@ -50,8 +59,14 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
   let users: store.DirectoryUser[] = [];
   let copyBatch = newBatch();
   let rejects: { line: number; problems: LineProblem[]; raw: string | null }[] = [];
-  const counts = { linesRead: 0, imported: 0, rejected: 0 };
+  const counts = { linesRead: 0, imported: 0, rejected: 0, rejectsStored: 0 };
+  const maxStoredRejects = input.maxStoredRejects ?? Infinity;
   const progress = () => ({ ...counts, bytesRead: input.bytesRead?.() ?? 0, at: input.clock.now() });
+  let lastWrite = Date.now();
+  // Wall time, not the injected clock: this only paces the heartbeat.
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastWrite >= importHeartbeatMs) void store.touchImport(db, id, input.clock.now()).catch(() => undefined);
+  }, importHeartbeatMs);
 
   const bulk = input.copy ? await bulkLoader(db, input.bulkAfter ?? 100_000) : null;
 
@@ -66,6 +81,7 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
       counts.imported += batch.length;
     }
     await store.insertRejects(db, id, batchRejects);
+    lastWrite = Date.now();
     const p = progress();
     await store.updateImportProgress(db, id, p);
     input.onProgress?.({ lines_read: p.linesRead, lines_imported: p.imported, lines_rejected: p.rejected, bytes_read: p.bytesRead });
@@ -99,10 +115,14 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
           else users.push(item.user);
         } else {
           counts.rejected++;
-          rejects.push({ line: item.line, problems: item.problems, raw: item.raw !== null && item.raw.length <= rawKeptLimit ? item.raw : null });
+          if (counts.rejectsStored < maxStoredRejects) {
+            counts.rejectsStored++;
+            rejects.push({ line: item.line, problems: item.problems, raw: item.raw !== null && item.raw.length <= rawKeptLimit ? item.raw : null });
+          }
         }
         if (users.length + (copyBatch?.size ?? 0) + rejects.length >= batchSize) await flush();
       }
+      if (input.signal?.aborted) throw input.signal.reason;
       // A source that never waits on I/O would otherwise keep the write's bytes from the socket.
       if (inFlight) await nextTurn();
     }
@@ -112,17 +132,33 @@ export async function runImport(db: Db, input: ImportInput): Promise<store.Impor
     if (counts.imported > 10_000) await store.analyzeUsers(db);
     await store.updateImportProgress(db, id, { ...progress(), status: 'completed' });
   } catch (err) {
+    // An upload that broke or was stopped keeps the lines read before it, the batch in hand included.
+    const keptAll = err instanceof UploadError && (await flush().then(() => writing).then(() => true, () => false));
     await writing.catch(() => undefined);
     await bulk?.finish().catch(() => undefined);
     // The reason is ours to word: a driver or parser message could quote personal data.
-    const failure = err instanceof ImportAbortedError ? err.message : 'the import stopped on an unexpected error; lines before it were kept';
+    const failure =
+      err instanceof UploadError
+        ? `${err.message}; ${keptAll ? `the ${counts.linesRead} lines read before it are recorded (${counts.imported} imported, ${counts.rejected} rejected)` : 'lines before it were kept'}`
+        : 'the import stopped on an unexpected error; lines before it were kept';
     await store.updateImportProgress(db, id, { ...progress(), status: 'failed', failure });
+    if (err instanceof UploadError) err.importId = id;
     throw err;
+  } finally {
+    clearInterval(heartbeat);
   }
   return (await store.selectImport(db, id))!;
 }
 
-export class ImportAbortedError extends Error {}
+/**
+ * At start, and now and then while serving: imports left `running` by a process that stopped are
+ * marked failed. `all` when this process is the only one that could be running imports (the
+ * embedded database); otherwise only those silent for `importSilentAfterMs`.
+ */
+export async function failInterruptedImports(db: Db, now: Date, options: { all: boolean }): Promise<string[]> {
+  const before = options.all ? null : new Date(now.getTime() - importSilentAfterMs);
+  return store.failSilentImports(db, before, now, 'interrupted: the server running it stopped before the end; the lines before it were kept');
+}
 
 export async function getImport(db: Db, id: string): Promise<store.ImportRow> {
   const row = await store.selectImport(db, id);

@@ -68,12 +68,15 @@ export interface ImportRow {
   lines_imported: number;
   lines_rejected: number;
   bytes_read: number;
+  rejects_stored: number;
   created_by: string;
   failure: string | null;
 }
 
-const importColumns = `id, status, format, source_name, started_at, finished_at, progress_at, lines_read, lines_imported,
-  lines_rejected, bytes_read::float8 as bytes_read, created_by, failure`;
+// Counts are bigint in the table and numbers here (exact up to 2^53).
+const importColumns = `id, status, format, source_name, started_at, finished_at, progress_at, lines_read::float8 as lines_read,
+  lines_imported::float8 as lines_imported, lines_rejected::float8 as lines_rejected, bytes_read::float8 as bytes_read,
+  rejects_stored::float8 as rejects_stored, created_by, failure`;
 
 export async function insertImport(db: Db, i: { id: string; format: string; sourceName: string | null; at: Date; by: string }): Promise<void> {
   await db`
@@ -84,13 +87,30 @@ export async function insertImport(db: Db, i: { id: string; format: string; sour
 export async function updateImportProgress(
   db: Db,
   id: string,
-  p: { linesRead: number; imported: number; rejected: number; bytesRead: number; at: Date; status?: 'completed' | 'failed'; failure?: string },
+  p: { linesRead: number; imported: number; rejected: number; rejectsStored: number; bytesRead: number; at: Date; status?: 'completed' | 'failed'; failure?: string },
 ): Promise<void> {
   await db`
     update directory_imports set lines_read = ${p.linesRead}, lines_imported = ${p.imported}, lines_rejected = ${p.rejected},
-      bytes_read = ${p.bytesRead}, progress_at = ${p.at},
+      rejects_stored = ${p.rejectsStored}, bytes_read = ${p.bytesRead}, progress_at = ${p.at},
       status = ${p.status ?? 'running'}, finished_at = ${p.status ? p.at : null}, failure = ${p.failure ?? null}
     where id = ${id}`;
+}
+
+/** A sign of life from a running import that has had nothing to write for a while. */
+export async function touchImport(db: Db, id: string, at: Date): Promise<void> {
+  await db`update directory_imports set progress_at = ${at} where id = ${id} and status = 'running'`;
+}
+
+/**
+ * Marks failed the imports still `running` with no sign of life since `before` (every one, when
+ * `before` is null): the process running them stopped without finishing them.
+ */
+export async function failSilentImports(db: Db, before: Date | null, at: Date, failure: string): Promise<string[]> {
+  const rows = await db<{ id: string }[]>`
+    update directory_imports set status = 'failed', finished_at = ${at}, failure = ${failure}
+    where status = 'running' and (${before}::timestamptz is null or progress_at < ${before}::timestamptz)
+    returning id`;
+  return rows.map((r) => r.id);
 }
 
 export async function insertRejects(db: Db, importId: string, rejects: { line: number; problems: unknown; raw: string | null }[]): Promise<void> {

@@ -10,6 +10,7 @@ import {
   NotAllowedError,
   NotFoundError,
   StaleVersionError,
+  UploadError,
   type FieldProblem,
 } from '../errors.js';
 
@@ -157,5 +158,14 @@ function fromDomainError(err: DomainError): ApiError {
   if (err instanceof IdempotencyKeyReusedError) return new ApiError('idempotency_key_reused', err.message);
   if (err instanceof NotAllowedError) return new ApiError('forbidden', err.message);
   if (err instanceof ConflictError) return new ApiError('conflict', err.message);
+  if (err instanceof UploadError) return fromUploadError(err);
   return new ApiError('internal_error', 'An unexpected error occurred; quote the request id when reporting it.');
+}
+
+const uploadCodes = { broken: 'bad_request', too_large: 'payload_too_large', client_gone: 'bad_request', stopped: 'not_ready' } as const;
+
+function fromUploadError(err: UploadError): ApiError {
+  const extra = { errors: [{ field: '(body)', message: err.message }], ...(err.importId ? { importId: err.importId } : {}) };
+  const where = err.importId ? ` Import ${err.importId} is marked failed; the lines before it were kept.` : '';
+  return new ApiError(uploadCodes[err.kind], `The upload could not be read to its end: ${err.message}.${where}`, extra);
 }
