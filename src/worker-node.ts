@@ -1,7 +1,7 @@
 // `npm run worker`: a delivery worker in its own process; run as many as needed against one PostgreSQL.
 import { fileURLToPath } from 'node:url';
 import { ConfigError, configFromProcess } from './config.js';
-import { openDatabase } from './db/node.js';
+import { openDatabase, StartError } from './db/node.js';
 import { createTwilioNodeClient } from './delivery/providers/twilio-http.node.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { runWorker } from './delivery/worker.js';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError || err instanceof TemplateError ? err.message : `the worker stopped: ${err instanceof Error ? err.message : String(err)}`}\n`);
+  const known = err instanceof ConfigError || err instanceof TemplateError || err instanceof StartError;
+  process.stderr.write(`${known ? err.message : `the worker stopped: ${err instanceof Error ? err.message : String(err)}`}\n`);
   process.exit(1);
 });

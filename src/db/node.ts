@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type { Config } from '../config.js';
-import type { Sql } from './client.js';
+import { pgErrorCode, type Sql } from './client.js';
 import { clientOptions, openEmbedded } from './embedded.js';
 import { migrate, migrationsFromFiles, type Migration } from './migrate.js';
 
@@ -68,7 +68,7 @@ function lockDataDir(dir: string): () => void {
       alive = false;
     }
     if (alive) {
-      throw new Error(`${dir} is in use by process ${holder}; the embedded database serves one process. Stop it, or set DATABASE_URL to share a Postgres server.`);
+      throw new StartError(`DATA_DIR: ${dir} is in use by process ${holder}; the embedded database serves one process. Stop it, or set DATABASE_URL to share a Postgres server.`);
     }
     writeFileSync(lockPath, String(process.pid));
   }
@@ -81,12 +81,39 @@ function lockDataDir(dir: string): () => void {
   };
 }
 
+/** A start that cannot go on, in one line naming the setting at fault. */
+export class StartError extends Error {}
+
+const connectionFailures: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused (is PostgreSQL running there?)',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  CONNECT_TIMEOUT: 'the connection timed out',
+  '28P01': 'the password was refused',
+  '28000': 'the user is not allowed in',
+  '3D000': 'the database does not exist',
+};
+
+/** Says which setting a failed first connection is about, without the password. */
+function connectionError(err: unknown, where: string): unknown {
+  const reason = connectionFailures[pgErrorCode(err) ?? ''];
+  return reason ? new StartError(`DATABASE_URL: cannot use PostgreSQL at ${where}: ${reason}`) : err;
+}
+
 export async function openDatabase(config: Config): Promise<OpenDatabase> {
   if (config.DATABASE_URL) {
-    const sql = connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-    await migrate(sql, readMigrations());
     const url = new URL(config.DATABASE_URL);
-    return { sql, mode: 'postgres', where: `${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => sql.end({ timeout: 5 }) };
+    const where = `${url.hostname}:${url.port || 5432}${url.pathname}`;
+    const sql = connectPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+    try {
+      await migrate(sql, readMigrations());
+    } catch (err) {
+      await sql.end({ timeout: 1 }).catch(() => undefined);
+      throw connectionError(err, where);
+    }
+    return { sql, mode: 'postgres', where, close: () => sql.end({ timeout: 5 }) };
   }
   const dir = resolve(config.DATA_DIR);
   mkdirSync(dir, { recursive: true });

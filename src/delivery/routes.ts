@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { idParam, iso } from '../lib/schema.js';
 import { streamSSE } from 'hono/streaming';
+import { sleepUnlessAborted } from '../lib/sleep.js';
 import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunProgress, type RunRow } from './service.js';
 
 
@@ -64,6 +65,7 @@ const streamRoute = authedRoute({
   path: '/v1/incidents/{id}/deliveries/stream',
   tags: ['Delivery'],
   summary: 'The same as GET …/deliveries, as server-sent events every two seconds until the runs finish',
+  description: 'Each `progress` event holds the runs. When the server stops, the stream ends with an `end` event (`{"reason":"server_stopping"}`): reconnect.',
   roles: readRoles,
   request: { params: incidentParams },
   responses: { 200: { description: 'text/event-stream of `progress` events', content: { 'text/event-stream': { schema: z.string() } } }, ...notFoundResponse },
@@ -126,14 +128,17 @@ export const deliveryRoutes = createRouter()
     const { db, clock } = c.var.services;
     const id = c.req.valid('param').id;
     await listRuns(db, id, clock.now());
+    const { draining } = c.var.services.lifecycle;
     return streamSSE(c, async (stream) => {
-      // One event every two seconds until every run is finished or the reader goes away.
-      for (let tick = 0; !stream.aborted; tick++) {
+      // One event every two seconds until every run is finished, the reader goes away, or the server stops.
+      for (let tick = 0; !stream.aborted && !draining.aborted; tick++) {
         const runs = await listRuns(db, id, clock.now());
         await stream.writeSSE({ event: 'progress', id: String(tick), data: JSON.stringify({ data: runs.map(runJson) }) });
-        if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) break;
-        await stream.sleep(2000);
+        if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) return;
+        await sleepUnlessAborted(2000, draining);
       }
+      // A stopping server says so, so the reader reconnects elsewhere rather than guessing.
+      if (draining.aborted && !stream.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify({ reason: 'server_stopping' }) });
     }) as never;
   })
   .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))
