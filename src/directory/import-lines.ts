@@ -41,13 +41,30 @@ const tooLarge = (why: string) => new UploadError('too_large', why);
  * way (seen from the first two bytes). A stream that breaks, or exceeds a limit, errors with an
  * UploadError naming the reason.
  */
-async function openUpload(body: ReadableStream<Uint8Array>, limits: UploadLimits, counted: { sent: number; unpacked: number }): Promise<ReadableStream<Uint8Array>> {
+async function openUpload(
+  body: ReadableStream<Uint8Array>,
+  limits: UploadLimits,
+  counted: { sent: number; unpacked: number },
+  signal: AbortSignal | undefined,
+): Promise<ReadableStream<Uint8Array>> {
   const reader = body.getReader();
+  // A stop (its reason is the error) ends a read that waits on a silent client.
+  const stopped = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const stop = () => {
+      reject(signal.reason);
+      void reader.cancel(signal.reason).catch(() => undefined);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  stopped.catch(() => undefined);
   const read = async (): Promise<Uint8Array | null> => {
     let next: ReadableStreamReadResult<Uint8Array>;
     try {
-      next = await reader.read();
+      next = await Promise.race([reader.read(), stopped]);
     } catch {
+      if (signal?.aborted) throw signal.reason;
       throw new UploadError('client_gone', 'the upload stopped before its end: the connection was closed');
     }
     if (next.done) return null;
@@ -246,13 +263,13 @@ const keepRaw = (text: string | null) => (text !== null && text.length <= 64 * 1
 
 export function importLinesFrom(
   body: ReadableStream<Uint8Array>,
-  options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock; limits?: UploadLimits },
+  options: { format: 'ndjson' | 'csv'; maxLineBytes: number; clock: Clock; limits?: UploadLimits; signal?: AbortSignal },
 ): ImportSource {
   const counted = { sent: 0, unpacked: 0 };
   const { format, maxLineBytes, clock } = options;
 
   async function* lines(): AsyncGenerator<ParsedLine[]> {
-    const stream = await openUpload(body, options.limits ?? noLimits, counted);
+    const stream = await openUpload(body, options.limits ?? noLimits, counted, options.signal);
     const now = () => clock.now();
     let header: string[] | null = null;
     // A CSV record may span lines inside quotes: lines are gathered until the quotes balance.

@@ -125,9 +125,10 @@ export const directoryRoutes = createRouter()
     const body = c.req.raw.body;
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
     const limits = { maxUploadBytes: config.IMPORT_LIMIT_BYTES, maxExpandedBytes: config.IMPORT_MAX_EXPANDED_BYTES, maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO };
-    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, limits });
+    const signal = importStopSignal(c.req.raw.signal, c.var.services.lifecycle.halted);
+    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, limits, signal });
     const report = await runImport(db, {
-      signal: importStopSignal(c.req.raw.signal, c.var.services.lifecycle.halted),
+      signal,
       maxStoredRejects: config.IMPORT_MAX_STORED_REJECTS,
       lines: source.lines,
       bytesRead: source.bytesRead,

@@ -1,6 +1,6 @@
 // The app under test: the real createApp on a real test database, with one API key per role.
 import { afterAll, beforeAll, describe } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp, type Lifecycle } from '../../src/app.js';
 import { issueKey } from '../../src/api-keys/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Role } from '../../src/http/context.js';
@@ -44,6 +44,8 @@ export interface RequestOptions {
 export interface HarnessOptions {
   clock?: Clock;
   env?: Record<string, string>;
+  /** The stop signals a server would pass (see src/server.ts). */
+  lifecycle?: Lifecycle;
 }
 
 export async function createHarness(mode: DbMode, options: HarnessOptions = {}): Promise<Harness> {
@@ -52,7 +54,7 @@ export async function createHarness(mode: DbMode, options: HarnessOptions = {}):
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres' });
+  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres', lifecycle: options.lifecycle });
   const tokens = {} as Record<Role, string>;
   const otherTokens = {} as Record<Role, string>;
   for (const role of roles) {
