@@ -56,3 +56,11 @@ export async function listOperations(h: Harness): Promise<Operation[]> {
 }
 
 export const isJsonOperation = (op: Operation) => op.bodyTypes.some((t) => /^application\/([\w.-]+\+)?json$/.test(t));
+
+/** The wrong ways to send a JSON body: what `curl -d` sends, a form, plain text, and no content type at all. */
+export const wrongContentTypes: { label: string; headers: Record<string, string>; body: string }[] = [
+  { label: 'text/plain', headers: { 'content-type': 'text/plain' }, body: '{"title":"x"}' },
+  { label: 'form-urlencoded', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'title=x&severity=high' },
+  { label: 'multipart', headers: { 'content-type': 'multipart/form-data; boundary=XyZ' }, body: '--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--XyZ--\r\n' },
+  { label: 'none', headers: {}, body: '{"title":"x"}' },
+];

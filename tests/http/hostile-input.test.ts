@@ -5,7 +5,7 @@ import { dbModes } from '../helpers/db.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { createHarness, describeEachDatabase, json, type Harness } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
-import { isJsonOperation, listOperations } from '../helpers/operations.js';
+import { isJsonOperation, listOperations, wrongContentTypes } from '../helpers/operations.js';
 
 interface Problem {
   code: string;
@@ -13,14 +13,6 @@ interface Problem {
   status: number;
   errors?: { field: string; message: string }[];
 }
-
-/** The wrong ways to send a JSON body: what `curl -d` sends, a form, plain text, and no content type at all. */
-export const wrongContentTypes: { label: string; headers: Record<string, string>; body: string }[] = [
-  { label: 'text/plain', headers: { 'content-type': 'text/plain' }, body: '{"title":"x"}' },
-  { label: 'form-urlencoded', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'title=x&severity=high' },
-  { label: 'multipart', headers: { 'content-type': 'multipart/form-data; boundary=XyZ' }, body: '--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--XyZ--\r\n' },
-  { label: 'none', headers: {}, body: '{"title":"x"}' },
-];
 
 async function problemOf(res: Response): Promise<Problem> {
   expect(res.headers.get('content-type')).toContain('application/problem+json');

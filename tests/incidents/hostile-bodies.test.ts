@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { createIncidentBody, patchIncidentBody } from '../../src/incidents/schema.js';
 import { describeEachDatabase, json, type Harness } from '../helpers/harness.js';
 import { sampleIncident } from '../helpers/fixtures.js';
+import { isJsonOperation, listOperations, wrongContentTypes } from '../helpers/operations.js';
 
 const hostileString = fc.oneof(
   fc.string(),
@@ -91,6 +92,39 @@ describeEachDatabase('hostile bodies', (harness) => {
       { numRuns: 300, seed: 20261126 },
     );
     expect(clientErrors).toBeGreaterThanOrEqual(250);
+  });
+
+  it('answers every JSON operation of the API with a 4xx problem or a success, whatever the body, content type or encoding', async () => {
+    const h: Harness = harness();
+    // Real ids where a path takes an incident, so requests get past the look-up into the handlers.
+    const incident = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+    const operations = (await listOperations(h)).filter(isJsonOperation).map((op) => ({ ...op, path: op.template.startsWith('/v1/incidents/{id}') ? op.path.replace(/^\/v1\/incidents\/[^/]+/, `/v1/incidents/${incident.id}`) : op.path }));
+    expect(operations.length).toBeGreaterThanOrEqual(14);
+    const encoder = new TextEncoder();
+    // Bytes that are not UTF-8 inside otherwise well-formed JSON: Latin-1, a lone continuation byte, an overlong NUL, a CESU surrogate.
+    const notUtf8 = [[0xe9], [0x80], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xff, 0xfe]].map((bad) => {
+      const [head, tail] = [encoder.encode('{"title":"Caf'), encoder.encode('","content":{"x":"y"},"name":"n"}')];
+      return new Uint8Array([...head, ...bad, ...tail]);
+    });
+    let requests = 0;
+    const serverErrors: string[] = [];
+    const send = async (op: (typeof operations)[number], body: BodyInit, headers: Record<string, string>, label: string) => {
+      requests++;
+      const res = await h.app.request(op.path, { method: op.method, headers: { authorization: `Bearer ${h.tokens.admin}`, 'if-match': '*', ...headers }, body });
+      if (res.status >= 500) serverErrors.push(`${op.method} ${op.template} ${label}: ${res.status}`);
+      await expectClientError(res, `${op.method} ${op.template} ${label}`);
+    };
+    for (const op of operations) {
+      for (const wrong of wrongContentTypes) await send(op, wrong.label === 'none' ? encoder.encode(wrong.body) : wrong.body, wrong.headers, wrong.label);
+      for (const bytes of notUtf8) await send(op, bytes, { 'content-type': 'application/json' }, 'not UTF-8');
+      await fc.assert(
+        fc.asyncProperty(rawBodies, async (raw) => send(op, raw, { 'content-type': 'application/json' }, raw.slice(0, 120))),
+        { numRuns: 40, seed: 20261206 },
+      );
+    }
+    console.log(`hostile bodies [${h.mode}]: ${requests} requests to ${operations.length} JSON operations, ${serverErrors.length} answered 5xx`);
+    expect(serverErrors).toEqual([]);
+    expect(requests).toBe(operations.length * (wrongContentTypes.length + notUtf8.length + 40));
   });
 
   it('hides the cause of a server error behind the request id', async () => {
