@@ -84,14 +84,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(requestLog);
   app.use(refuseWhileDraining(lifecycle.draining));
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
-  app.use(
-    '/v1/*',
-    limitBody(deps.config.BODY_LIMIT_BYTES, [
-      { path: /^\/v1\/incidents\/[^/]+\/scope\/lists\//, maxSize: 64 * 1024 * 1024 },
-      { path: /^\/v1\/directory\/imports$/, maxSize: deps.config.IMPORT_LIMIT_BYTES, streamed: true },
-    ]),
-  );
-  app.use('/v1/*', strictJsonBody, checkQueryText);
+  const uploads = [
+    { path: /^\/v1\/incidents\/[^/]+\/scope\/lists\//, maxSize: 64 * 1024 * 1024 },
+    { path: /^\/v1\/directory\/imports$/, maxSize: deps.config.IMPORT_LIMIT_BYTES, streamed: true },
+  ];
+  app.use('/v1/*', limitBody(deps.config.BODY_LIMIT_BYTES, uploads));
+  app.use('/v1/*', strictJsonBody(uploads.filter((u) => u.streamed).map((u) => u.path)), checkQueryText);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

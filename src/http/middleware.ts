@@ -65,23 +65,26 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A JSON body is read once and decoded strictly: bytes that are not UTF-8 are refused, never stored
- * as replacement characters. The decoded text is what the route's validator then parses.
+ * as replacement characters. The decoded text is what the route's validator then parses. Streamed
+ * uploads (`streamed` paths) are left alone: they are not held in memory, whatever they claim to be.
  */
-export const strictJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const type = c.req.header('content-type');
-  if (c.req.raw.body && type && jsonMediaType.test(type.split(';')[0]!.trim())) {
-    const bytes = await c.req.arrayBuffer();
-    let text: string;
-    try {
-      text = strictUtf8.decode(bytes);
-    } catch {
-      throw new ApiError('malformed_json', 'The request body is not valid UTF-8.', { errors: [{ field: '(body)', message: 'must be UTF-8' }] });
+export function strictJsonBody(streamed: RegExp[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const type = c.req.header('content-type');
+    if (c.req.raw.body && type && jsonMediaType.test(type.split(';')[0]!.trim()) && !streamed.some((p) => p.test(c.req.path))) {
+      const bytes = await c.req.arrayBuffer();
+      let text: string;
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        throw new ApiError('malformed_json', 'The request body is not valid UTF-8.', { errors: [{ field: '(body)', message: 'must be UTF-8' }] });
+      }
+      // Hono keeps promises in its body cache (its types say otherwise); the validator's json() reads this one.
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
     }
-    // Hono keeps promises in its body cache (its types say otherwise); the validator's json() reads this one.
-    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
-  }
-  await next();
-};
+    await next();
+  };
+}
 
 /** Query parameters meet the same rules as text in a body: no control characters, no lone surrogates. */
 export const checkQueryText: MiddlewareHandler<AppEnv> = async (c, next) => {
