@@ -295,10 +295,16 @@ export function importLinesFrom(
         const text = raw.text;
         if (format === 'ndjson') {
           if (text.trim() === '') continue;
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch {
+          // A line no JSON value can start like is refused without the cost of a parser exception (a flood of junk lines).
+          let value: unknown = notJson;
+          if (jsonStart.test(text)) {
+            try {
+              value = JSON.parse(text);
+            } catch {
+              value = notJson;
+            }
+          }
+          if (value === notJson) {
             out.push({ line: raw.line, problems: [{ field: '(line)', reason: 'not valid JSON' }], raw: keepRaw(text) });
             continue;
           }
@@ -355,6 +361,9 @@ export function importLinesFrom(
 
   return { lines: lines(), bytesRead: () => counted.sent };
 }
+
+const jsonStart = /^\s*[{["\-0-9tfn]/;
+const notJson = Symbol('not JSON');
 
 const quotesBalanced = (text: string) => (text.match(/"/g)?.length ?? 0) % 2 === 0;
 
