@@ -51,7 +51,6 @@ export interface Lifecycle {
   halted: AbortSignal;
 }
 
-const never = new AbortController().signal;
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -79,10 +78,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  const lifecycle = deps.lifecycle ?? { draining: never, halted: never };
+  // Workers has no stop to drain for, and no signal may outlive the request it was made in there.
+  const lifecycle = deps.lifecycle;
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle })));
   app.use(requestLog);
-  app.use(refuseWhileDraining(lifecycle.draining));
+  if (lifecycle) app.use(refuseWhileDraining(lifecycle.draining));
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   const uploads = [
     { path: /^\/v1\/incidents\/[^/]+\/scope\/lists\//, maxSize: 64 * 1024 * 1024 },

@@ -128,17 +128,17 @@ export const deliveryRoutes = createRouter()
     const { db, clock } = c.var.services;
     const id = c.req.valid('param').id;
     await listRuns(db, id, clock.now());
-    const { draining } = c.var.services.lifecycle;
+    const draining = c.var.services.lifecycle?.draining;
     return streamSSE(c, async (stream) => {
       // One event every two seconds until every run is finished, the reader goes away, or the server stops.
-      for (let tick = 0; !stream.aborted && !draining.aborted; tick++) {
+      for (let tick = 0; !stream.aborted && !draining?.aborted; tick++) {
         const runs = await listRuns(db, id, clock.now());
         await stream.writeSSE({ event: 'progress', id: String(tick), data: JSON.stringify({ data: runs.map(runJson) }) });
         if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) return;
-        await sleepUnlessAborted(2000, draining);
+        await (draining ? sleepUnlessAborted(2000, draining) : stream.sleep(2000));
       }
       // A stopping server says so, so the reader reconnects elsewhere rather than guessing.
-      if (draining.aborted && !stream.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify({ reason: 'server_stopping' }) });
+      if (draining?.aborted && !stream.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify({ reason: 'server_stopping' }) });
     }) as never;
   })
   .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))

@@ -54,7 +54,7 @@ function formatOf(contentType: string | undefined, query: string | undefined): '
 }
 
 /** Stops an import when its client goes away or the server stops, with the reason it is recorded as failing for. */
-function importStopSignal(client: AbortSignal, halted: AbortSignal): { signal: AbortSignal; release: () => void } {
+function importStopSignal(client: AbortSignal, halted: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
   const stop = new AbortController();
   const watched: [AbortSignal, () => void][] = [];
   const on = (signal: AbortSignal, reason: () => UploadError) => {
@@ -65,7 +65,7 @@ function importStopSignal(client: AbortSignal, halted: AbortSignal): { signal: A
       watched.push([signal, listener]);
     }
   };
-  on(halted, () => new UploadError('stopped', 'the server stopped before the upload was read to its end'));
+  if (halted) on(halted, () => new UploadError('stopped', 'the server stopped before the upload was read to its end'));
   on(client, () => new UploadError('client_gone', 'the client went away before the upload was read to its end'));
   return { signal: stop.signal, release: () => watched.forEach(([signal, listener]) => signal.removeEventListener('abort', listener)) };
 }
@@ -130,7 +130,7 @@ export const directoryRoutes = createRouter()
     const body = c.req.raw.body;
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
     const limits = { maxUploadBytes: config.IMPORT_LIMIT_BYTES, maxExpandedBytes: config.IMPORT_MAX_EXPANDED_BYTES, maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO };
-    const { signal, release } = importStopSignal(c.req.raw.signal, c.var.services.lifecycle.halted);
+    const { signal, release } = importStopSignal(c.req.raw.signal, c.var.services.lifecycle?.halted);
     const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, limits, signal });
     const report = await runImport(db, {
       signal,

@@ -33,8 +33,8 @@ export interface Services {
   publicPage: { cache: PublicPageCache; baseUrl: string };
   /** Report drafts for regulators, from templates/obligations. */
   drafts: DraftRenderer;
-  /** The process is stopping: streams end at `draining`, long work gives up at `halted`. */
-  lifecycle: { draining: AbortSignal; halted: AbortSignal };
+  /** The process is stopping: streams end at `draining`, long work gives up at `halted` (Node only; none on Workers). */
+  lifecycle?: { draining: AbortSignal; halted: AbortSignal };
 }
 
 export interface AppEnv {
