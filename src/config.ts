@@ -25,7 +25,7 @@ const configSchema = z.object({
   IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 3),
   /** A gzip upload may unpack to this many bytes at most. */
   IMPORT_MAX_EXPANDED_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 ** 3),
-  /** …and to this many times its own size (judged past the first 256 KiB unpacked); directory files pack 3–20×, a bomb about 1,000×. */
+  /** …and to this many times its own size (judged past the first 256 KiB unpacked); a generated directory packs about 13×, a bomb about 1,000× (bench:import-bomb). */
   IMPORT_MAX_GZIP_RATIO: z.coerce.number().min(2).default(100),
   /** Rejected lines stored per import for download; beyond it they are counted only. */
   IMPORT_MAX_STORED_REJECTS: z.coerce.number().int().min(0).default(10_000),
