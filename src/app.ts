@@ -9,7 +9,8 @@ import type { Logger } from './lib/logger.js';
 import type { AppEnv } from './http/context.js';
 import { ApiError, problemResponse, toApiError } from './http/errors.js';
 import { init, limitBody, requestLog } from './http/middleware.js';
-import { validationHook } from './http/openapi.js';
+import { apiLicense, apiTags, validationHook } from './http/openapi.js';
+import { healthRoute, readyRoute } from './http/health.js';
 import { isPublicPath, SplitRouter } from './http/router.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
@@ -19,11 +20,12 @@ import { directoryRoutes } from './directory/routes.js';
 import type { NoticeRenderer } from './notices/renderer.js';
 import { announcementRoutes } from './announcements/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
-import { webhookRoutes } from './delivery/webhooks.js';
+import { webhookRouteDocs, webhookRoutes } from './delivery/webhooks.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
+import { publicRouteDocs } from './announcements/public-docs.js';
 import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 
@@ -81,11 +83,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     ]),
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(readyRoute, async (c) => {
     try {
       await c.var.services.db`select 1`;
-      return c.json({ status: 'ready', database: 'ok' });
+      return c.json({ status: 'ready' as const, database: 'ok' as const }, 200);
     } catch (err) {
       c.var.logger.error({ err }, 'readiness check failed');
       throw new ApiError('not_ready', 'The database does not answer.');
@@ -108,6 +110,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'An API key issued by POST /v1/api-keys (the first admin key is printed at first start).',
   });
+  // Routes served by plain handlers (raw bodies, the public fast path) are described here by hand.
+  for (const route of [...webhookRouteDocs, ...publicRouteDocs]) app.openAPIRegistry.registerPath(route);
   let document: unknown;
   app.get('/openapi.json', (c) => {
     // Generated once, on first request, then served as is.
@@ -117,7 +121,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         title: 'breachkit',
         version: deps.version ?? '0.1.0',
         description: 'Breach incident response: incidents and their timeline, affected users, notices, delivery, regulator deadlines, public status page.',
+        license: apiLicense,
       },
+      // Relative: the server that serves this document, whatever address it was reached at.
+      servers: [{ url: '/', description: 'This breachkit server' }],
+      tags: apiTags,
     });
     return c.json(document);
   });

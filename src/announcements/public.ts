@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../db/client.js';
 import { sha256Hex } from '../lib/hash.js';
+import { ApiError } from '../http/errors.js';
 import { publicVersion, publishedContent } from './service.js';
 import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
 
@@ -26,15 +27,15 @@ export interface PublicPageOptions {
 const cacheControl = 'public, max-age=30, s-maxage=60, stale-while-revalidate=300';
 const utf8 = new TextEncoder();
 
-/** Picks the page language from ?lang=, then Accept-Language, then English. */
-export function negotiateLocale(lang: string | undefined, acceptLanguage: string | undefined): PageLocale {
+/** Picks the page language from ?lang=, then Accept-Language, then English; undefined for a ?lang= we do not publish in. */
+export function negotiateLocale(lang: string | undefined, acceptLanguage: string | undefined): PageLocale | undefined {
   const match = (tag: string): PageLocale | undefined => {
     const t = tag.trim().toLowerCase();
     if (t.startsWith('zh')) return 'zh-CN';
     if (t.startsWith('en')) return 'en';
     return undefined;
   };
-  if (lang) return match(lang) ?? 'en';
+  if (lang !== undefined) return match(lang);
   const ranked = (acceptLanguage ?? '')
     .split(',')
     .map((part) => {
@@ -191,6 +192,7 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
     (key: (locale: PageLocale) => string, type: string, build: (content: PublicContent, page: PageInfo, locale: PageLocale) => string | null) =>
     (c: Context): Response | Promise<Response> => {
       const locale = negotiateLocale(c.req.query('lang'), c.req.header('accept-language'));
+      if (!locale) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: 'query.lang', message: `must be one of ${pageLocales.join(', ')}` }] });
       const hit = cache.peek(key(locale));
       if (hit) return answer(c, hit);
       return cache.get(db(c.env), key(locale), type, headersFor(locale), (content, page) => build(content, page, locale)).then((doc) => answer(c, doc));

@@ -42,6 +42,7 @@ const runJson = (r: RunRow & Partial<RunProgress>) => ({
 const startRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/deliveries',
+  operationId: 'startDeliveryRun',
   tags: ['Delivery'],
   summary: 'Send the newest approved notice to everyone in the current snapshot (plans the ledger; safe to repeat)',
   roles: ['responder'],
@@ -52,6 +53,7 @@ const startRoute = authedRoute({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries',
+  operationId: 'listDeliveryRuns',
   tags: ['Delivery'],
   summary: 'Delivery runs with counts by channel and state',
   roles: readRoles,
@@ -62,6 +64,7 @@ const listRoute = authedRoute({
 const streamRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries/stream',
+  operationId: 'streamDeliveryProgress',
   tags: ['Delivery'],
   summary: 'The same as GET …/deliveries, as server-sent events every two seconds until the runs finish',
   roles: readRoles,
@@ -72,6 +75,7 @@ const streamRoute = authedRoute({
 const controlRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/deliveries/{run}/{action}',
+  operationId: 'controlDeliveryRun',
   tags: ['Delivery'],
   summary: 'Pause, resume or cancel a run',
   roles: ['responder'],
@@ -88,6 +92,7 @@ const controlRoute = authedRoute({
 const checkRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries/check',
+  operationId: 'checkDeliveryCoverage',
   tags: ['Delivery'],
   summary: 'Is every affected person reached, or covered by a published announcement, with nothing stuck?',
   roles: readRoles,

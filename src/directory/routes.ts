@@ -53,6 +53,7 @@ function formatOf(contentType: string | undefined, query: string | undefined): '
 const createImport = authedRoute({
   method: 'post',
   path: '/v1/directory/imports',
+  operationId: 'createDirectoryImport',
   tags: ['Directory'],
   summary: 'Import users (NDJSON or CSV, gzip accepted), upserting by external id',
   description:
@@ -71,6 +72,7 @@ const createImport = authedRoute({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/directory/imports',
+  operationId: 'listDirectoryImports',
   tags: ['Directory'],
   summary: 'Recent imports, running ones included',
   roles: ['responder'],
@@ -81,6 +83,7 @@ const listRoute = authedRoute({
 const getRoute = authedRoute({
   method: 'get',
   path: '/v1/directory/imports/{id}',
+  operationId: 'getDirectoryImport',
   tags: ['Directory'],
   summary: 'One import and its progress',
   roles: ['responder'],
@@ -91,6 +94,7 @@ const getRoute = authedRoute({
 const rejectsRoute = authedRoute({
   method: 'get',
   path: '/v1/directory/imports/{id}/rejects',
+  operationId: 'listDirectoryImportRejects',
   tags: ['Directory'],
   summary: 'Download the rejected lines: NDJSON of {line, problems, raw}',
   roles: ['responder'],
