@@ -134,7 +134,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
   app.onError((err, c) => {
     const apiError = toApiError(err);
-    if (apiError.status >= 500) (c.var.logger ?? deps.logger).error({ err, req_id: c.var.requestId }, 'unhandled error');
+    // The request's logger already carries req_id; the app's own one (a public route, early middleware) does not.
+    if (apiError.status >= 500) (c.var.logger ?? deps.logger.child({ req_id: c.var.requestId })).error({ err }, 'unhandled error');
     return problemResponse(c, apiError);
   });
   return app;
