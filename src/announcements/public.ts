@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { sha256Hex } from '../lib/hash.js';
 import { ApiError } from '../http/errors.js';
 import { publicVersion, publishedContent } from './service.js';
-import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
+import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, publicPageCsp, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
 
 interface Rendered {
   /** Encoded once, so a hit neither encodes nor measures the text again. */
@@ -166,12 +166,15 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
     );
   }
 
-  const headersFor = (locale: PageLocale) => ({
+  const headersFor = (locale: PageLocale, type: string) => ({
     'content-language': locale,
     vary: 'Accept-Language',
     'access-control-allow-origin': '*',
     // Content-Language is readable cross-origin without being listed; ETag is not.
     'access-control-expose-headers': 'ETag',
+    // These routes sit ahead of the API's middleware, so they set their own protective headers.
+    'x-content-type-options': 'nosniff',
+    ...(type.startsWith('text/html') ? { 'content-security-policy': publicPageCsp, 'referrer-policy': 'no-referrer' } : {}),
   });
   const answer = (c: Context, doc: Rendered | null): Response => {
     if (!doc) {
@@ -195,7 +198,7 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
       if (!locale) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: 'query.lang', message: `must be one of ${pageLocales.join(', ')}` }] });
       const hit = cache.peek(key(locale));
       if (hit) return answer(c, hit);
-      return cache.get(db(c.env), key(locale), type, headersFor(locale), (content, page) => build(content, page, locale)).then((doc) => answer(c, doc));
+      return cache.get(db(c.env), key(locale), type, headersFor(locale, type), (content, page) => build(content, page, locale)).then((doc) => answer(c, doc));
     };
 
   const json = 'application/json; charset=utf-8';
