@@ -1,6 +1,5 @@
 // createApp(deps): the whole breachkit HTTP app, with no knowledge of the runtime that serves it.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { requestId } from 'hono/request-id';
 import { publicBaseUrl, type Config } from './config.js';
 import type { Db } from './db/client.js';
@@ -11,6 +10,7 @@ import { ApiError, problemResponse, toApiError } from './http/errors.js';
 import { init, limitBody, requestLog } from './http/middleware.js';
 import { apiLicense, apiTags, validationHook } from './http/openapi.js';
 import { healthRoute, readyRoute } from './http/health.js';
+import { docsRoutes } from './http/docs.js';
 import { isPublicPath, SplitRouter } from './http/router.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
@@ -44,6 +44,8 @@ export interface AppDeps {
   /** Report drafts for regulators, loaded and checked at start. */
   drafts: DraftRenderer;
   version?: string;
+  /** Scalar's standalone script for /docs, read from node_modules by the entry point; without it /docs has no reference. */
+  apiReferenceScript?: string;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -129,7 +131,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
     return c.json(document);
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'breachkit API' }));
+  app.route('/', docsRoutes(deps.apiReferenceScript));
 
   app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
   app.onError((err, c) => {

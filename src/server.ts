@@ -5,7 +5,7 @@ import { bootstrapAdminKey } from './api-keys/service.js';
 import { ConfigError, configFromProcess, publicBaseUrl } from './config.js';
 import { openDatabase } from './db/node.js';
 import { fileURLToPath } from 'node:url';
-import { readTextTree } from './lib/assets.node.js';
+import { readApiReferenceScript, readTextTree } from './lib/assets.node.js';
 import { createNoticeRenderer } from './notices/render.js';
 import { TemplateError } from './notices/types.js';
 import { loadRunbooks, RunbookError } from './runbooks/parse.js';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   logger.info({ mode: db.mode }, 'database ready');
 
   const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
-  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres' });
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres', apiReferenceScript: readApiReferenceScript() });
   const stopWorker = new AbortController();
   if (config.IN_PROCESS_WORKER) {
     void runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopWorker.signal });
