@@ -1,46 +1,26 @@
 // /docs in headless Chromium: the reference renders the operations from the installed package, and no request leaves the origin.
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { readApiReferenceScript, readTextTree } from '../../src/lib/assets.node.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
-import { createDraftRenderer } from '../../src/obligations/draft.js';
-import { loadRunbooks } from '../../src/runbooks/parse.js';
-import { hasChromium, launchChromium } from '../helpers/browser.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { testRenderer } from '../helpers/harness.js';
+import { readApiReferenceScript } from '../../src/lib/assets.node.js';
+import { hasChromium, launchChromium, listen } from '../helpers/browser.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
 
-let db: TestDatabase;
-let server: ServerType;
+let h: Harness;
+let server: Awaited<ReturnType<typeof listen>>;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase('pglite');
-  const app = createApp({
-    config: loadConfig({}),
-    logger: createLogger('silent'),
-    clock: systemClock,
-    database: () => db.sql,
-    renderer: testRenderer(),
-    runbooks: loadRunbooks(readTextTree('runbooks')),
-    drafts: createDraftRenderer(readTextTree('templates')),
-    apiReferenceScript: readApiReferenceScript(),
-  });
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
-  });
-  base = `http://127.0.0.1:${port}`;
+  h = await createHarness('pglite');
+  server = await listen(h.app.fetch);
+  base = server.base;
   if (hasChromium) browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   server?.close();
-  await db?.close();
+  await h?.db.close();
 });
 
 it('serves the reference script from the installed package, and a page with a same-origin-only policy', async () => {
