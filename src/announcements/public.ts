@@ -35,7 +35,7 @@ export function negotiateLocale(lang: string | undefined, acceptLanguage: string
     if (t.startsWith('en')) return 'en';
     return undefined;
   };
-  if (lang !== undefined) return match(lang);
+  if (lang) return match(lang);
   const ranked = (acceptLanguage ?? '')
     .split(',')
     .map((part) => {
@@ -179,7 +179,7 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
   const answer = (c: Context, doc: Rendered | null): Response => {
     if (!doc) {
       traffic.count(c.req.path, 404);
-      return c.text('Not found', 404, { 'access-control-allow-origin': '*' });
+      return c.text('Not found', 404, { 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
     }
     const match = c.req.header('if-none-match');
     if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) {
