@@ -1,6 +1,5 @@
 // createApp(deps): the whole breachkit HTTP app, with no knowledge of the runtime that serves it.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { requestId } from 'hono/request-id';
 import { publicBaseUrl, type Config } from './config.js';
 import type { Db } from './db/client.js';
@@ -9,7 +8,9 @@ import type { Logger } from './lib/logger.js';
 import type { AppEnv } from './http/context.js';
 import { ApiError, problemResponse, toApiError } from './http/errors.js';
 import { checkQueryText, init, limitBody, refuseWhileDraining, requestLog, strictJsonBody } from './http/middleware.js';
-import { validationHook } from './http/openapi.js';
+import { apiLicense, apiTags, validationHook } from './http/openapi.js';
+import { healthRoute, readyRoute } from './http/health.js';
+import { docsRoutes } from './http/docs.js';
 import { isPublicPath, SplitRouter } from './http/router.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
@@ -19,11 +20,12 @@ import { directoryRoutes } from './directory/routes.js';
 import type { NoticeRenderer } from './notices/renderer.js';
 import { announcementRoutes } from './announcements/routes.js';
 import { deliveryRoutes } from './delivery/routes.js';
-import { webhookRoutes } from './delivery/webhooks.js';
+import { webhookRouteDocs, webhookRoutes } from './delivery/webhooks.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
+import { publicRouteDocs } from './announcements/public-docs.js';
 import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 
@@ -44,6 +46,8 @@ export interface AppDeps {
   version?: string;
   /** Stopping: `draining` refuses new requests and ends event streams; `halted` stops work still running when the grace period is over. */
   lifecycle?: Lifecycle;
+  /** Scalar's standalone script for /docs, read from node_modules by the entry point; without it /docs has no reference. */
+  apiReferenceScript?: string;
 }
 
 export interface Lifecycle {
@@ -91,11 +95,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', limitBody(deps.config.BODY_LIMIT_BYTES, uploads));
   app.use('/v1/*', strictJsonBody(uploads.filter((u) => u.streamed).map((u) => u.path)), checkQueryText);
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(readyRoute, async (c) => {
     try {
       await c.var.services.db`select 1`;
-      return c.json({ status: 'ready', database: 'ok' });
+      return c.json({ status: 'ready' as const, database: 'ok' as const }, 200);
     } catch (err) {
       c.var.logger.error({ err }, 'readiness check failed');
       throw new ApiError('not_ready', 'The database does not answer.');
@@ -118,6 +122,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'An API key issued by POST /v1/api-keys (the first admin key is printed at first start).',
   });
+  // Routes served by plain handlers (raw bodies, the public fast path) are described here by hand.
+  for (const route of [...webhookRouteDocs, ...publicRouteDocs]) app.openAPIRegistry.registerPath(route);
   let document: unknown;
   app.get('/openapi.json', (c) => {
     // Generated once, on first request, then served as is.
@@ -127,16 +133,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         title: 'breachkit',
         version: deps.version ?? '0.1.0',
         description: 'Breach incident response: incidents and their timeline, affected users, notices, delivery, regulator deadlines, public status page.',
+        license: apiLicense,
       },
+      // Relative: the server that serves this document, whatever address it was reached at.
+      servers: [{ url: '/', description: 'This breachkit server' }],
+      tags: apiTags,
     });
     return c.json(document);
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'breachkit API' }));
+  app.route('/', docsRoutes(deps.apiReferenceScript));
 
   app.notFound((c) => problemResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
   app.onError((err, c) => {
     const apiError = toApiError(err);
-    if (apiError.status >= 500) (c.var.logger ?? deps.logger).error({ err, req_id: c.var.requestId }, 'unhandled error');
+    // The request's logger already carries req_id; the app's own one (a public route, early middleware) does not.
+    if (apiError.status >= 500) (c.var.logger ?? deps.logger.child({ req_id: c.var.requestId })).error({ err }, 'unhandled error');
     return problemResponse(c, apiError);
   });
   return app;

@@ -8,7 +8,7 @@ import { bootstrapAdminKey } from './api-keys/service.js';
 import { ConfigError, configFromProcess, publicBaseUrl } from './config.js';
 import { openDatabase, StartError } from './db/node.js';
 import { failInterruptedImports, importSilentAfterMs } from './directory/service.js';
-import { readTextTree } from './lib/assets.node.js';
+import { readApiReferenceScript, readTextTree } from './lib/assets.node.js';
 import { createNoticeRenderer } from './notices/render.js';
 import { TemplateError } from './notices/types.js';
 import { loadRunbooks, RunbookError } from './runbooks/parse.js';
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     drafts,
     copy: db.mode === 'postgres',
     lifecycle: { draining: draining.signal, halted: halted.signal },
+    apiReferenceScript: readApiReferenceScript(),
   });
   handle = app.fetch;
 

@@ -63,6 +63,7 @@ const personJson = (p: AffectedPersonRow) => ({
 const putScope = authedRoute({
   method: 'put',
   path: '/v1/incidents/{id}/scope',
+  operationId: 'setScope',
   tags: ['Affected users'],
   summary: 'Set what the incident touched (data categories, systems, regions, time window, lists)',
   roles: ['responder'],
@@ -73,6 +74,7 @@ const putScope = authedRoute({
 const getScopeRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/scope',
+  operationId: 'getScope',
   tags: ['Affected users'],
   summary: 'Read the scope and the sizes of the uploaded lists',
   roles: readRoles,
@@ -86,6 +88,7 @@ const getScopeRoute = authedRoute({
 const putList = authedRoute({
   method: 'put',
   path: '/v1/incidents/{id}/scope/lists/{list}',
+  operationId: 'uploadScopeList',
   tags: ['Affected users'],
   summary: 'Upload an include or exclude list: one directory external id per line (replaces the previous list)',
   roles: ['responder'],
@@ -99,6 +102,7 @@ const putList = authedRoute({
 const resolveRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/affected',
+  operationId: 'resolveAffected',
   tags: ['Affected users'],
   summary: 'Resolve the scope into a new, frozen affected snapshot',
   roles: ['responder'],
@@ -109,6 +113,7 @@ const resolveRoute = authedRoute({
 const summaryRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/affected',
+  operationId: 'getAffectedSummary',
   tags: ['Affected users'],
   summary: 'The current snapshot and its totals (no personal data)',
   roles: readRoles,
@@ -119,6 +124,7 @@ const summaryRoute = authedRoute({
 const usersRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/affected/users',
+  operationId: 'listAffectedUsers',
   tags: ['Affected users'],
   summary: 'Page through the affected people of the current snapshot, with reasons and channels',
   roles: ['responder'],
@@ -138,6 +144,7 @@ const usersRoute = authedRoute({
 const csvRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/affected.csv',
+  operationId: 'exportAffectedCsv',
   tags: ['Affected users'],
   summary: 'Export the current snapshot as CSV',
   roles: ['responder'],

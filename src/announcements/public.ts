@@ -3,8 +3,9 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../db/client.js';
 import { sha256Hex } from '../lib/hash.js';
+import { ApiError } from '../http/errors.js';
 import { publicVersion, publishedContent } from './service.js';
-import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
+import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, publicPageCsp, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
 
 interface Rendered {
   /** Encoded once, so a hit neither encodes nor measures the text again. */
@@ -26,15 +27,15 @@ export interface PublicPageOptions {
 const cacheControl = 'public, max-age=30, s-maxage=60, stale-while-revalidate=300';
 const utf8 = new TextEncoder();
 
-/** Picks the page language from ?lang=, then Accept-Language, then English. */
-export function negotiateLocale(lang: string | undefined, acceptLanguage: string | undefined): PageLocale {
+/** Picks the page language from ?lang=, then Accept-Language, then English; undefined for a ?lang= we do not publish in. */
+export function negotiateLocale(lang: string | undefined, acceptLanguage: string | undefined): PageLocale | undefined {
   const match = (tag: string): PageLocale | undefined => {
     const t = tag.trim().toLowerCase();
     if (t.startsWith('zh')) return 'zh-CN';
     if (t.startsWith('en')) return 'en';
     return undefined;
   };
-  if (lang) return match(lang) ?? 'en';
+  if (lang) return match(lang);
   const ranked = (acceptLanguage ?? '')
     .split(',')
     .map((part) => {
@@ -165,17 +166,20 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
     );
   }
 
-  const headersFor = (locale: PageLocale) => ({
+  const headersFor = (locale: PageLocale, type: string) => ({
     'content-language': locale,
     vary: 'Accept-Language',
     'access-control-allow-origin': '*',
     // Content-Language is readable cross-origin without being listed; ETag is not.
     'access-control-expose-headers': 'ETag',
+    // These routes sit ahead of the API's middleware, so they set their own protective headers.
+    'x-content-type-options': 'nosniff',
+    ...(type.startsWith('text/html') ? { 'content-security-policy': publicPageCsp, 'referrer-policy': 'no-referrer' } : {}),
   });
   const answer = (c: Context, doc: Rendered | null): Response => {
     if (!doc) {
       traffic.count(c.req.path, 404);
-      return c.text('Not found', 404, { 'access-control-allow-origin': '*' });
+      return c.text('Not found', 404, { 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
     }
     const match = c.req.header('if-none-match');
     if (match && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === doc.etag))) {
@@ -191,9 +195,10 @@ export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, t
     (key: (locale: PageLocale) => string, type: string, build: (content: PublicContent, page: PageInfo, locale: PageLocale) => string | null) =>
     (c: Context): Response | Promise<Response> => {
       const locale = negotiateLocale(c.req.query('lang'), c.req.header('accept-language'));
+      if (!locale) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: 'query.lang', message: `must be one of ${pageLocales.join(', ')}` }] });
       const hit = cache.peek(key(locale));
       if (hit) return answer(c, hit);
-      return cache.get(db(c.env), key(locale), type, headersFor(locale), (content, page) => build(content, page, locale)).then((doc) => answer(c, doc));
+      return cache.get(db(c.env), key(locale), type, headersFor(locale, type), (content, page) => build(content, page, locale)).then((doc) => answer(c, doc));
     };
 
   const json = 'application/json; charset=utf-8';

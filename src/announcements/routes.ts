@@ -39,6 +39,7 @@ const view = (v: AnnouncementView, baseUrl: string) => ({
 const draftRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/announcement',
+  operationId: 'draftAnnouncement',
   tags: ['Announcements'],
   summary: 'Draft the public announcement from the announcement templates and the approved notice',
   description: 'The text is rendered from the `announcement` templates with the newest approved notice version, in every notice language; it holds no personal data. Nothing is public until it is published.',
@@ -64,6 +65,7 @@ const draftRoute = authedRoute({
 const publishRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/announcement/publish',
+  operationId: 'publishAnnouncement',
   tags: ['Announcements'],
   summary: 'Publish the announcement and its draft updates',
   roles: ['responder'],
@@ -74,6 +76,7 @@ const publishRoute = authedRoute({
 const updateRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/announcement/updates',
+  operationId: 'addAnnouncementUpdate',
   tags: ['Announcements'],
   summary: 'Append an update in every notice language (public at once once the announcement is published)',
   roles: ['responder'],
@@ -90,6 +93,7 @@ const updateRoute = authedRoute({
 const getRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/announcement',
+  operationId: 'getAnnouncement',
   tags: ['Announcements'],
   summary: 'The announcement, drafts included',
   roles: readRoles,

@@ -1,5 +1,6 @@
 // Projections of the published announcements: Statuspage-shaped JSON, Atom and RSS feeds, and the HTML page.
 import { Feed } from 'feed';
+import { sha256Base64 } from '../lib/hash.js';
 import type { AnnouncementRow, Impact, UpdateRow } from './store.js';
 
 export const pageLocales = ['en', 'zh-CN'] as const;
@@ -33,6 +34,7 @@ const words: Record<PageLocale, Record<string, string>> = {
     other: '中文',
     feeds: 'Follow these notices',
     back: 'All notices',
+    noneActive: 'No active security notices',
   },
   'zh-CN': {
     none: '所有系统运行正常',
@@ -50,10 +52,18 @@ const words: Record<PageLocale, Record<string, string>> = {
     other: 'English',
     feeds: '订阅公告',
     back: '全部公告',
+    noneActive: '目前没有进行中的安全公告',
   },
 };
 
 const impactRank: Record<Impact, number> = { none: 0, minor: 1, major: 2, critical: 3 };
+
+/** The page's own headline: how many notices are active, in words the public reads (not Statuspage's outage scale). */
+export function activeNoticesHeadline(count: number, locale: PageLocale): string {
+  if (count === 0) return words[locale].noneActive!;
+  if (locale === 'zh-CN') return `${count} 条进行中的安全公告`;
+  return `${count} active security notice${count === 1 ? '' : 's'}`;
+}
 
 export function pick(text: Record<string, string>, locale: PageLocale): string {
   return text[locale] ?? text.en ?? Object.values(text)[0] ?? '';
@@ -110,8 +120,13 @@ function pageJson(page: PageInfo, locale: PageLocale) {
   return { id: 'breachkit', name: page.name[locale], url: `${page.baseUrl}/status`, time_zone: 'Etc/UTC', updated_at: page.updatedAt.toISOString() };
 }
 
+function unresolved(content: PublicContent): AnnouncementRow[] {
+  return content.announcements.filter((a) => currentStatus(content, a) !== 'resolved');
+}
+
+/** Statuspage's indicator and words, for /api/v2/* clients that read them. */
 function statusOf(content: PublicContent, locale: PageLocale) {
-  const open = content.announcements.filter((a) => currentStatus(content, a) !== 'resolved');
+  const open = unresolved(content);
   const worst = open.reduce<Impact>((w, a) => (impactRank[a.impact] > impactRank[w] ? a.impact : w), 'none');
   return { indicator: worst, description: words[locale][worst]! };
 }
@@ -120,7 +135,7 @@ export function summaryJson(page: PageInfo, content: PublicContent, locale: Page
   return {
     page: pageJson(page, locale),
     components: [],
-    incidents: content.announcements.filter((a) => currentStatus(content, a) !== 'resolved').map((a) => incidentJson(page, content, a, locale)),
+    incidents: unresolved(content).map((a) => incidentJson(page, content, a, locale)),
     scheduled_maintenances: [],
     status: statusOf(content, locale),
   };
@@ -135,10 +150,16 @@ export function incidentsJson(page: PageInfo, content: PublicContent, locale: Pa
   return { page: pageJson(page, locale), incidents: list.map((a) => incidentJson(page, content, a, locale)) };
 }
 
-/** One feed entry per published update, newest first. */
+/**
+ * One feed entry per published update, newest first. Titles and bodies go out as escaped HTML with
+ * the page's paragraphs, so text such as `<phishing@example.com>` reaches the reader as written.
+ */
 export function feed(page: PageInfo, content: PublicContent, locale: PageLocale, format: 'atom' | 'rss'): string {
   const suffix = locale === 'en' ? '' : `?lang=${locale}`;
+  // RFC 4287 §4.1.1: an Atom feed names an author. RSS's <author> is an email address, which the page has none of.
+  const author = { name: page.name[locale], link: `${page.baseUrl}/status${suffix}` };
   const f = new Feed({
+    ...(format === 'atom' ? { author } : {}),
     title: page.name[locale],
     description: words[locale].intro!,
     id: `${page.baseUrl}/status${suffix}`,
@@ -153,16 +174,24 @@ export function feed(page: PageInfo, content: PublicContent, locale: PageLocale,
   for (const u of content.updates) {
     const a = byId.get(u.announcement_id);
     if (!a) continue;
+    const body = paragraphs(pick(u.body, locale));
     f.addItem({
-      title: `${pick(a.title, locale)} — ${words[locale][u.status]}`,
+      title: escapeHtml(`${pick(a.title, locale)} — ${words[locale][u.status]}`),
       id: `${incidentUrl(page, a, 'en')}#update-${u.seq}`,
       link: `${incidentUrl(page, a, locale)}#update-${u.seq}`,
-      description: pick(u.body, locale),
-      content: pick(u.body, locale),
+      description: body,
+      content: body,
       date: u.published_at!,
+      ...(format === 'atom' ? { author: [{ name: author.name }] } : {}),
     });
   }
-  return format === 'atom' ? f.atom1() : f.rss2();
+  if (format === 'rss') return f.rss2();
+  // The feed library writes no xml:lang; the language goes on the feed and each entry.
+  const lang = `xml:lang="${locale}"`;
+  return f
+    .atom1()
+    .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" ${lang}>`)
+    .replaceAll('<entry>', `<entry ${lang}>`);
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
@@ -182,6 +211,9 @@ a{color:#0645ad}.status{display:inline-block;padding:.1rem .5rem;border-radius:.
 .impact-critical,.impact-major{background:#fde2e1}.impact-minor{background:#fff4ce}.resolved{background:#e3f4e1}
 article{border-top:1px solid #eee;padding-top:.5rem}time{color:#555}nav{display:flex;gap:1rem;flex-wrap:wrap;font-size:.95rem}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}a{color:#8ab4f8}.status{background:#223}header,article{border-color:#333}time{color:#aaa}}`;
+
+/** The Content-Security-Policy of the public HTML: nothing but its own inline style sheet. */
+export const publicPageCsp = `default-src 'none'; style-src 'sha256-${sha256Base64(styles)}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 function layout(page: PageInfo, locale: PageLocale, title: string, path: string, body: string): string {
   const other: PageLocale = locale === 'en' ? 'zh-CN' : 'en';
@@ -222,6 +254,7 @@ ${paragraphs(pick(u.body, locale))}
 export function indexHtml(page: PageInfo, content: PublicContent, locale: PageLocale): string {
   const w = words[locale];
   const status = statusOf(content, locale);
+  const headline = activeNoticesHeadline(unresolved(content).length, locale);
   const items = content.announcements
     .map((a) => {
       const s = currentStatus(content, a);
@@ -234,7 +267,7 @@ export function indexHtml(page: PageInfo, content: PublicContent, locale: PageLo
     page.name[locale],
     '/status',
     `<p>${w.intro}</p>
-<p role="status"><span class="status impact-${status.indicator}">${escapeHtml(status.description)}</span></p>
+<p role="status"><span class="status impact-${status.indicator}">${escapeHtml(headline)}</span></p>
 ${items ? `<ul>\n${items}\n</ul>` : `<p>${w.empty}</p>`}`,
   );
 }

@@ -30,6 +30,7 @@ const toJson = (k: ApiKey) => ({
 const createKey = authedRoute({
   method: 'post',
   path: '/v1/api-keys',
+  operationId: 'createApiKey',
   tags: ['API keys'],
   summary: 'Issue an API key (the token is shown once)',
   roles: ['admin'],
@@ -54,6 +55,7 @@ const createKey = authedRoute({
 const listKeysRoute = authedRoute({
   method: 'get',
   path: '/v1/api-keys',
+  operationId: 'listApiKeys',
   tags: ['API keys'],
   summary: 'List API keys',
   roles: ['admin'],
@@ -64,6 +66,7 @@ const listKeysRoute = authedRoute({
 const revokeKeyRoute = authedRoute({
   method: 'delete',
   path: '/v1/api-keys/{id}',
+  operationId: 'revokeApiKey',
   tags: ['API keys'],
   summary: 'Revoke an API key',
   roles: ['admin'],

@@ -43,6 +43,7 @@ const runJson = (r: RunRow & Partial<RunProgress>) => ({
 const startRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/deliveries',
+  operationId: 'startDeliveryRun',
   tags: ['Delivery'],
   summary: 'Send the newest approved notice to everyone in the current snapshot (plans the ledger; safe to repeat)',
   roles: ['responder'],
@@ -53,6 +54,7 @@ const startRoute = authedRoute({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries',
+  operationId: 'listDeliveryRuns',
   tags: ['Delivery'],
   summary: 'Delivery runs with counts by channel and state',
   roles: readRoles,
@@ -63,6 +65,7 @@ const listRoute = authedRoute({
 const streamRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries/stream',
+  operationId: 'streamDeliveryProgress',
   tags: ['Delivery'],
   summary: 'The same as GET …/deliveries, as server-sent events every two seconds until the runs finish',
   description: 'Each `progress` event holds the runs. When the server stops, the stream ends with an `end` event (`{"reason":"server_stopping"}`): reconnect.',
@@ -74,6 +77,7 @@ const streamRoute = authedRoute({
 const controlRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/deliveries/{run}/{action}',
+  operationId: 'controlDeliveryRun',
   tags: ['Delivery'],
   summary: 'Pause, resume or cancel a run',
   roles: ['responder'],
@@ -90,6 +94,7 @@ const controlRoute = authedRoute({
 const checkRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries/check',
+  operationId: 'checkDeliveryCoverage',
   tags: ['Delivery'],
   summary: 'Is every affected person reached, or covered by a published announcement, with nothing stuck?',
   roles: readRoles,

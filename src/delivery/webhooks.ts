@@ -1,7 +1,9 @@
 // Provider webhooks: signed by SendGrid (ECDSA) and Twilio (HMAC-SHA1); anything unsigned, forged or stale changes nothing.
+import { z, type RouteConfig } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/context.js';
 import { ApiError } from '../http/errors.js';
+import { problemDoc } from '../http/openapi.js';
 import { recordProviderEvent, type EventEffect } from './events.js';
 import { verifySendgridSignature, verifyTwilioSignature } from './webhook-signatures.js';
 
@@ -66,3 +68,60 @@ export const webhookRoutes = new Hono<AppEnv>()
     );
     return c.json({ effect });
   });
+
+const webhookProblems = {
+  400: problemDoc('The payload is not what the provider sends'),
+  401: problemDoc('Unsigned, forged or stale: nothing was recorded'),
+  404: problemDoc('This provider\'s webhooks are not configured here'),
+  413: problemDoc('Body larger than 5 MB'),
+  500: problemDoc('Unexpected error (the body names only the request id)'),
+};
+
+/** The OpenAPI description of the webhook routes, which read the raw body to check its signature. */
+export const webhookRouteDocs: RouteConfig[] = [
+  {
+    method: 'post',
+    path: '/webhooks/sendgrid',
+    operationId: 'receiveSendgridEvents',
+    tags: ['Provider webhooks'],
+    summary: 'SendGrid event webhook (ECDSA-signed)',
+    description: 'Verified against SENDGRID_WEBHOOK_PUBLIC_KEY on the raw body; each event is stored once under its sg_event_id and applied by status precedence.',
+    security: [],
+    request: {
+      headers: z.object({
+        'x-twilio-email-event-webhook-signature': z.string().openapi({ description: 'Base64 ECDSA signature of timestamp + body.' }),
+        'x-twilio-email-event-webhook-timestamp': z.string().openapi({ description: 'Unix seconds the batch was signed at.' }),
+      }),
+      body: { required: true, content: { 'application/json': { schema: z.array(z.object({ sg_event_id: z.string(), event: z.string(), delivery_id: z.string().optional() }).passthrough()) } } },
+    },
+    responses: {
+      200: { description: 'Counts of what the batch changed', content: { 'application/json': { schema: z.object({ received: z.number().int(), applied: z.number().int(), duplicate: z.number().int(), ignored: z.number().int(), unknown_delivery: z.number().int() }) } } },
+      ...webhookProblems,
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/twilio',
+    operationId: 'receiveTwilioStatusCallback',
+    tags: ['Provider webhooks'],
+    summary: 'Twilio message and call status callback (HMAC-SHA1-signed)',
+    description: 'Verified against TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL + path; stored once per (sid, status).',
+    security: [],
+    request: {
+      query: z.object({ delivery_id: z.string().optional().openapi({ description: 'The delivery the callback is about, set when the message was sent.' }) }),
+      headers: z.object({ 'x-twilio-signature': z.string().openapi({ description: 'Base64 HMAC-SHA1 of the URL and the sorted parameters.' }) }),
+      body: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({ MessageSid: z.string().optional(), MessageStatus: z.string().optional(), CallSid: z.string().optional(), CallStatus: z.string().optional(), ErrorCode: z.string().optional() }).passthrough(),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'What the callback changed', content: { 'application/json': { schema: z.object({ effect: z.enum(['applied', 'duplicate', 'ignored', 'unknown_delivery']) }) } } },
+      ...webhookProblems,
+    },
+  },
+];

@@ -1,4 +1,11 @@
 // Phone validation for directory imports: libphonenumber-js's own answer for E.164 strings, with its patterns compiled once.
+//
+// The fast path below reads the library's metadata and mirrors the steps of its private helpers
+// (getNumberType, matchesEntirely, national-prefix stripping), which may change in any release. It
+// was checked, by tests/directory/phone.test.ts against the library's own isValidPhoneNumber, with
+// this version only; package.json pins it exactly, and the test fails when the installed version
+// differs, so an upgrade is a deliberate step: bump both, run that test, then change this constant.
+export const checkedLibphonenumberVersion = '1.13.16';
 import { Metadata } from 'libphonenumber-js/core';
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import metadata from 'libphonenumber-js/max/metadata';

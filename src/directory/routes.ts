@@ -73,6 +73,7 @@ function importStopSignal(client: AbortSignal, halted: AbortSignal | undefined):
 const createImport = authedRoute({
   method: 'post',
   path: '/v1/directory/imports',
+  operationId: 'createDirectoryImport',
   tags: ['Directory'],
   summary: 'Import users (NDJSON or CSV, gzip accepted), upserting by external id',
   description:
@@ -95,6 +96,7 @@ const createImport = authedRoute({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/directory/imports',
+  operationId: 'listDirectoryImports',
   tags: ['Directory'],
   summary: 'Recent imports, running ones included',
   roles: ['responder'],
@@ -105,6 +107,7 @@ const listRoute = authedRoute({
 const getRoute = authedRoute({
   method: 'get',
   path: '/v1/directory/imports/{id}',
+  operationId: 'getDirectoryImport',
   tags: ['Directory'],
   summary: 'One import and its progress',
   roles: ['responder'],
@@ -115,6 +118,7 @@ const getRoute = authedRoute({
 const rejectsRoute = authedRoute({
   method: 'get',
   path: '/v1/directory/imports/{id}/rejects',
+  operationId: 'listDirectoryImportRejects',
   tags: ['Directory'],
   summary: 'Download the rejected lines: NDJSON of {line, problems, raw}',
   roles: ['responder'],

@@ -94,3 +94,22 @@ export const incidentParams = z.object({ id: idParam('id', 'inc') });
 export const actorOf = (p: Principal) => ({ id: p.keyId, name: p.name });
 
 export const readRoles = ['viewer', 'responder', 'approver'] as const satisfies readonly Role[];
+
+/** The document's tags, in the order the reference shows them. */
+export const apiTags = [
+  { name: 'Incidents', description: 'Opening an incident, its facts, lifecycle and hash-chained timeline.' },
+  { name: 'Affected users', description: 'Scope → frozen affected snapshot, with reasons and reachable channels.' },
+  { name: 'Directory', description: 'The mirror of the company\'s users and its bulk import.' },
+  { name: 'Notices', description: 'The IV(v) notice: drafting, previews, frozen versions and four-eyes approval.' },
+  { name: 'Delivery', description: 'The delivery ledger: runs, progress and coverage.' },
+  { name: 'Announcements', description: 'The public announcement and its updates.' },
+  { name: 'Obligations', description: 'Regulator and notice deadlines, filings, determinations and report drafts.' },
+  { name: 'Runbooks', description: 'Response runbooks and per-incident checklists.' },
+  { name: 'API keys', description: 'Bearer keys and their roles.' },
+  { name: 'Public status page', description: 'Read-only public pages and feeds; no key, open CORS, strong ETags.' },
+  { name: 'Provider webhooks', description: 'Signed delivery events from SendGrid and Twilio.' },
+  { name: 'Operations', description: 'Health and readiness probes.' },
+];
+
+/** breachkit is not published under an open licence: all rights reserved by its owner. */
+export const apiLicense = { name: 'Proprietary; all rights reserved', identifier: 'LicenseRef-breachkit-proprietary' };

@@ -41,6 +41,7 @@ const cursorCodec = {
 const createRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents',
+  operationId: 'createIncident',
   tags: ['Incidents'],
   summary: 'Open an incident',
   description: 'Send `Idempotency-Key` to make retries safe: the same key and body replay the first response; the same key with another body is refused with 422.',
@@ -58,6 +59,7 @@ const createRoute = authedRoute({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents',
+  operationId: 'listIncidents',
   tags: ['Incidents'],
   summary: 'List incidents, newest first',
   roles: readRoles,
@@ -80,6 +82,7 @@ const listRoute = authedRoute({
 const getRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}',
+  operationId: 'getIncident',
   tags: ['Incidents'],
   summary: 'Read an incident (its ETag is the version PATCH needs)',
   roles: readRoles,
@@ -100,6 +103,7 @@ const getRoute = authedRoute({
 const patchRoute = authedRoute({
   method: 'patch',
   path: '/v1/incidents/{id}',
+  operationId: 'updateIncident',
   tags: ['Incidents'],
   summary: 'Change facts or move the status',
   description:
@@ -123,6 +127,7 @@ const patchRoute = authedRoute({
 const timelineRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/timeline',
+  operationId: 'getIncidentTimeline',
   tags: ['Incidents'],
   summary: 'The hash-chained timeline and its verification',
   roles: readRoles,

@@ -1,6 +1,7 @@
-// Node adapter: reads a folder of text files (templates, runbooks) into a map of relative path → text.
+// Node adapter: reads a folder of text files (templates, runbooks) into a map of relative path → text, and the /docs script.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 
 export function readTextTree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -13,4 +14,10 @@ export function readTextTree(root: string): Record<string, string> {
   };
   walk(root);
   return out;
+}
+
+/** Scalar's standalone API reference script, from the installed @scalar/api-reference package (served at /docs). */
+export function readApiReferenceScript(): string {
+  const entry = createRequire(import.meta.url).resolve('@scalar/api-reference');
+  return readFileSync(join(dirname(entry), 'browser', 'standalone.js'), 'utf8');
 }

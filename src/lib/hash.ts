@@ -31,6 +31,13 @@ export function sha256Hex(content: string | Uint8Array): string {
   return bytesToHex(sha256(typeof content === 'string' ? encoder.encode(content) : content));
 }
 
+/** SHA-256 as standard base64, the form Content-Security-Policy hashes take. */
+export function sha256Base64(content: string): string {
+  let s = '';
+  for (const b of sha256(encoder.encode(content))) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
 /** Random bytes as base64url, for tokens and ids. */
 export function randomToken(bytes = 32): string {
   const buf = crypto.getRandomValues(new Uint8Array(bytes));

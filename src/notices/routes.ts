@@ -47,6 +47,7 @@ const versionJson = (v: NoticeVersionRow) => ({ ...v, drafted_at: iso(v.drafted_
 const previewRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/notices/preview',
+  operationId: 'previewNotice',
   tags: ['Notices'],
   summary: 'Render draft content for one channel and language, for a sample or a real affected recipient',
   roles: ['responder', 'approver'],
@@ -77,6 +78,7 @@ const previewRoute = authedRoute({
 const freezeRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/notices',
+  operationId: 'freezeNoticeVersion',
   tags: ['Notices'],
   summary: 'Freeze content as the next notice version (it then needs a second person to approve it)',
   roles: ['responder'],
@@ -87,6 +89,7 @@ const freezeRoute = authedRoute({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/notices',
+  operationId: 'listNoticeVersions',
   tags: ['Notices'],
   summary: 'All notice versions of the incident',
   roles: readRoles,
@@ -97,6 +100,7 @@ const listRoute = authedRoute({
 const getRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/notices/{version}',
+  operationId: 'getNoticeVersion',
   tags: ['Notices'],
   summary: 'One notice version',
   roles: readRoles,
@@ -107,6 +111,7 @@ const getRoute = authedRoute({
 const approveRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/notices/{version}/approve',
+  operationId: 'approveNoticeVersion',
   tags: ['Notices'],
   summary: 'Approve a frozen version (not by the person who froze it)',
   roles: ['approver'],

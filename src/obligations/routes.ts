@@ -63,6 +63,7 @@ const filingJson = (f: FilingRow) => ({
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/obligations',
+  operationId: 'listObligations',
   tags: ['Obligations'],
   summary: 'Every regulator and notice obligation the incident triggers, with due times, statuses and the reasons',
   description:
@@ -75,6 +76,7 @@ const listRoute = authedRoute({
 const whatIfRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/obligations/what-if',
+  operationId: 'whatIfObligations',
   tags: ['Obligations'],
   summary: 'The obligations for changed facts, saved nowhere, with what would change',
   roles: readRoles,
@@ -89,6 +91,7 @@ const whatIfRoute = authedRoute({
 const chartRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/obligations.svg',
+  operationId: 'getObligationsChart',
   tags: ['Obligations'],
   summary: 'The obligations as a Gantt-like chart (SVG): clock start, due time, filings and a line at now',
   roles: readRoles,
@@ -99,6 +102,7 @@ const chartRoute = authedRoute({
 const fileRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/obligations/{rule_id}/filings',
+  operationId: 'recordFiling',
   tags: ['Obligations'],
   summary: 'Record a filing with an authority (or a notice to individuals); on time or late is derived',
   roles: ['responder'],
@@ -113,6 +117,7 @@ const fileRoute = authedRoute({
 const filingsRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/obligations/{rule_id}/filings',
+  operationId: 'listFilings',
   tags: ['Obligations'],
   summary: 'The filings recorded for one rule',
   roles: readRoles,
@@ -123,6 +128,7 @@ const filingsRoute = authedRoute({
 const determineRoute = authedRoute({
   method: 'put',
   path: '/v1/incidents/{id}/obligations/{rule_id}/determination',
+  operationId: 'recordDetermination',
   tags: ['Obligations'],
   summary: 'Record the team\'s conclusion that a rule does or does not apply (settles facts the engine cannot judge)',
   roles: ['responder', 'approver'],
@@ -133,6 +139,7 @@ const determineRoute = authedRoute({
 const draftRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/obligations/{rule_id}/draft',
+  operationId: 'draftObligationReport',
   tags: ['Obligations'],
   summary: 'A draft report for the authority, in Markdown, filled from the incident with the content the rule requires',
   roles: readRoles,
@@ -150,6 +157,7 @@ const draftRoute = authedRoute({
 const getProfileRoute = authedRoute({
   method: 'get',
   path: '/v1/organisation',
+  operationId: 'getOrganisation',
   tags: ['Obligations'],
   summary: 'The organisation profile: which regimes reach the company, who is on call for reminders, working targets',
   roles: ['responder', 'approver'],
@@ -159,6 +167,7 @@ const getProfileRoute = authedRoute({
 const putProfileRoute = authedRoute({
   method: 'put',
   path: '/v1/organisation',
+  operationId: 'replaceOrganisation',
   tags: ['Obligations'],
   summary: 'Replace the organisation profile (admin)',
   roles: ['admin'],

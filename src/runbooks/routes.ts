@@ -33,6 +33,7 @@ const slugParam = z.object({ slug: z.string().max(100).openapi({ param: { name: 
 const listRoute = authedRoute({
   method: 'get',
   path: '/v1/runbooks',
+  operationId: 'listRunbooks',
   tags: ['Runbooks'],
   summary: 'The runbooks breachkit knows',
   roles: readRoles,
@@ -42,6 +43,7 @@ const listRoute = authedRoute({
 const getRoute = authedRoute({
   method: 'get',
   path: '/v1/runbooks/{slug}',
+  operationId: 'getRunbook',
   tags: ['Runbooks'],
   summary: 'One runbook with its sections and steps',
   roles: readRoles,
@@ -52,6 +54,7 @@ const getRoute = authedRoute({
 const checklistRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/checklist',
+  operationId: 'getChecklist',
   tags: ['Runbooks'],
   summary: "The incident's checklist: every attached runbook's steps, with due times and overdue flags",
   roles: readRoles,
@@ -62,6 +65,7 @@ const checklistRoute = authedRoute({
 const attachRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/checklist',
+  operationId: 'attachRunbook',
   tags: ['Runbooks'],
   summary: 'Attach a runbook by hand',
   roles: ['responder'],
@@ -72,6 +76,7 @@ const attachRoute = authedRoute({
 const settleRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/checklist/{step}',
+  operationId: 'actOnChecklistStep',
   tags: ['Runbooks'],
   summary: 'Complete or skip a step (a skip needs a note); only a holder of the step\'s role may',
   roles: ['responder', 'approver'],

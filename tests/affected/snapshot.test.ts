@@ -210,6 +210,9 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(lines).toHaveLength(1 + 14 + 1);
     expect(text).toContain(`"'=HYPERLINK(""x"")"`);
     expect(text).toContain("'+cmd");
+    // E.164 numbers stay machine-readable: no quote in front of them.
+    expect(text).toMatch(/,\+\d{8,15},/);
+    expect(text).not.toMatch(/'\+\d/);
   });
 
   it('leaves out the people of an uploaded exclude list, and gives no reasons for a kind of match the scope does not ask for', async () => {

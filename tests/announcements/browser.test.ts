@@ -1,14 +1,13 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { draftAnnouncement } from '../../src/announcements/service.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
-import { hasChromium, launchChromium } from '../helpers/browser.js';
+import { hasChromium, launchChromium, listen } from '../helpers/browser.js';
 
 let h: Harness;
-let server: ServerType;
+let server: Awaited<ReturnType<typeof listen>>;
 let browser: Browser;
 let base: string;
 
@@ -28,10 +27,8 @@ beforeAll(async () => {
     new Date(),
   );
   await h.request('POST', `/v1/incidents/${id}/announcement/publish`, { as: 'responder' });
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
-  });
-  base = `http://127.0.0.1:${port}`;
+  server = await listen(h.app.fetch);
+  base = server.base;
   if (hasChromium) browser = await launchChromium();
 }, 120_000);
 

@@ -141,7 +141,9 @@ it('negotiates the page language', () => {
   expect(negotiateLocale(undefined, 'en;q=0.9, zh;q=0.95')).toBe('zh-CN');
   expect(negotiateLocale(undefined, 'de')).toBe('en');
   expect(negotiateLocale(undefined, undefined)).toBe('en');
-  expect(negotiateLocale('xx', 'zh')).toBe('en');
+  // A ?lang= we do not publish in is refused (400 naming query.lang), not quietly swapped for English.
+  expect(negotiateLocale('xx', 'zh')).toBeUndefined();
+  expect(negotiateLocale('zh-Hans', undefined)).toBe('zh-CN');
 });
 
 it('sums public traffic into one log line a minute', () => {

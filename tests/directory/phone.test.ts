@@ -5,7 +5,8 @@ import { getCountryCallingCode, isValidPhoneNumber } from 'libphonenumber-js/max
 import metadata from 'libphonenumber-js/max/metadata';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { isValidE164 } from '../../src/directory/phone.js';
+import { readFileSync } from 'node:fs';
+import { checkedLibphonenumberVersion, isValidE164 } from '../../src/directory/phone.js';
 
 const e164Shape = /^\+[1-9]\d{6,14}$/;
 const digits = '0123456789';
@@ -80,4 +81,11 @@ describe('isValidE164', () => {
     const others = ['', '+', ' +14155552671', '+14155552671\n', 'tel:+14155552671', '14155552671', '+014155552671', '++14155552671', '+141555', '+8613812345678000', '+86 13812345678'];
     for (const n of [...readable, ...others]) expect(isValidE164(n), JSON.stringify(n)).toBe(false);
   });
+});
+
+it('runs on exactly the libphonenumber-js version its fast path was checked against', () => {
+  const installed = (JSON.parse(readFileSync('node_modules/libphonenumber-js/package.json', 'utf8')) as { version: string }).version;
+  const pinned = (JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> }).dependencies['libphonenumber-js'];
+  expect(pinned, 'package.json must pin libphonenumber-js exactly (no ^ or ~)').toBe(checkedLibphonenumberVersion);
+  expect(installed).toBe(checkedLibphonenumberVersion);
 });

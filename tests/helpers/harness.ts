@@ -8,7 +8,7 @@ import { roles } from '../../src/http/context.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, dbModes, type DbMode, type TestDatabase } from './db.js';
-import { readTextTree } from '../../src/lib/assets.node.js';
+import { readApiReferenceScript, readTextTree } from '../../src/lib/assets.node.js';
 import { createNoticeRenderer } from '../../src/notices/render.js';
 import { loadRunbooks } from '../../src/runbooks/parse.js';
 import { createDraftRenderer } from '../../src/obligations/draft.js';
@@ -17,6 +17,8 @@ import type { NoticeRenderer } from '../../src/notices/renderer.js';
 /** The real templates from the repository, loaded once per test file. */
 export const templateFiles = () => readTextTree('templates');
 let renderer: NoticeRenderer | undefined;
+let referenceScript: string | undefined;
+const apiReferenceScript = () => (referenceScript ??= readApiReferenceScript());
 export function testRenderer(smsMaxParts = 3): NoticeRenderer {
   renderer ??= createNoticeRenderer(templateFiles(), { smsMaxParts });
   return renderer;
@@ -54,7 +56,7 @@ export async function createHarness(mode: DbMode, options: HarnessOptions = {}):
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres', lifecycle: options.lifecycle });
+  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres', lifecycle: options.lifecycle, apiReferenceScript: apiReferenceScript() });
   const tokens = {} as Record<Role, string>;
   const otherTokens = {} as Record<Role, string>;
   for (const role of roles) {

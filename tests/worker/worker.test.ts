@@ -31,6 +31,15 @@ describe('the Workers build, in workerd', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('serves /docs and its reference script from the bundle, with no other origin named', async () => {
+    const page = await worker!.fetch('http://localhost/docs');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="/docs/api-reference.js">');
+    const script = await worker!.fetch('http://localhost/docs/api-reference.js');
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(1_000_000);
+  });
+
   it.runIf(testDatabaseUrl)('reaches Postgres through the local Hyperdrive binding', async () => {
     const res = await worker!.fetch('http://localhost/readyz');
     expect(await res.json()).toEqual({ status: 'ready', database: 'ok' });
