@@ -11,7 +11,8 @@ import { isRegionCode } from '../incidents/vocabulary.js';
 import { draftStage, draftValues, type DraftRenderer } from './draft.js';
 import { evaluateObligations } from './engine.js';
 import { affectedCounts } from './predicates.js';
-import { evaluationOptions, loadProfile, organisationFacts, type Profile } from './profile.js';
+import { listSuppliedSchedules } from './holiday-files.js';
+import { evaluationOptions, getProfileVersion, organisationFacts, pinProfile, profileForIncident, type JudgedProfile, type Profile } from './profile.js';
 import { rulesById } from './rules/index.js';
 import type { AffectedSummary, Determination, EvaluationInput, EvaluationOptions, EvaluationResult, Filing, IncidentFacts, Obligation } from './types.js';
 
@@ -26,6 +27,8 @@ export interface IncidentEvaluation extends EvaluationResult {
   incident_id: string;
   incident_version: number;
   individuals_notified: { at: string | null; source: NotificationAnchor['source']; detail: string };
+  /** The organisation profile version the incident was judged with, and why that one. */
+  profile_version: { version: number | null; effective_from: string | null; pinned: boolean; detail: string };
 }
 
 interface Gathered {
@@ -33,8 +36,12 @@ interface Gathered {
   input: EvaluationInput;
   options: EvaluationOptions;
   profile: Profile;
+  judged: JudgedProfile;
   notified: NotificationAnchor;
 }
+
+/** The moment that picks the profile version an incident is judged with: its awareness, else its discovery. */
+export const profileMoment = (i: Incident): Date => i.aware_at ?? i.discovered_at;
 
 /**
  * Once a delivery run exists, people count as notified when the last open delivery of the newest run
@@ -100,14 +107,17 @@ function incidentFacts(i: Incident, notifiedAt: Date | null): IncidentFacts {
 
 async function gather(db: Db, incidentId: string): Promise<Gathered> {
   const incident = await getIncident(db, incidentId);
-  const [snapshot, filings, determinations, profile, notified] = await Promise.all([
+  const [snapshot, filings, determinations, judged, schedules, notified] = await Promise.all([
     currentSummary(db, incidentId),
     // Only what the engine reads: a filed document can be large and is not needed to compute deadlines.
     db<Filing[]>`select rule_id, stage, target, filed_at from obligation_filings where incident_id = ${incidentId}`,
-    db<{ rule_id: string; applies: boolean; note: string }[]>`select rule_id, applies, note from obligation_determinations where incident_id = ${incidentId}`,
-    loadProfile(db),
+    db<{ rule_id: string; applies: boolean; note: string; decided_by_name: string; decided_at: Date }[]>`
+      select rule_id, applies, note, decided_by_name, decided_at from obligation_determinations where incident_id = ${incidentId}`,
+    profileForIncident(db, incidentId, profileMoment(incident)),
+    listSuppliedSchedules(db),
     notificationAnchor(db, incident),
   ]);
+  const profile = judged.profile;
   const affected: AffectedSummary | null = snapshot
     ? {
         total: snapshot.summary.total,
@@ -123,9 +133,11 @@ async function gather(db: Db, incidentId: string): Promise<Gathered> {
     affected,
     filings: [...filings],
     organisation: organisationFacts(profile),
-    determinations: Object.fromEntries(determinations.map((d) => [d.rule_id, { applies: d.applies, note: d.note } satisfies Determination])),
+    determinations: Object.fromEntries(
+      determinations.map((d) => [d.rule_id, { applies: d.applies, note: d.note, decided_by_name: d.decided_by_name, decided_at: d.decided_at } satisfies Determination]),
+    ),
   };
-  return { incident, input, options: evaluationOptions(profile), profile, notified };
+  return { incident, input, options: { ...evaluationOptions(profile), holidaySchedules: schedules }, profile, judged, notified };
 }
 
 function withContext(g: Gathered, result: EvaluationResult): IncidentEvaluation {
@@ -134,6 +146,7 @@ function withContext(g: Gathered, result: EvaluationResult): IncidentEvaluation 
     incident_version: g.incident.version,
     ...result,
     individuals_notified: { at: g.notified.at?.toISOString() ?? null, source: g.notified.source, detail: g.notified.detail },
+    profile_version: { version: g.judged.version, effective_from: g.judged.effective_from?.toISOString() ?? null, pinned: g.judged.pin !== null, detail: g.judged.detail },
   };
 }
 
@@ -340,6 +353,27 @@ export async function recordDetermination(db: Db, incidentId: string, ruleId: st
       on conflict (incident_id, rule_id) do update set applies = excluded.applies, note = excluded.note,
         decided_by = excluded.decided_by, decided_by_name = excluded.decided_by_name, decided_at = excluded.decided_at`;
     await recordEvent(tx, incidentId, 'obligation.determined', actor, now, { rule_id: ruleId, applies: d.applies, note: d.note });
+  });
+}
+
+// ---- profile pins ----
+
+/**
+ * Pins the profile version an incident is judged with (a responder's call, e.g. when a change of status
+ * applied before it was recorded), or with null returns it to the version in force at its aware_at.
+ */
+export async function pinIncidentProfile(db: Db, incidentId: string, pin: { version: number | null; note: string }, actor: Actor, now: Date): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const incident = await getIncident(tx, incidentId);
+    if (pin.version !== null && !(await getProfileVersion(tx, pin.version))) throw new InvalidFactsError([{ field: 'version', message: `there is no profile version ${pin.version}` }]);
+    const before = await profileForIncident(tx, incidentId, profileMoment(incident));
+    await pinProfile(tx, incidentId, pin.version, pin.note, actor, now);
+    const after = await profileForIncident(tx, incidentId, profileMoment(incident));
+    await recordEvent(tx, incidentId, pin.version === null ? 'obligation.profile_unpinned' : 'obligation.profile_pinned', actor, now, {
+      from_version: before.version,
+      to_version: after.version,
+      note: pin.note,
+    });
   });
 }
 
