@@ -25,6 +25,7 @@ import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 import { obligationRoutes } from './obligations/routes.js';
+import { registerRoutes } from './register/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 
 export interface AppDeps {
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
   app.route('/', obligationRoutes);
+  app.route('/', registerRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -356,6 +356,82 @@ export async function recordDetermination(db: Db, incidentId: string, ruleId: st
   });
 }
 
+// ---- the breach register ----
+
+/** What became of one obligation, as the breach register shows it. */
+export type DecisionKind = 'filed' | 'pending' | 'not_applicable' | 'determined_not_to_apply' | 'decision_missing';
+
+export interface ObligationDecision {
+  key: string;
+  rule_id: string;
+  jurisdiction: string;
+  article: string;
+  authority: string;
+  applicability: Obligation['applicability'];
+  status: Obligation['status'];
+  decision: DecisionKind;
+  due_at: string | null;
+  legal_latest_at: string | null;
+  /** Each stage filed (or, for notices to individuals, the notification time), with the authority's reference and whether it was in time. */
+  filings: { stage: string; filed_at: string; reference: string | null; on_time: boolean }[];
+  /** Why it does not apply: the engine's reason, or the team's note. */
+  reason: string | null;
+  determination: { applies: boolean; note: string | null; by: string | null; at: string | null } | null;
+}
+
+export interface IncidentDecisions {
+  counts_source: EvaluationResult['counts_source'];
+  affected_total: number | null;
+  affected_by_jurisdiction: Record<string, number>;
+  profile_version: number | null;
+  decisions: ObligationDecision[];
+}
+
+const countryOf = (code: string) => code.split('-')[0]!;
+
+/** A rule is worth a register line when it reaches one of the incident's places, or the team acted on it. */
+function reaches(ruleRegions: readonly string[], places: ReadonlySet<string>): boolean {
+  return ruleRegions.some((r) => places.has(r) || places.has(countryOf(r)) || [...places].some((p) => countryOf(p) === r));
+}
+
+/** The obligations of an incident as decisions: filed, pending, not applicable (and why), determined not to apply, or still undecided. */
+export async function obligationDecisions(db: Db, incidentId: string, now: Date): Promise<IncidentDecisions> {
+  const g = await gather(db, incidentId);
+  const [evaluation, filingRows] = [evaluateObligations(g.input, now, g.options), await listFilings(db, incidentId)];
+  const counts = affectedCounts(g.input.incident, g.input.affected);
+  const byJurisdiction = g.input.affected?.by_jurisdiction ?? g.incident.estimated_affected?.by_region ?? {};
+  const places = new Set([...g.incident.regions, ...Object.keys(byJurisdiction)]);
+  const decisions: ObligationDecision[] = [];
+  for (const o of evaluation.obligations) {
+    const d = g.input.determinations?.[o.rule_id];
+    const filed = o.stages.filter((st) => st.filed_at);
+    const rule = rulesById.get(o.rule_id);
+    if (o.applicability === 'not_applicable' && !d && !filed.length && !(rule && reaches(rule.trigger.regions, places))) continue;
+    const filings = filed.map((st) => {
+      const row = filingRows.find((f) => f.rule_id === o.rule_id && f.stage === st.key && (o.target === null || f.target === null || f.target === o.target));
+      return { stage: st.key, filed_at: st.filed_at!, reference: row?.reference ?? null, on_time: st.status === 'met' };
+    });
+    const decision: DecisionKind =
+      d && !d.applies ? 'determined_not_to_apply' : o.applicability === 'not_applicable' ? 'not_applicable' : filed.some((st) => st.kind === 'initial') ? 'filed' : o.applicability === 'possible' ? 'decision_missing' : 'pending';
+    decisions.push({
+      key: o.key,
+      rule_id: o.rule_id,
+      jurisdiction: o.jurisdiction,
+      article: o.article,
+      authority: o.notifies.name,
+      applicability: o.applicability,
+      status: o.status,
+      decision,
+      due_at: o.due_at,
+      legal_latest_at: o.legal_latest_at,
+      filings,
+      reason: decision === 'determined_not_to_apply' ? (d?.note ?? null) : o.not_applicable_reason,
+      determination: d ? { applies: d.applies, note: d.note ?? null, by: d.decided_by_name ?? null, at: d.decided_at?.toISOString() ?? null } : null,
+    });
+  }
+  return { counts_source: counts.source, affected_total: counts.total, affected_by_jurisdiction: byJurisdiction, profile_version: g.judged.version, decisions };
+}
+
 // ---- profile pins ----
 
 /**
