@@ -3,7 +3,8 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute, createRouter, readRoles } from '../http/openapi.js';
 import { csvRows } from '../lib/csv.js';
 import { iso } from '../lib/schema.js';
-import { registerQuery, registerSchema } from './schema.js';
+import { incidentJson } from '../incidents/schema.js';
+import { registerIncidentFields, registerQuery, registerSchema } from './schema.js';
 import { breachRegister, type RegisterEntry } from './service.js';
 import type { ObligationDecision } from '../obligations/service.js';
 
@@ -26,29 +27,14 @@ const registerRoute = authedRoute({
 });
 
 const entryJson = (e: RegisterEntry) => {
-  const i = e.incident;
+  const full = incidentJson(e.incident);
+  const facts = Object.fromEntries(Object.keys(registerIncidentFields).map((k) => [k, full[k as keyof typeof full]])) as Pick<typeof full, keyof typeof registerIncidentFields>;
   return {
-    incident_id: i.id,
-    title: i.title,
-    summary: i.summary,
-    drill: i.drill,
-    status: i.status,
-    nature: i.nature,
-    severity: i.severity,
-    occurred_from: iso(i.occurred_from),
-    occurred_to: iso(i.occurred_to),
-    discovered_at: i.discovered_at.toISOString(),
-    aware_at: iso(i.aware_at),
-    contained_at: iso(i.contained_at),
-    closed_at: iso(i.closed_at),
-    data_categories: i.data_categories,
-    systems: i.systems,
-    encrypted: i.encrypted,
+    incident_id: e.incident.id,
+    ...facts,
     counts_source: e.counts_source,
     affected_total: e.affected_total,
     affected_by_jurisdiction: e.affected_by_jurisdiction,
-    measures: i.measures.map((m) => ({ description: m.description, at: m.at.toISOString(), state: m.state })),
-    remedies: i.remedies.map((r) => ({ description: r.description, ...(r.url ? { url: r.url } : {}) })),
     profile_version: e.profile_version,
     decisions: e.decisions,
     decisions_missing: e.decisions_missing,

@@ -1,6 +1,6 @@
 // Shapes of the breach register: the query and one row per incident (JSON), and the CSV columns.
 import { z } from '@hono/zod-openapi';
-import { regionCode } from '../incidents/schema.js';
+import { incidentSchema, regionCode } from '../incidents/schema.js';
 import { timestamp, timestampOut } from '../lib/schema.js';
 
 export const registerQuery = z
@@ -35,29 +35,34 @@ const decisionSchema = z.object({
   determination: z.object({ applies: z.boolean(), note: z.string().nullable(), by: z.string().nullable(), at: timestampOut.nullable() }).nullable(),
 });
 
-export const registerEntrySchema = z
-  .object({
+/** The incident's own facts the register repeats, in the incident's JSON shape. */
+export const registerIncidentFields = {
+  title: true,
+  summary: true,
+  drill: true,
+  status: true,
+  nature: true,
+  severity: true,
+  occurred_from: true,
+  occurred_to: true,
+  discovered_at: true,
+  aware_at: true,
+  contained_at: true,
+  closed_at: true,
+  data_categories: true,
+  systems: true,
+  encrypted: true,
+  measures: true,
+  remedies: true,
+} as const;
+
+export const registerEntrySchema = incidentSchema
+  .pick(registerIncidentFields)
+  .extend({
     incident_id: z.string(),
-    title: z.string(),
-    summary: z.string(),
-    drill: z.boolean(),
-    status: z.string(),
-    nature: z.string(),
-    severity: z.string(),
-    occurred_from: timestampOut.nullable(),
-    occurred_to: timestampOut.nullable(),
-    discovered_at: timestampOut,
-    aware_at: timestampOut.nullable(),
-    contained_at: timestampOut.nullable(),
-    closed_at: timestampOut.nullable(),
-    data_categories: z.array(z.string()),
-    systems: z.array(z.string()),
-    encrypted: z.boolean().nullable(),
     counts_source: z.enum(['affected_snapshot', 'incident_estimate']),
     affected_total: z.number().int().nullable(),
     affected_by_jurisdiction: z.record(z.string(), z.number().int()),
-    measures: z.array(z.object({ description: z.string(), at: timestampOut, state: z.enum(['taken', 'planned']) })),
-    remedies: z.array(z.object({ description: z.string(), url: z.string().optional() })),
     profile_version: z.number().int().nullable(),
     decisions: z.array(decisionSchema),
     decisions_missing: z.array(z.string()).openapi({ description: 'Obligations that may apply and still wait for a determination.' }),
