@@ -302,6 +302,8 @@ export async function recordFiling(db: Db, incidentId: string, ruleId: string, f
     const stage = owed?.stages.find((s) => s.key === f.stage);
     const ref = stage?.target_at ?? stage?.due_at ?? null;
     const dueAt = ref ? new Date(ref) : null;
+    // Where a statute rolls the period forward, a filing up to the legal latest day is in time.
+    const latest = stage?.legal_latest_at ? new Date(Math.max(new Date(stage.legal_latest_at).getTime(), dueAt?.getTime() ?? 0)) : dueAt;
     const row: FilingRow = {
       id: newId('fil', now),
       incident_id: incidentId,
@@ -315,7 +317,7 @@ export async function recordFiling(db: Db, incidentId: string, ruleId: string, f
       document: f.document,
       note: f.note,
       stage_due_at: dueAt,
-      on_time: dueAt ? f.filed_at.getTime() <= dueAt.getTime() : null,
+      on_time: latest ? f.filed_at.getTime() <= latest.getTime() : null,
       created_at: now,
     };
     await tx`
