@@ -3,8 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Db } from '../db/client.js';
 import { InvalidFactsError } from '../errors.js';
-import { addDaysToDate, weekdayOf } from './calendars.js';
-import { hasOfficialSchedule } from './calendars.js';
+import { addDaysToDate, hasOfficialSchedule, weekdayOf } from './calendars.js';
 import type { HolidaySchedule } from './holiday-schedules/index.js';
 import { text } from '../lib/schema.js';
 

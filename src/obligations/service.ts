@@ -391,8 +391,8 @@ export interface IncidentDecisions {
 
 const countryOf = (code: string) => code.split('-')[0]!;
 
-/** A rule is worth a register line when it reaches one of the incident's places, or the team acted on it. */
-function reaches(ruleRegions: readonly string[], places: ReadonlySet<string>): boolean {
+/** Whether any of the codes reaches one of the places: the same code, a country and its subdivisions either way. */
+export function reaches(ruleRegions: readonly string[], places: ReadonlySet<string>): boolean {
   return ruleRegions.some((r) => places.has(r) || places.has(countryOf(r)) || [...places].some((p) => countryOf(p) === r));
 }
 
@@ -408,6 +408,7 @@ export async function obligationDecisions(db: Db, incidentId: string, now: Date)
     const d = g.input.determinations?.[o.rule_id];
     const filed = o.stages.filter((st) => st.filed_at);
     const rule = rulesById.get(o.rule_id);
+    // A rule is worth a register line when it reaches one of the incident's places, or the team acted on it.
     if (o.applicability === 'not_applicable' && !d && !filed.length && !(rule && reaches(rule.trigger.regions, places))) continue;
     const filings = filed.map((st) => {
       const row = filingRows.find((f) => f.rule_id === o.rule_id && f.stage === st.key && (o.target === null || f.target === null || f.target === o.target));

@@ -3,7 +3,7 @@
 // record that drives the notices.
 import type { Db } from '../db/client.js';
 import { listIncidents, type Incident } from '../incidents/service.js';
-import { obligationDecisions, type IncidentDecisions } from '../obligations/service.js';
+import { obligationDecisions, reaches, type IncidentDecisions } from '../obligations/service.js';
 
 export interface RegisterQuery {
   /** Incidents discovered at or after this moment. */
@@ -21,15 +21,8 @@ export interface RegisterEntry extends IncidentDecisions {
   decisions_missing: string[];
 }
 
-const countryOf = (code: string) => code.split('-')[0]!;
-
-function touches(places: Iterable<string>, code: string): boolean {
-  for (const p of places) if (p === code || countryOf(p) === code || p === countryOf(code)) return true;
-  return false;
-}
-
-/** The register rows for the incidents the query selects, newest first; `onProgress` hears after each incident. */
-export async function breachRegister(db: Db, q: RegisterQuery, now: Date, onProgress?: (done: number) => void): Promise<RegisterEntry[]> {
+/** The register rows for the incidents the query selects, newest first. */
+export async function breachRegister(db: Db, q: RegisterQuery, now: Date): Promise<RegisterEntry[]> {
   const out: RegisterEntry[] = [];
   let after: { created_at: Date; id: string } | undefined;
   for (;;) {
@@ -39,9 +32,8 @@ export async function breachRegister(db: Db, q: RegisterQuery, now: Date, onProg
       if (q.to && incident.discovered_at >= q.to) continue;
       const d = await obligationDecisions(db, incident.id, now);
       // The snapshot may name places the incident's own regions do not.
-      if (q.jurisdiction && !touches([...incident.regions, ...Object.keys(d.affected_by_jurisdiction)], q.jurisdiction)) continue;
+      if (q.jurisdiction && !reaches([q.jurisdiction], new Set([...incident.regions, ...Object.keys(d.affected_by_jurisdiction)]))) continue;
       out.push(entry(incident, d));
-      onProgress?.(out.length);
     }
     if (!page.next) return out;
     after = page.next;
