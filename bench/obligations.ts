@@ -94,6 +94,8 @@ const { readTextTree } = await import('../src/lib/assets.node.js');
 const { createNoticeRenderer } = await import('../src/notices/render.js');
 const { createDraftRenderer } = await import('../src/obligations/draft.js');
 const { loadRunbooks } = await import('../src/runbooks/parse.js');
+const { profileSchema, saveProfile } = await import('../src/obligations/profile.js');
+const { saveSuppliedSchedule } = await import('../src/obligations/holiday-files.js');
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const people = Number(process.env.BENCH_PEOPLE ?? (pgUrl ? 1_000_000 : Number(process.env.BENCH_PGLITE_PEOPLE ?? 100_000)));
@@ -141,6 +143,15 @@ try {
   const snapshot = await resolveSnapshot(sql, incident.id, actor, new Date());
   console.log(`database: ${pgUrl ? 'PostgreSQL' : 'embedded PGlite'}; ${snapshot.row_count.toLocaleString('en-US')} people in the resolved snapshot (filled and resolved in ${((performance.now() - fill) / 1000).toFixed(1)} s)`);
 
+  // A profile history of two years of weekly changes, and a supplied PRC schedule: the incident is judged with
+  // the version in force at its aware_at, and every evaluation reads the supplied schedules.
+  const versions = Number(process.env.BENCH_PROFILE_VERSIONS ?? 104);
+  for (let v = 0; v < versions; v++) {
+    await saveProfile(sql, profileSchema.parse({ ...input.organisation, name: `Example Devices Ltd (v${v + 1})` }), 'bench', new Date(Date.UTC(2025, 0, 1) + v * 7 * 86_400_000));
+  }
+  await saveSuppliedSchedule(sql, 'CN', 2027, { source: 'bench schedule', holidays: [{ from: '2027-02-06', to: '2027-02-14', name: 'Spring Festival' }], makeup_workdays: [{ date: '2027-02-20', for: 'Spring Festival' }] }, 'bench', new Date());
+  console.log(`organisation profile: ${versions} versions recorded; one supplied holiday schedule`);
+
   const config = loadConfig({ LOG_LEVEL: 'warn', DATA_DIR: scratch });
   const templates = readTextTree('templates');
   const app = createApp({ config, logger: createLogger('warn'), clock: systemClock, database: () => sql, renderer: createNoticeRenderer(templates), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(templates) });
@@ -148,8 +159,8 @@ try {
   const call = async () => {
     const start = performance.now();
     const res = await app.request(`/v1/incidents/${incident.id}/obligations`, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await res.json()) as { counts_source: string; obligations: unknown[] };
-    if (res.status !== 200 || body.counts_source !== 'affected_snapshot') throw new Error(`unexpected answer ${res.status}`);
+    const body = (await res.json()) as { counts_source: string; obligations: unknown[]; profile_version: { version: number | null } };
+    if (res.status !== 200 || body.counts_source !== 'affected_snapshot' || body.profile_version.version === null) throw new Error(`unexpected answer ${res.status}`);
     return { ms: performance.now() - start, count: body.obligations.length };
   };
   const first = await call();
@@ -157,7 +168,7 @@ try {
   for (let i = 0; i < 15; i++) http.push((await call()).ms);
   http.sort((a, b) => a - b);
   const med = http[Math.floor(http.length / 2)]!;
-  console.log(`GET /v1/incidents/{id}/obligations end to end (auth, snapshot summary, filings, profile, engine, JSON): first ${first.ms.toFixed(1)} ms, median of ${http.length} ${med.toFixed(1)} ms (max ${http[http.length - 1]!.toFixed(1)}), ${first.count} obligations; target < 200 ms`);
+  console.log(`GET /v1/incidents/{id}/obligations end to end (auth, snapshot summary, filings, profile version at aware_at, supplied schedules, engine, JSON): first ${first.ms.toFixed(1)} ms, median of ${http.length} ${med.toFixed(1)} ms (max ${http[http.length - 1]!.toFixed(1)}), ${first.count} obligations; target < 200 ms`);
 } finally {
   await sql.end();
   await closeEmbedded?.();

@@ -27,6 +27,7 @@ import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 import { publicRouteDocs } from './announcements/public-docs.js';
 import { obligationRoutes } from './obligations/routes.js';
+import { registerRoutes } from './register/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 
 export interface AppDeps {
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
   app.route('/', obligationRoutes);
+  app.route('/', registerRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

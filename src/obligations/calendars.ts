@@ -1,6 +1,7 @@
-// Time-zone arithmetic and business-day calendars for legal deadlines (public holidays from date-holidays, PRC holidays and make-up working days from chinese-days).
+// Time-zone arithmetic and business-day calendars for legal deadlines (public holidays from date-holidays; PRC holidays and
+// make-up working days from the official schedules in holiday-schedules/, or a schedule the organisation supplied).
 import Holidays from 'date-holidays';
-import chineseDays from 'chinese-days';
+import { officialSchedules, scheduledJurisdictions, type HolidaySchedule } from './holiday-schedules/index.js';
 
 /** A calendar day in some time zone, as `YYYY-MM-DD`. */
 export type LocalDate = string;
@@ -20,6 +21,8 @@ export interface BusinessCalendar {
   dayInfo(date: LocalDate): DayInfo;
   /** Why days of this year may be wrong (e.g. official data not yet published), or null. */
   coverageGap(year: number): string | null;
+  /** Where the days of a year come from when that is worth saying (an official notice, a supplied file), or null. */
+  yearSource(year: number): string | null;
 }
 
 interface ZonedParts {
@@ -129,47 +132,53 @@ const isWeekend = (date: LocalDate) => {
   return w === 0 || w === 6;
 };
 
-/** The PRC calendar: official holidays and the weekend days worked in lieu (调休), per the State Council notices that chinese-days carries. */
-function chinaCalendar(): BusinessCalendar {
-  const coverage = new Map<number, boolean>();
-  // chinese-days builds its tables and reads string dates through the same UTC-parse/local-format path, so plain
-  // `YYYY-MM-DD` strings stay consistent in any host zone; Date objects do not west of UTC. Its echoed `date` is not used.
-  const hasYear = (year: number) => {
-    let known = coverage.get(year);
-    if (known === undefined) {
-      known = chineseDays.getHolidaysInRange(`${year}-01-01`, `${year}-12-31`, false).length > 0;
-      coverage.set(year, known);
+/** Days off and make-up working days from holiday schedules (official or organisation-supplied), by date. */
+function scheduleDays(schedules: readonly HolidaySchedule[]): Map<LocalDate, DayInfo> {
+  const days = new Map<LocalDate, DayInfo>();
+  for (const s of schedules) {
+    for (const h of s.holidays) {
+      for (let d = h.from; d <= h.to; d = addDaysToDate(d, 1)) days.set(d, { date: d, business: false, kind: 'holiday', name: h.name });
     }
-    return known;
-  };
+    for (const m of s.makeup_workdays) days.set(m.date, { date: m.date, business: true, kind: 'makeup_workday', name: m.for });
+  }
+  return days;
+}
+
+/**
+ * A calendar set each year by an official notice (the PRC: holidays and the weekend days worked in lieu, 调休).
+ * A year with no schedule, shipped or supplied, is not known: only weekends are skipped and the gap is reported.
+ */
+function scheduledCalendar(id: string, official: readonly HolidaySchedule[], supplied: readonly HolidaySchedule[]): BusinessCalendar {
+  const officialYears = new Map(official.map((s) => [s.year, s]));
+  // An official schedule always wins over a supplied one for the same year.
+  const usable = [...official, ...supplied.filter((s) => !officialYears.has(s.year))];
+  const byYear = new Map(usable.map((s) => [s.year, s]));
+  const days = scheduleDays(usable);
   return {
-    id: 'CN',
-    source: 'PRC official holiday schedule with make-up working days (chinese-days)',
+    id,
+    source: `${id} holiday schedules with make-up working days: the official notices shipped with breachkit${supplied.length ? ', and schedules the organisation supplied' : ''}`,
     dayInfo(date) {
-      const detail = chineseDays.getDayDetail(date);
-      // Only the holiday and make-up tables are trusted (named "English,中文,days"); chinese-days takes the weekday from
-      // the host zone, which is a day off west of UTC, so weekends are decided here.
-      if (detail.name.includes(',')) {
-        const name = describeChineseHoliday(detail.name);
-        if (!detail.work) return { date, business: false, kind: 'holiday', name };
-        return isWeekend(date) ? { date, business: true, kind: 'makeup_workday', name } : { date, business: true, kind: 'workday' };
-      }
+      const info = days.get(date);
+      if (info) return info;
       return isWeekend(date) ? { date, business: false, kind: 'weekend' } : { date, business: true, kind: 'workday' };
     },
     coverageGap(year) {
-      return hasYear(year) ? null : `the official PRC holiday schedule for ${year} is not in the installed chinese-days data: only weekends were skipped, holidays and make-up working days were not applied`;
+      return byYear.has(year) ? null : `no official ${id} holiday schedule for ${year} is known (none shipped, none supplied by the organisation): only weekends were skipped, holidays and make-up working days of ${year} were not applied`;
+    },
+    yearSource(year) {
+      const s = byYear.get(year);
+      if (!s) return null;
+      return officialYears.has(year) ? s.source : `supplied by the organisation: ${s.source}`;
     },
   };
 }
 
-function describeChineseHoliday(raw: string): string {
-  const [en, zh] = raw.split(',');
-  return zh ? `${en} (${zh})` : (en ?? raw);
-}
-
-/** A national calendar of public holidays (type "public" in date-holidays: bank and optional days are working days). */
-function publicHolidayCalendar(country: string): BusinessCalendar {
-  const hd = new Holidays(country);
+/** A calendar of public holidays (type "public" in date-holidays: bank and optional days are working days), with supplied extra days. */
+function publicHolidayCalendar(id: string, supplied: readonly HolidaySchedule[]): BusinessCalendar {
+  const [country, state] = id.split('-');
+  const hd = state ? new Holidays(country!, state) : new Holidays(country!);
+  const extra = scheduleDays(supplied);
+  const suppliedYears = new Map(supplied.map((s) => [s.year, s]));
   const years = new Map<number, Map<LocalDate, string>>();
   const holidaysOf = (year: number) => {
     let map = years.get(year);
@@ -187,55 +196,92 @@ function publicHolidayCalendar(country: string): BusinessCalendar {
     return map;
   };
   return {
-    id: country,
-    source: `public holidays of ${country} (date-holidays)`,
+    id,
+    source: `public holidays of ${id} (date-holidays${supplied.length ? ', with days the organisation supplied' : ''})`,
     dayInfo(date) {
+      const added = extra.get(date);
+      if (added) return added;
       const name = holidaysOf(Number(date.slice(0, 4))).get(date);
       if (name) return { date, business: false, kind: 'holiday', name };
       if (isWeekend(date)) return { date, business: false, kind: 'weekend' };
       return { date, business: true, kind: 'workday' };
     },
+    // date-holidays computes every year from its rules, so no year is missing; one-off days come from supplied files.
     coverageGap: () => null,
+    yearSource(year) {
+      const s = suppliedYears.get(year);
+      return s ? `date-holidays, with days supplied by the organisation: ${s.source}` : null;
+    },
   };
 }
 
 const calendars = new Map<string, BusinessCalendar>();
 
-/** The business-day calendar of a jurisdiction (ISO 3166-1 code); built once and kept. */
-export function calendarFor(id: string): BusinessCalendar {
+function buildCalendar(id: string, supplied: readonly HolidaySchedule[]): BusinessCalendar {
+  if (scheduledJurisdictions.has(id)) return scheduledCalendar(id, officialSchedules.filter((s) => s.jurisdiction === id), supplied);
+  return publicHolidayCalendar(id, supplied);
+}
+
+/**
+ * The business-day calendar of a jurisdiction (ISO 3166-1 code, or a subdivision such as US-TX). Without
+ * supplied schedules it is built once and kept; with them, built for the evaluation (they are small).
+ */
+export function calendarFor(id: string, supplied: readonly HolidaySchedule[] = []): BusinessCalendar {
+  const own = supplied.filter((s) => s.jurisdiction === id);
+  if (own.length) return buildCalendar(id, own);
   let cal = calendars.get(id);
   if (!cal) {
-    cal = id === 'CN' ? chinaCalendar() : publicHolidayCalendar(id);
+    cal = buildCalendar(id, []);
     calendars.set(id, cal);
   }
   return cal;
 }
 
+/** Whether a year of a jurisdiction's calendar is covered by an official schedule breachkit ships. */
+export function hasOfficialSchedule(id: string, year: number): boolean {
+  return officialSchedules.some((s) => s.jurisdiction === id && s.year === year);
+}
+
 export interface DayCount {
   due: Date;
   dueDate: LocalDate;
-  /** Days passed over: weekends and holidays, and (PRC) weekend days counted because they are worked in lieu. */
+  /** Days passed over: weekends and holidays. */
   skipped: DayInfo[];
+  /** Weekend days counted because they are worked in lieu (PRC). */
   makeupDaysCounted: DayInfo[];
-  notes: string[];
+  /** Years inside the window whose calendar is not known (no official schedule): the count may be wrong. */
+  gaps: string[];
+  /** Where the days of the years inside the window come from, when that is worth saying. */
+  sources: string[];
+}
+
+/** What the calendar says about every year from the start's to the end's: the gaps and the sources. */
+function coverage(cal: BusinessCalendar, from: LocalDate, to: LocalDate): { gaps: string[]; sources: string[] } {
+  const gaps: string[] = [];
+  const sources: string[] = [];
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) {
+    const gap = cal.coverageGap(y);
+    if (gap) gaps.push(gap);
+    const source = cal.yearSource(y);
+    if (source) sources.push(`${y}: ${source}`);
+  }
+  return { gaps, sources };
 }
 
 /**
  * The end of the n-th business day after the start, in the zone: the start day itself is not counted,
  * and the deadline is the last second of the final day.
  */
-export function addBusinessDays(start: Date, n: number, calendarId: string, timeZone: string): DayCount {
-  const cal = calendarFor(calendarId);
+export function addBusinessDays(start: Date, n: number, calendarId: string, timeZone: string, supplied: readonly HolidaySchedule[] = []): DayCount {
+  const cal = calendarFor(calendarId, supplied);
   const skipped: DayInfo[] = [];
   const makeupDaysCounted: DayInfo[] = [];
-  const gaps = new Set<string>();
-  let date = localDateOf(start, timeZone);
+  const first = localDateOf(start, timeZone);
+  let date = first;
   let counted = 0;
   // A year has at most ~120 non-working days, so this bound is never reached by a real count.
   for (let guard = 0; counted < n && guard < 3660; guard++) {
     date = addDaysToDate(date, 1);
-    const gap = cal.coverageGap(Number(date.slice(0, 4)));
-    if (gap) gaps.add(gap);
     const info = cal.dayInfo(date);
     if (info.business) {
       counted++;
@@ -244,33 +290,34 @@ export function addBusinessDays(start: Date, n: number, calendarId: string, time
       skipped.push(info);
     }
   }
-  return { due: endOfLocalDay(date, timeZone), dueDate: date, skipped, makeupDaysCounted, notes: [...gaps] };
+  return { due: endOfLocalDay(date, timeZone), dueDate: date, skipped, makeupDaysCounted, ...coverage(cal, first, date) };
+}
+
+/** The end of the n-th calendar day after the start, in the zone (the start day is not counted). */
+export function addCalendarDays(start: Date, n: number, timeZone: string): { due: Date; dueDate: LocalDate } {
+  const dueDate = addDaysToDate(localDateOf(start, timeZone), n);
+  return { due: endOfLocalDay(dueDate, timeZone), dueDate };
 }
 
 /**
- * The end of the n-th calendar day after the start, in the zone. With a roll calendar, a final day that is
- * not a working day moves to the next working day (as PRC law does for periods ending on a rest day).
+ * Where a statute lets a period that ends on a rest day run to the next working day: the final day moved
+ * forward over weekends and holidays of the calendar (a make-up working day is a working day).
  */
-export function addCalendarDays(start: Date, n: number, timeZone: string, rollCalendarId?: string): DayCount {
-  let date = addDaysToDate(localDateOf(start, timeZone), n);
+export function rollToWorkingDay(start: Date, lastDay: LocalDate, calendarId: string, timeZone: string, supplied: readonly HolidaySchedule[] = []): DayCount {
+  const cal = calendarFor(calendarId, supplied);
   const skipped: DayInfo[] = [];
   const makeupDaysCounted: DayInfo[] = [];
-  const notes: string[] = [];
-  if (rollCalendarId) {
-    const cal = calendarFor(rollCalendarId);
-    const gap = cal.coverageGap(Number(date.slice(0, 4)));
-    if (gap) notes.push(gap);
-    for (let guard = 0; guard < 60; guard++) {
-      const info = cal.dayInfo(date);
-      if (info.business) {
-        if (info.kind === 'makeup_workday') makeupDaysCounted.push(info);
-        break;
-      }
-      skipped.push(info);
-      date = addDaysToDate(date, 1);
+  let date = lastDay;
+  for (let guard = 0; guard < 60; guard++) {
+    const info = cal.dayInfo(date);
+    if (info.business) {
+      if (info.kind === 'makeup_workday') makeupDaysCounted.push(info);
+      break;
     }
+    skipped.push(info);
+    date = addDaysToDate(date, 1);
   }
-  return { due: endOfLocalDay(date, timeZone), dueDate: date, skipped, makeupDaysCounted, notes };
+  return { due: endOfLocalDay(date, timeZone), dueDate: date, skipped, makeupDaysCounted, ...coverage(cal, localDateOf(start, timeZone), date) };
 }
 
 export function describeDay(info: DayInfo): string {

@@ -1,9 +1,10 @@
 // The deadline engine: applies every rule to an incident's facts and returns obligations with due times, statuses and an explanation trace.
-import { addBusinessDays, addCalendarDays, addHours, describeDay, endOfLocalDay, formatLocalIso, localDateOf, offsetMinutes, type DayCount } from './calendars.js';
+import { addBusinessDays, addCalendarDays, addHours, describeDay, endOfLocalDay, formatLocalIso, localDateOf, offsetMinutes, rollToWorkingDay, type DayCount } from './calendars.js';
 import { affectedCounts, combine } from './predicates.js';
 import { allRules } from './rules/index.js';
 import type {
   AnchorName,
+  Determination,
   EvaluationInput,
   EvaluationOptions,
   EvaluationResult,
@@ -39,7 +40,7 @@ export function evaluateObligations(input: EvaluationInput, now: Date, options: 
   for (const rule of rules) {
     const anchorAt = anchorValue(input, rule.anchor);
     const judgedAt = anchorAt ?? input.incident.discovered_at ?? now;
-    const ctx: RuleContext = { incident: input.incident, organisation: input.organisation ?? {}, counts, categories, judgedAt };
+    const ctx: RuleContext = { incident: input.incident, organisation: input.organisation ?? {}, counts, categories, judgedAt, timeZone: rule.timeZone };
     obligations.push(...evaluateRule(rule, ctx, input, filings, now, options));
   }
   return { evaluated_at: now.toISOString(), counts_source: counts.source, obligations };
@@ -72,19 +73,19 @@ function firstFiling(index: FilingIndex, ruleId: string, stage: string, target: 
   return best;
 }
 
-/** Whether the rule is law on the date the incident is judged at (its anchor, else discovery, else now). */
-function effectiveness(rule: Rule, judgedAt: Date, options: EvaluationOptions): { active: boolean; text: string } {
+/** Whether the rule is law on the day, in the given zone, the incident is judged at (its anchor, else discovery, else now). */
+function effectiveness(rule: Rule, judgedAt: Date, options: EvaluationOptions, timeZone: string = rule.timeZone): { active: boolean; text: string } {
   const enabled = options.enableRules?.includes(rule.id) ?? false;
-  const day = localDateOf(judgedAt, rule.timeZone);
+  const day = localDateOf(judgedAt, timeZone);
   const from = rule.effective.from;
   const until = rule.effective.until;
-  if (until && day >= until) return { active: false, text: `no longer in force on ${day} (ended ${until})` };
+  if (until && day >= until) return { active: false, text: `no longer in force on ${day} in ${timeZone} (ended ${until})` };
   if (enabled) return { active: true, text: `${rule.status.replace(/_/g, ' ')}: evaluated because it was enabled for this evaluation (what-if)` };
-  if (from && day < from) return { active: false, text: `not yet in force on ${day}: in force from ${from}` };
+  if (from && day < from) return { active: false, text: `not yet in force on ${day} in ${timeZone}: in force from ${from}` };
   if (rule.status === 'proposed') return { active: false, text: 'a proposal, not law: inactive unless enabled by name' };
   if (rule.status === 'not_in_force' && !from) return { active: false, text: 'not in force and no effective date set' };
   if (rule.status === 'voluntary') return { active: true, text: 'recommended practice, not a legal duty' };
-  return { active: true, text: from ? `in force since ${from} (judged on ${day})` : `in force (judged on ${day})` };
+  return { active: true, text: from ? `in force since ${from} (judged on ${day} in ${timeZone})` : `in force (judged on ${day} in ${timeZone})` };
 }
 
 function evaluateRule(rule: Rule, ctx: RuleContext, input: EvaluationInput, filings: FilingIndex, now: Date, options: EvaluationOptions): Obligation[] {
@@ -120,25 +121,31 @@ function evaluateRule(rule: Rule, ctx: RuleContext, input: EvaluationInput, fili
       immediate: rule.stages[0]?.deadline.unit === 'without_undue_delay',
       target_at: null,
       target_local: null,
+      legal_latest_at: null,
+      legal_latest_local: null,
+      legal_latest_basis: null,
       status: 'not_applicable',
       awaiting_anchor: null,
+      calendar_incomplete: false,
+      calendar_gaps: [],
       not_applicable_reason: reason,
       stages: [],
       trace: [...trace, ...applicabilityTrace],
     },
   ];
 
-  if (!eff.active) return notApplicable(eff.text, []);
+  // A rule owed to authorities in several zones is judged in each one's zone: the day may differ from the rule's.
+  const targetList = rule.targets ? rule.targets(ctx) : null;
+  const inForce = (tz: string) => (tz === rule.timeZone ? eff : effectiveness(rule, ctx.judgedAt, options, tz));
+  const activeTargets = targetList?.filter((t) => inForce(t.timeZone).active) ?? null;
+  if (!eff.active && !activeTargets?.length) return notApplicable(eff.text, []);
 
   const findings = rule.trigger.checks.map((c) => c(ctx));
-  const findingTrace = findings.map(findingLine);
   const unknownFacts = findings.filter((x) => x.result === 'unknown').map((x) => x.fact);
   let applies: Tri = combine(findings);
   const determination = input.determinations?.[rule.id];
-  if (determination) {
-    applies = determination.applies ? 'yes' : 'no';
-    findingTrace.push({ kind: determination.applies ? 'trigger' : 'exclusion', text: `the team determined that the rule ${determination.applies ? 'applies' : 'does not apply'}${determination.note ? `: ${determination.note}` : ''}` });
-  }
+  const findingTrace = determination ? determinedTrace(findings, determination) : findings.map(findingLine);
+  if (determination) applies = determination.applies ? 'yes' : 'no';
   if (applies === 'no') {
     const reason = determination && !determination.applies ? `determined not to apply${determination.note ? `: ${determination.note}` : ''}` : findings.filter((x) => x.result === 'no').map((x) => `${x.fact}: no (${x.detail})`).join('; ');
     return notApplicable(reason, findingTrace, unknownFacts);
@@ -147,17 +154,23 @@ function evaluateRule(rule: Rule, ctx: RuleContext, input: EvaluationInput, fili
     findingTrace.push({ kind: 'unknown', text: `treated as possibly applicable until these facts are recorded: ${unknownFacts.join('; ')}` });
   }
 
-  const targets = rule.targets ? rule.targets(ctx) : [null];
-  return targets.map((t) => {
+  const targets = targetList ?? [null];
+  return targets.flatMap((t): Obligation[] => {
     const timeZone = t?.timeZone ?? rule.timeZone;
+    if (t && !activeTargets?.includes(t)) {
+      const reason = inForce(timeZone).text;
+      return [{ ...notApplicable(reason, [...findingTrace, { kind: 'effective', text: `for the ${t.authority}: ${reason}` }])[0]!, key: `${rule.id}:${t.target}`, target: t.target, notifies: { kind: rule.notifies.kind, name: t.authority }, time_zone: timeZone }];
+    }
     const targetTrace: TraceLine[] = t ? [{ kind: 'note', text: `owed to the ${t.authority} (no EU establishment, so no lead authority); times shown in ${timeZone}` }] : [];
+    if (t && timeZone !== rule.timeZone) targetTrace.push({ kind: 'effective', text: `for the ${t.authority}: ${inForce(timeZone).text}` });
     const stages = computeStages(rule, t?.target ?? null, timeZone, ctx, input, filings, now, options, targetTrace);
     const main = stages.find((s) => s.status !== 'not_applicable') ?? stages[0];
     const { status, awaiting } = overallStatus(stages);
+    const gaps = [...new Set(stages.flatMap((s) => s.calendar_gaps))];
     if (!anchorAt) targetTrace.unshift({ kind: 'anchor', text: `the clock starts at ${rule.anchor} (${rule.anchorWording}), which is not recorded yet: no date is guessed` });
     else targetTrace.unshift({ kind: 'anchor', text: `the clock starts at ${rule.anchor} = ${anchorAt.toISOString()} (${rule.anchorWording})` });
     for (const n of rule.notes ?? []) targetTrace.push({ kind: 'note', text: n });
-    return {
+    return [{
       ...base,
       key: t ? `${rule.id}:${t.target}` : rule.id,
       target: t?.target ?? null,
@@ -170,13 +183,44 @@ function evaluateRule(rule: Rule, ctx: RuleContext, input: EvaluationInput, fili
       immediate: main?.immediate ?? false,
       target_at: main?.target_at ?? null,
       target_local: main?.target_local ?? null,
+      legal_latest_at: main?.legal_latest_at ?? null,
+      legal_latest_local: main?.legal_latest_local ?? null,
+      legal_latest_basis: main?.legal_latest_basis ?? null,
       status,
       awaiting_anchor: awaiting,
+      calendar_incomplete: gaps.length > 0,
+      calendar_gaps: gaps,
       not_applicable_reason: null,
       stages,
       trace: [...trace, ...findingTrace, ...targetTrace],
-    } satisfies Obligation;
+    } satisfies Obligation];
   });
+}
+
+/**
+ * The trigger lines once the team has recorded a determination: it stands where the engine could not judge
+ * (the first unknown fact), and the other unknown facts point to it; known facts keep their lines.
+ */
+function determinedTrace(findings: Finding[], d: Determination): TraceLine[] {
+  const by = [d.decided_by_name ? `by ${d.decided_by_name}` : null, d.decided_at ? `on ${d.decided_at.toISOString()}` : null].filter(Boolean).join(' ');
+  const line: TraceLine = {
+    kind: d.applies ? 'trigger' : 'exclusion',
+    text: `the team determined that the rule ${d.applies ? 'applies' : 'does not apply'}${by ? ` (${by})` : ''}${d.note ? `: ${d.note}` : ''}`,
+  };
+  const out: TraceLine[] = [];
+  let placed = false;
+  for (const x of findings) {
+    if (x.result !== 'unknown') {
+      out.push(findingLine(x));
+    } else if (!placed) {
+      out.push({ ...line, text: `${line.text} — settles ${x.fact}` });
+      placed = true;
+    } else {
+      out.push({ kind: line.kind, text: `${x.fact}: settled by the determination above` });
+    }
+  }
+  if (!placed) out.push(line);
+  return out;
 }
 
 function findingLine(x: Finding): TraceLine {
@@ -225,9 +269,14 @@ function computeStages(
       immediate: stage.deadline.unit === 'without_undue_delay',
       target_at: null,
       target_local: null,
+      legal_latest_at: null,
+      legal_latest_local: null,
+      legal_latest_basis: null,
       filed_at: null,
       status: 'awaiting_anchor',
       awaiting: null,
+      calendar_incomplete: false,
+      calendar_gaps: [],
       skipped_days: [],
     };
     if (stage.condition) {
@@ -253,11 +302,17 @@ function computeStages(
     const weekends = (computed.days?.skipped ?? []).filter((d) => d.kind === 'weekend').length;
     if (weekends) trace.push({ kind: 'holiday', text: `skipped ${weekends} weekend day(s)` });
     for (const d of computed.days?.makeupDaysCounted ?? []) trace.push({ kind: 'holiday', text: `counted ${describeDay(d)} as a working day` });
-    for (const n of computed.days?.notes ?? []) trace.push({ kind: 'uncertain', text: n });
+    for (const n of computed.days?.sources ?? []) trace.push({ kind: 'note', text: `calendar ${n}` });
+    const gaps = computed.days?.gaps ?? [];
+    for (const n of gaps) trace.push({ kind: 'uncertain', text: `calendar incomplete: ${n}` });
 
     const ref = computed.target ?? computed.due;
-    const status = stageStatus(start.at, ref, filed, now, options);
-    if (filed) trace.push({ kind: 'filing', text: `stage "${label}" filed at ${filed.toISOString()}: ${status === 'met' ? 'on time' : 'late'} against ${ref.toISOString()}` });
+    const status = stageStatus(start.at, ref, computed.legal?.at ?? null, filed, now, options);
+    if (filed) {
+      const late = filed.getTime() > ref.getTime();
+      const verdict = !late ? `on time against ${ref.toISOString()}` : status === 'met' ? `after ${ref.toISOString()} but within the legal latest ${computed.legal!.at.toISOString()} (${computed.legal!.basis})` : `late against ${ref.toISOString()}`;
+      trace.push({ kind: 'filing', text: `stage "${label}" filed at ${filed.toISOString()}: ${verdict}` });
+    }
     results.push({
       ...blank,
       start_at: start.at.toISOString(),
@@ -265,8 +320,13 @@ function computeStages(
       due_local: formatLocalIso(computed.due, timeZone),
       target_at: computed.target?.toISOString() ?? null,
       target_local: computed.target ? formatLocalIso(computed.target, timeZone) : null,
+      legal_latest_at: computed.legal?.at.toISOString() ?? null,
+      legal_latest_local: computed.legal ? formatLocalIso(computed.legal.at, timeZone) : null,
+      legal_latest_basis: computed.legal?.basis ?? null,
       filed_at: filed?.toISOString() ?? null,
       status,
+      calendar_incomplete: gaps.length > 0,
+      calendar_gaps: gaps,
       skipped_days: (computed.days?.skipped ?? []).map((d) => ({ date: d.date, kind: d.kind, name: d.name ?? null })),
     });
   }
@@ -325,6 +385,8 @@ function stageStart(
 interface ComputedDue {
   due: Date;
   target: Date | null;
+  /** The latest the law allows when a statute rolls the period forward (null: due is the latest, or the duty is immediate). */
+  legal: { at: Date; basis: string } | null;
   explanation: string;
   days: DayCount | null;
 }
@@ -337,18 +399,30 @@ function computeDue(stage: Stage, start: Date, timeZone: string, ruleId: string,
       const due = addHours(start, d.amount);
       const shift = offsetMinutes(due, timeZone) - offsetMinutes(start, timeZone);
       const dst = shift ? `; the ${timeZone} clock moved ${shift > 0 ? 'forward' : 'back'} ${Math.abs(shift)} min inside the window, so the local wall time differs from the start's` : '';
-      return { due, target: null, days: null, explanation: `${d.amount} hours of elapsed time from ${startText} = ${due.toISOString()} (${formatLocalIso(due, timeZone)})${dst}` };
+      return { due, target: null, legal: null, days: null, explanation: `${d.amount} hours of elapsed time from ${startText} = ${due.toISOString()} (${formatLocalIso(due, timeZone)})${dst}` };
     }
     case 'calendar_days': {
-      const days = addCalendarDays(start, d.amount, timeZone, d.rollCalendar);
-      const roll = d.rollCalendar ? (days.skipped.length ? `; the last day fell on a rest day, so it moved to the next working day on the ${d.rollCalendar} calendar` : `; the last day is a working day on the ${d.rollCalendar} calendar`) : '';
-      return { due: days.due, target: null, days, explanation: `${d.amount} calendar days in ${timeZone} from ${startText}, not counting the start day; due at the end of ${days.dueDate}${roll} = ${days.due.toISOString()} (${formatLocalIso(days.due, timeZone)})` };
+      const plain = addCalendarDays(start, d.amount, timeZone);
+      const explanation = `${d.amount} calendar days in ${timeZone} from ${startText}, not counting the start day; due at the end of ${plain.dueDate} = ${plain.due.toISOString()} (${formatLocalIso(plain.due, timeZone)})`;
+      if (!d.roll) return { due: plain.due, target: null, legal: null, days: null, explanation };
+      const days = rollToWorkingDay(start, plain.dueDate, d.roll.calendar, timeZone, options.holidaySchedules);
+      if (days.dueDate === plain.dueDate) {
+        return { due: plain.due, target: null, legal: { at: plain.due, basis: d.roll.basis }, days, explanation: `${explanation}; the last day is a working day on the ${d.roll.calendar} calendar, so ${d.roll.basis.replace(/ \(.*$/, '')} moves nothing` };
+      }
+      return {
+        due: plain.due,
+        target: null,
+        legal: { at: days.due, basis: d.roll.basis },
+        days,
+        explanation: `${explanation}. The last day is not a working day on the ${d.roll.calendar} calendar: ${d.roll.basis} lets the period run to the end of ${days.dueDate} = ${days.due.toISOString()} (${formatLocalIso(days.due, timeZone)}), given as legal_latest_at; due_at keeps the earlier day, the safe side`,
+      };
     }
     case 'business_days': {
-      const days = addBusinessDays(start, d.amount, d.calendar, timeZone);
+      const days = addBusinessDays(start, d.amount, d.calendar, timeZone, options.holidaySchedules);
       return {
         due: days.due,
         target: null,
+        legal: null,
         days,
         explanation: `${d.amount} business days on the ${d.calendar} calendar in ${timeZone} from ${startText}, not counting the start day; ${days.skipped.length} non-working day(s) skipped; due at the end of ${days.dueDate} = ${days.due.toISOString()} (${formatLocalIso(days.due, timeZone)})`,
       };
@@ -358,18 +432,22 @@ function computeDue(stage: Stage, start: Date, timeZone: string, ruleId: string,
       const targetHours = byRule ?? d.suggestedTargetHours ?? options.immediateTargetHours ?? defaultImmediateTargetHours;
       const origin = byRule !== undefined ? 'set by the team for this rule' : d.suggestedTargetHours !== undefined ? 'suggested for this rule by the reference notes' : options.immediateTargetHours !== undefined ? 'the team default' : 'the built-in default';
       const target = addHours(start, targetHours);
+      const guide = d.guidance ? addCalendarDays(start, d.guidance.days, timeZone) : null;
+      const guidance = d.guidance && guide ? `; ${d.guidance.text}: ${d.guidance.days} days from the start end at ${guide.due.toISOString()} (${formatLocalIso(guide.due, timeZone)}), guidance rather than a deadline` : '';
       return {
         due: start,
         target,
+        legal: null,
         days: null,
-        explanation: `no fixed period in law ("${d.text ?? 'without undue delay'}"): due at once from ${startText}; working target ${targetHours} h (${origin}) = ${target.toISOString()} (${formatLocalIso(target, timeZone)})`,
+        explanation: `no fixed period in law ("${d.text ?? 'without undue delay'}"): due at once from ${startText}; working target ${targetHours} h (${origin}) = ${target.toISOString()} (${formatLocalIso(target, timeZone)})${guidance}`,
       };
     }
   }
 }
 
-function stageStatus(start: Date, ref: Date, filed: Date | null, now: Date, options: EvaluationOptions): ObligationStatus {
-  if (filed) return filed.getTime() <= ref.getTime() ? 'met' : 'met_late';
+/** A filing after the due time but within a rolled-forward legal latest is on time in law. */
+function stageStatus(start: Date, ref: Date, legalLatest: Date | null, filed: Date | null, now: Date, options: EvaluationOptions): ObligationStatus {
+  if (filed) return filed.getTime() <= Math.max(ref.getTime(), legalLatest?.getTime() ?? 0) ? 'met' : 'met_late';
   const remaining = ref.getTime() - now.getTime();
   if (remaining < 0) return 'overdue';
   const window = Math.max(ref.getTime() - start.getTime(), 0);

@@ -1,4 +1,5 @@
 // Building blocks for rule triggers: three-valued checks over the incident, the affected counts and the organisation.
+import { localDateOf } from './calendars.js';
 import type { AffectedCounts, AffectedSummary, Check, Finding, IncidentFacts, OrganisationProfile, Presence, RiskOfHarm, Tri } from './types.js';
 
 export const sensitiveCategories = ['religious_beliefs', 'specific_identity', 'medical_health', 'financial_account', 'location_trajectory', 'children'] as const;
@@ -150,10 +151,11 @@ export function not(label: string, check: Check): Check {
   };
 }
 
-/** The check applies only for incidents judged on or after a date (amendments that widened a trigger). */
+/** The check applies only for incidents judged on or after a date (amendments that widened a trigger); the day is the rule's own. */
 export function onOrAfter(date: string, label: string, check: Check): Check {
   return (ctx) => {
-    if (ctx.judgedAt.getTime() < Date.parse(`${date}T00:00:00Z`)) return f(label, 'no', `only for incidents from ${date}`);
+    const day = localDateOf(ctx.judgedAt, ctx.timeZone);
+    if (day < date) return f(label, 'no', `only for incidents from ${date} (${ctx.timeZone}); judged on ${day}`);
     return check(ctx);
   };
 }

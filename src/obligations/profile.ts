@@ -1,7 +1,8 @@
 // The organisation profile: who the company is (which decides the regimes that reach it), who is on call
-// for deadline reminders, and the team's working targets. One row, edited by an admin.
+// for deadline reminders, and the team's working targets. Edited by an admin; every change is a new version.
 import { z } from '@hono/zod-openapi';
 import type { Db } from '../db/client.js';
+import { inTransaction } from '../db/client.js';
 import { label, text } from '../lib/schema.js';
 import type { EvaluationOptions, OrganisationProfile } from './types.js';
 
@@ -58,17 +59,116 @@ export type Profile = z.output<typeof profileSchema>;
 
 export const emptyProfile: Profile = profileSchema.parse({});
 
-export async function loadProfile(db: Db): Promise<Profile & { updated_at: Date | null; updated_by: string | null }> {
-  const [row] = await db<{ profile: unknown; updated_at: Date; updated_by: string }[]>`select profile, updated_at, updated_by from organisation_profile where id = 1`;
-  if (!row) return { ...emptyProfile, updated_at: null, updated_by: null };
-  // Stored profiles were valid when written; parsing again fills fields added since.
-  return { ...profileSchema.parse(row.profile), updated_at: row.updated_at, updated_by: row.updated_by };
+/** One recorded version of the profile; the first one ever recorded is in force from the beginning. */
+export interface ProfileVersion {
+  version: number;
+  profile: Profile;
+  /** From when this version is in force (null: from the beginning). */
+  effective_from: Date | null;
+  created_at: Date;
+  created_by: string;
 }
 
-export async function saveProfile(db: Db, profile: Profile, by: string, at: Date): Promise<void> {
+interface VersionRow {
+  version: number;
+  profile: unknown;
+  effective_from: Date | null;
+  created_at: Date;
+  created_by: string;
+}
+
+// Stored profiles were valid when written; parsing again fills fields added since.
+const revive = (r: VersionRow): ProfileVersion => ({ ...r, profile: profileSchema.parse(r.profile) });
+
+/** The newest version, or null before any was recorded. */
+export async function currentProfile(db: Db): Promise<ProfileVersion | null> {
+  const [row] = await db<VersionRow[]>`
+    select version, profile, effective_from, created_at, created_by from organisation_profile_versions order by version desc limit 1`;
+  return row ? revive(row) : null;
+}
+
+export async function listProfileVersions(db: Db): Promise<ProfileVersion[]> {
+  const rows = await db<VersionRow[]>`
+    select version, profile, effective_from, created_at, created_by from organisation_profile_versions order by version desc`;
+  return rows.map(revive);
+}
+
+export async function getProfileVersion(db: Db, version: number): Promise<ProfileVersion | null> {
+  const [row] = await db<VersionRow[]>`
+    select version, profile, effective_from, created_at, created_by from organisation_profile_versions where version = ${version}`;
+  return row ? revive(row) : null;
+}
+
+/** The current profile with who last changed it (the profile route and the reminders read this). */
+export async function loadProfile(db: Db): Promise<Profile & { version: number | null; updated_at: Date | null; updated_by: string | null }> {
+  const v = await currentProfile(db);
+  if (!v) return { ...emptyProfile, version: null, updated_at: null, updated_by: null };
+  return { ...v.profile, version: v.version, updated_at: v.created_at, updated_by: v.created_by };
+}
+
+/** Records a new version, in force from `at`; earlier versions stay as they were for the incidents they judge. */
+export async function saveProfile(db: Db, profile: Profile, by: string, at: Date): Promise<ProfileVersion> {
+  return inTransaction(db, async (tx) => {
+    // Serialises writers so version numbers follow one another.
+    await tx`select pg_advisory_xact_lock(hashtext('organisation_profile_versions'))`;
+    const [last] = await tx<{ version: number }[]>`select coalesce(max(version), 0)::int as version from organisation_profile_versions`;
+    const version = (last?.version ?? 0) + 1;
+    const effectiveFrom = version === 1 ? null : at;
+    await tx`
+      insert into organisation_profile_versions (version, profile, effective_from, created_at, created_by)
+      values (${version}, ${tx.json(profile as never)}, ${effectiveFrom}, ${at}, ${by})`;
+    return { version, profile, effective_from: effectiveFrom, created_at: at, created_by: by };
+  });
+}
+
+/** The profile an incident is judged with: the pinned version, else the one in force at the moment given. */
+export interface JudgedProfile {
+  profile: Profile;
+  version: number | null;
+  effective_from: Date | null;
+  pin: { note: string; pinned_by_name: string; pinned_at: Date } | null;
+  detail: string;
+}
+
+export async function profileForIncident(db: Db, incidentId: string, at: Date): Promise<JudgedProfile> {
+  const [row] = await db<(Partial<VersionRow> & { note: string | null; pinned_by_name: string | null; pinned_at: Date | null })[]>`
+    select v.version, v.profile, v.effective_from, p.note, p.pinned_by_name, p.pinned_at
+    from (select 1) one
+    left join incident_profile_pins p on p.incident_id = ${incidentId}
+    left join lateral (
+      select version, profile, effective_from from organisation_profile_versions
+      where case when p.profile_version is null then effective_from is null or effective_from <= ${at} else version = p.profile_version end
+      order by version desc limit 1
+    ) v on true`;
+  if (!row?.version) {
+    return { profile: emptyProfile, version: null, effective_from: null, pin: null, detail: 'no organisation profile recorded: every fact about the organisation is unknown' };
+  }
+  const profile = profileSchema.parse(row.profile);
+  const effectiveFrom = row.effective_from ?? null;
+  if (row.pinned_at && row.note !== null && row.pinned_by_name) {
+    return {
+      profile,
+      version: row.version,
+      effective_from: effectiveFrom,
+      pin: { note: row.note, pinned_by_name: row.pinned_by_name, pinned_at: row.pinned_at },
+      detail: `profile version ${row.version}, pinned by ${row.pinned_by_name} on ${row.pinned_at.toISOString()}: ${row.note}`,
+    };
+  }
+  const since = effectiveFrom ? `in force since ${effectiveFrom.toISOString()}` : 'in force from the beginning';
+  return { profile, version: row.version, effective_from: effectiveFrom, pin: null, detail: `profile version ${row.version} (${since}), the one in force at ${at.toISOString()}` };
+}
+
+/** Pins a profile version to an incident (or, with null, lets the one in force at its aware_at judge it again). */
+export async function pinProfile(db: Db, incidentId: string, version: number | null, note: string, by: { id: string; name: string }, at: Date): Promise<void> {
+  if (version === null) {
+    await db`delete from incident_profile_pins where incident_id = ${incidentId}`;
+    return;
+  }
   await db`
-    insert into organisation_profile (id, profile, updated_at, updated_by) values (1, ${db.json(profile as never)}, ${at}, ${by})
-    on conflict (id) do update set profile = excluded.profile, updated_at = excluded.updated_at, updated_by = excluded.updated_by`;
+    insert into incident_profile_pins (incident_id, profile_version, note, pinned_by, pinned_by_name, pinned_at)
+    values (${incidentId}, ${version}, ${note}, ${by.id}, ${by.name}, ${at})
+    on conflict (incident_id) do update set profile_version = excluded.profile_version, note = excluded.note,
+      pinned_by = excluded.pinned_by, pinned_by_name = excluded.pinned_by_name, pinned_at = excluded.pinned_at`;
 }
 
 /** The facts about the organisation the rules read. */

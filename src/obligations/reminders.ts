@@ -10,7 +10,7 @@ import { sha256Hex } from '../lib/hash.js';
 import { sleepUnlessAborted } from '../lib/sleep.js';
 import { escapeHtml } from '../notices/template-set.js';
 import type { Logger } from '../lib/logger.js';
-import type { Profile } from './profile.js';
+import { loadProfile, type Profile } from './profile.js';
 import { incidentObligations } from './service.js';
 import type { Obligation, StageResult } from './types.js';
 
@@ -113,10 +113,12 @@ async function send(deps: ReminderDeps, profile: Profile, id: string, msg: { sub
 export async function sweepReminders(deps: ReminderDeps, now: Date): Promise<SweepTally> {
   const tally: SweepTally = { incidents: 0, sent: 0, superseded: 0, messages: 0 };
   const open = await deps.db<{ id: string; title: string; drill: boolean }[]>`select id, title, drill from incidents where status <> 'closed' order by created_at`;
+  // Who is on call, and when to remind them, is today's profile, whatever version judges each incident.
+  const profile = await loadProfile(deps.db);
   for (const incident of open) {
     tally.incidents++;
     const evaluation = await incidentObligations(deps.db, incident.id, now);
-    const due = remindersDue(evaluation.obligations, evaluation.profile.reminder_thresholds, now);
+    const due = remindersDue(evaluation.obligations, profile.reminder_thresholds, now);
     if (!due.length) continue;
     const claimed: ReminderDue[] = [];
     for (const r of due) {
@@ -142,8 +144,8 @@ export async function sweepReminders(deps: ReminderDeps, now: Date): Promise<Swe
     for (const r of latest.values()) {
       const id = `rem-${sha256Hex(`${incident.id}|${r.key}|${r.stage}|${r.threshold}|${r.due_at.toISOString()}`).slice(0, 16)}`;
       const msg = reminderText(incident, r, now);
-      const result = await send(deps, evaluation.profile, id, msg);
-      const outcome = evaluation.profile.on_call.length ? result.outcomes.join(',') || 'none' : 'nobody on call';
+      const result = await send(deps, profile, id, msg);
+      const outcome = profile.on_call.length ? result.outcomes.join(',') || 'none' : 'nobody on call';
       await deps.db`update obligation_alerts set sent_to = ${result.sent}, outcome = ${outcome}
         where incident_id = ${incident.id} and rule_id = ${r.key} and stage = ${r.stage} and threshold = ${String(r.threshold)} and due_at = ${r.due_at}`;
       await recordEvent(deps.db, incident.id, 'obligation.reminder', systemActor, now, {

@@ -19,9 +19,14 @@ const stageSchema = z.object({
   immediate: z.boolean().openapi({ description: '"Immediately / without undue delay": due at once, with the team\'s working target in target_at.' }),
   target_at: timestampOut.nullable(),
   target_local: z.string().nullable(),
+  legal_latest_at: timestampOut.nullable().openapi({ description: 'Where a statute moves a period ending on a weekend or holiday to the next working day: the latest the law allows. due_at keeps the earlier day.' }),
+  legal_latest_local: z.string().nullable(),
+  legal_latest_basis: z.string().nullable().openapi({ description: 'The article that allows the later day.' }),
   filed_at: timestampOut.nullable(),
   status: z.enum(statuses),
   awaiting: z.string().nullable(),
+  calendar_incomplete: z.boolean(),
+  calendar_gaps: z.array(z.string()),
   skipped_days: z.array(z.object({ date: z.string(), kind: z.string(), name: z.string().nullable() })),
 });
 
@@ -44,7 +49,12 @@ export const obligationSchema = z
     immediate: z.boolean(),
     target_at: timestampOut.nullable(),
     target_local: z.string().nullable(),
+    legal_latest_at: timestampOut.nullable().openapi({ description: 'Where a statute moves a period ending on a weekend or holiday to the next working day: the latest the law allows. due_at keeps the earlier day.' }),
+    legal_latest_local: z.string().nullable(),
+    legal_latest_basis: z.string().nullable().openapi({ description: 'The article that allows the later day.' }),
     status: z.enum(statuses),
+    calendar_incomplete: z.boolean().openapi({ description: 'A window crosses a year with no official holiday schedule for its calendar: the days counted may be wrong.' }),
+    calendar_gaps: z.array(z.string()),
     awaiting_anchor: z.string().nullable().openapi({ description: 'The clock anchor not recorded yet; no date is guessed.' }),
     not_applicable_reason: z.string().nullable(),
     stages: z.array(stageSchema),
@@ -62,7 +72,12 @@ export const evaluationSchema = z
     evaluated_at: timestampOut,
     counts_source: z.enum(['affected_snapshot', 'incident_estimate']).openapi({ description: 'Counts come from the resolved affected snapshot, or from the incident\'s regions and estimate before one exists.' }),
     individuals_notified: z.object({ at: timestampOut.nullable(), source: z.enum(['deliveries', 'recorded', 'none']), detail: z.string() }),
-    counts: z.record(z.string(), z.number().int()).openapi({ description: 'Obligations per status.' }),
+    profile_version: z
+      .object({ version: z.number().int().nullable(), effective_from: timestampOut.nullable(), pinned: z.boolean(), detail: z.string() })
+      .openapi({ description: 'The organisation profile version the incident is judged with: the one in force at its aware_at, or the one a responder pinned.' }),
+    counts: z.record(z.string(), z.number().int()).openapi({
+      description: 'Obligations that apply (and not-applicable ones) per status; `possible` counts those whose facts are unknown, apart; `calendar_incomplete` those with a window over a year without an official holiday schedule.',
+    }),
     obligations: z.array(obligationSchema),
   })
   .openapi('Obligations');
@@ -162,3 +177,10 @@ export const determinationBody = z
     note: text(4000).pipe(z.string().min(1, 'say why: the note goes on the timeline')),
   })
   .openapi('Determination');
+
+export const pinBody = z
+  .strictObject({
+    version: z.number().int().min(1).nullable().openapi({ description: 'The profile version to judge the incident with; null returns to the one in force at its aware_at.' }),
+    note: text(2000).pipe(z.string().min(1, 'say why: the note goes on the timeline')),
+  })
+  .openapi('ProfilePin');

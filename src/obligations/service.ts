@@ -11,7 +11,8 @@ import { isRegionCode } from '../incidents/vocabulary.js';
 import { draftStage, draftValues, type DraftRenderer } from './draft.js';
 import { evaluateObligations } from './engine.js';
 import { affectedCounts } from './predicates.js';
-import { evaluationOptions, loadProfile, organisationFacts, type Profile } from './profile.js';
+import { listSuppliedSchedules } from './holiday-files.js';
+import { evaluationOptions, getProfileVersion, organisationFacts, pinProfile, profileForIncident, type JudgedProfile, type Profile } from './profile.js';
 import { rulesById } from './rules/index.js';
 import type { AffectedSummary, Determination, EvaluationInput, EvaluationOptions, EvaluationResult, Filing, IncidentFacts, Obligation } from './types.js';
 
@@ -26,6 +27,8 @@ export interface IncidentEvaluation extends EvaluationResult {
   incident_id: string;
   incident_version: number;
   individuals_notified: { at: string | null; source: NotificationAnchor['source']; detail: string };
+  /** The organisation profile version the incident was judged with, and why that one. */
+  profile_version: { version: number | null; effective_from: string | null; pinned: boolean; detail: string };
 }
 
 interface Gathered {
@@ -33,8 +36,12 @@ interface Gathered {
   input: EvaluationInput;
   options: EvaluationOptions;
   profile: Profile;
+  judged: JudgedProfile;
   notified: NotificationAnchor;
 }
+
+/** The moment that picks the profile version an incident is judged with: its awareness, else its discovery. */
+export const profileMoment = (i: Incident): Date => i.aware_at ?? i.discovered_at;
 
 /**
  * Once a delivery run exists, people count as notified when the last open delivery of the newest run
@@ -100,14 +107,17 @@ function incidentFacts(i: Incident, notifiedAt: Date | null): IncidentFacts {
 
 async function gather(db: Db, incidentId: string): Promise<Gathered> {
   const incident = await getIncident(db, incidentId);
-  const [snapshot, filings, determinations, profile, notified] = await Promise.all([
+  const [snapshot, filings, determinations, judged, schedules, notified] = await Promise.all([
     currentSummary(db, incidentId),
     // Only what the engine reads: a filed document can be large and is not needed to compute deadlines.
     db<Filing[]>`select rule_id, stage, target, filed_at from obligation_filings where incident_id = ${incidentId}`,
-    db<{ rule_id: string; applies: boolean; note: string }[]>`select rule_id, applies, note from obligation_determinations where incident_id = ${incidentId}`,
-    loadProfile(db),
+    db<{ rule_id: string; applies: boolean; note: string; decided_by_name: string; decided_at: Date }[]>`
+      select rule_id, applies, note, decided_by_name, decided_at from obligation_determinations where incident_id = ${incidentId}`,
+    profileForIncident(db, incidentId, profileMoment(incident)),
+    listSuppliedSchedules(db),
     notificationAnchor(db, incident),
   ]);
+  const profile = judged.profile;
   const affected: AffectedSummary | null = snapshot
     ? {
         total: snapshot.summary.total,
@@ -123,9 +133,11 @@ async function gather(db: Db, incidentId: string): Promise<Gathered> {
     affected,
     filings: [...filings],
     organisation: organisationFacts(profile),
-    determinations: Object.fromEntries(determinations.map((d) => [d.rule_id, { applies: d.applies, note: d.note } satisfies Determination])),
+    determinations: Object.fromEntries(
+      determinations.map((d) => [d.rule_id, { applies: d.applies, note: d.note, decided_by_name: d.decided_by_name, decided_at: d.decided_at } satisfies Determination]),
+    ),
   };
-  return { incident, input, options: evaluationOptions(profile), profile, notified };
+  return { incident, input, options: { ...evaluationOptions(profile), holidaySchedules: schedules }, profile, judged, notified };
 }
 
 function withContext(g: Gathered, result: EvaluationResult): IncidentEvaluation {
@@ -134,6 +146,7 @@ function withContext(g: Gathered, result: EvaluationResult): IncidentEvaluation 
     incident_version: g.incident.version,
     ...result,
     individuals_notified: { at: g.notified.at?.toISOString() ?? null, source: g.notified.source, detail: g.notified.detail },
+    profile_version: { version: g.judged.version, effective_from: g.judged.effective_from?.toISOString() ?? null, pinned: g.judged.pin !== null, detail: g.judged.detail },
   };
 }
 
@@ -289,6 +302,8 @@ export async function recordFiling(db: Db, incidentId: string, ruleId: string, f
     const stage = owed?.stages.find((s) => s.key === f.stage);
     const ref = stage?.target_at ?? stage?.due_at ?? null;
     const dueAt = ref ? new Date(ref) : null;
+    // Where a statute rolls the period forward, a filing up to the legal latest day is in time.
+    const latest = stage?.legal_latest_at ? new Date(Math.max(new Date(stage.legal_latest_at).getTime(), dueAt?.getTime() ?? 0)) : dueAt;
     const row: FilingRow = {
       id: newId('fil', now),
       incident_id: incidentId,
@@ -302,7 +317,7 @@ export async function recordFiling(db: Db, incidentId: string, ruleId: string, f
       document: f.document,
       note: f.note,
       stage_due_at: dueAt,
-      on_time: dueAt ? f.filed_at.getTime() <= dueAt.getTime() : null,
+      on_time: latest ? f.filed_at.getTime() <= latest.getTime() : null,
       created_at: now,
     };
     await tx`
@@ -340,6 +355,104 @@ export async function recordDetermination(db: Db, incidentId: string, ruleId: st
       on conflict (incident_id, rule_id) do update set applies = excluded.applies, note = excluded.note,
         decided_by = excluded.decided_by, decided_by_name = excluded.decided_by_name, decided_at = excluded.decided_at`;
     await recordEvent(tx, incidentId, 'obligation.determined', actor, now, { rule_id: ruleId, applies: d.applies, note: d.note });
+  });
+}
+
+// ---- the breach register ----
+
+/** What became of one obligation, as the breach register shows it. */
+export type DecisionKind = 'filed' | 'pending' | 'not_applicable' | 'determined_not_to_apply' | 'decision_missing';
+
+export interface ObligationDecision {
+  key: string;
+  rule_id: string;
+  jurisdiction: string;
+  article: string;
+  authority: string;
+  applicability: Obligation['applicability'];
+  status: Obligation['status'];
+  decision: DecisionKind;
+  due_at: string | null;
+  legal_latest_at: string | null;
+  /** Each stage filed (or, for notices to individuals, the notification time), with the authority's reference and whether it was in time. */
+  filings: { stage: string; filed_at: string; reference: string | null; on_time: boolean }[];
+  /** Why it does not apply: the engine's reason, or the team's note. */
+  reason: string | null;
+  determination: { applies: boolean; note: string | null; by: string | null; at: string | null } | null;
+}
+
+export interface IncidentDecisions {
+  counts_source: EvaluationResult['counts_source'];
+  affected_total: number | null;
+  affected_by_jurisdiction: Record<string, number>;
+  profile_version: number | null;
+  decisions: ObligationDecision[];
+}
+
+const countryOf = (code: string) => code.split('-')[0]!;
+
+/** Whether any of the codes reaches one of the places: the same code, a country and its subdivisions either way. */
+export function reaches(ruleRegions: readonly string[], places: ReadonlySet<string>): boolean {
+  return ruleRegions.some((r) => places.has(r) || places.has(countryOf(r)) || [...places].some((p) => countryOf(p) === r));
+}
+
+/** The obligations of an incident as decisions: filed, pending, not applicable (and why), determined not to apply, or still undecided. */
+export async function obligationDecisions(db: Db, incidentId: string, now: Date): Promise<IncidentDecisions> {
+  const g = await gather(db, incidentId);
+  const [evaluation, filingRows] = [evaluateObligations(g.input, now, g.options), await listFilings(db, incidentId)];
+  const counts = affectedCounts(g.input.incident, g.input.affected);
+  const byJurisdiction = g.input.affected?.by_jurisdiction ?? g.incident.estimated_affected?.by_region ?? {};
+  const places = new Set([...g.incident.regions, ...Object.keys(byJurisdiction)]);
+  const decisions: ObligationDecision[] = [];
+  for (const o of evaluation.obligations) {
+    const d = g.input.determinations?.[o.rule_id];
+    const filed = o.stages.filter((st) => st.filed_at);
+    const rule = rulesById.get(o.rule_id);
+    // A rule is worth a register line when it reaches one of the incident's places, or the team acted on it.
+    if (o.applicability === 'not_applicable' && !d && !filed.length && !(rule && reaches(rule.trigger.regions, places))) continue;
+    const filings = filed.map((st) => {
+      const row = filingRows.find((f) => f.rule_id === o.rule_id && f.stage === st.key && (o.target === null || f.target === null || f.target === o.target));
+      return { stage: st.key, filed_at: st.filed_at!, reference: row?.reference ?? null, on_time: st.status === 'met' };
+    });
+    const decision: DecisionKind =
+      d && !d.applies ? 'determined_not_to_apply' : o.applicability === 'not_applicable' ? 'not_applicable' : filed.some((st) => st.kind === 'initial') ? 'filed' : o.applicability === 'possible' ? 'decision_missing' : 'pending';
+    decisions.push({
+      key: o.key,
+      rule_id: o.rule_id,
+      jurisdiction: o.jurisdiction,
+      article: o.article,
+      authority: o.notifies.name,
+      applicability: o.applicability,
+      status: o.status,
+      decision,
+      due_at: o.due_at,
+      legal_latest_at: o.legal_latest_at,
+      filings,
+      reason: decision === 'determined_not_to_apply' ? (d?.note ?? null) : o.not_applicable_reason,
+      determination: d ? { applies: d.applies, note: d.note ?? null, by: d.decided_by_name ?? null, at: d.decided_at?.toISOString() ?? null } : null,
+    });
+  }
+  return { counts_source: counts.source, affected_total: counts.total, affected_by_jurisdiction: byJurisdiction, profile_version: g.judged.version, decisions };
+}
+
+// ---- profile pins ----
+
+/**
+ * Pins the profile version an incident is judged with (a responder's call, e.g. when a change of status
+ * applied before it was recorded), or with null returns it to the version in force at its aware_at.
+ */
+export async function pinIncidentProfile(db: Db, incidentId: string, pin: { version: number | null; note: string }, actor: Actor, now: Date): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const incident = await getIncident(tx, incidentId);
+    if (pin.version !== null && !(await getProfileVersion(tx, pin.version))) throw new InvalidFactsError([{ field: 'version', message: `there is no profile version ${pin.version}` }]);
+    const before = await profileForIncident(tx, incidentId, profileMoment(incident));
+    await pinProfile(tx, incidentId, pin.version, pin.note, actor, now);
+    const after = await profileForIncident(tx, incidentId, profileMoment(incident));
+    await recordEvent(tx, incidentId, pin.version === null ? 'obligation.profile_unpinned' : 'obligation.profile_pinned', actor, now, {
+      from_version: before.version,
+      to_version: after.version,
+      note: pin.note,
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 // The shapes of the obligations engine: rules, the incident facts it reads, and the obligations it returns.
 import type { CacGrade, DataCategory, Nature, RiskOfHarm, Severity } from '../incidents/vocabulary.js';
+import type { HolidaySchedule } from './holiday-schedules/index.js';
 
 export type { CacGrade, RiskOfHarm };
 
@@ -96,6 +97,8 @@ export interface Filing {
 export interface Determination {
   applies: boolean;
   note?: string;
+  decided_by_name?: string;
+  decided_at?: Date;
 }
 
 export interface EvaluationInput {
@@ -116,15 +119,31 @@ export interface EvaluationOptions {
   enableRules?: string[];
   /** The rule set (all rules by default). */
   rules?: readonly Rule[];
+  /** Holiday schedules the organisation supplied for years breachkit ships no official schedule for. */
+  holidaySchedules?: readonly HolidaySchedule[];
 }
 
 // ---- rules ----
 
+/** A statute that lets a period ending on a weekend or holiday run to the next working day of a calendar. */
+export interface RollForward {
+  calendar: string;
+  /** The article that allows it, e.g. "Texas Code Construction Act (Gov. Code) §311.014". */
+  basis: string;
+}
+
 export type Deadline =
   | { unit: 'hours'; amount: number; text?: string }
-  | { unit: 'calendar_days'; amount: number; text?: string; rollCalendar?: string }
+  | { unit: 'calendar_days'; amount: number; text?: string; roll?: RollForward }
   | { unit: 'business_days'; amount: number; text?: string; calendar: string }
-  | { unit: 'without_undue_delay'; amount: null; text?: string; suggestedTargetHours?: number };
+  | {
+      unit: 'without_undue_delay';
+      amount: null;
+      text?: string;
+      suggestedTargetHours?: number;
+      /** An authority's guidance on how long "promptly" is, shown in the trace (never the due time). */
+      guidance?: { days: number; text: string };
+    };
 
 /** What a stage's clock counts from. */
 export type StageStart =
@@ -148,6 +167,8 @@ export interface RuleContext {
   categories: ReadonlySet<string>;
   /** The date the rule is judged at (its anchor, else discovery, else now). */
   judgedAt: Date;
+  /** The rule's own zone: statutory dates (effective dates, amendments) are days in it. */
+  timeZone: string;
 }
 
 export interface Presence {
@@ -232,9 +253,16 @@ export interface StageResult {
   immediate: boolean;
   target_at: string | null;
   target_local: string | null;
+  /** The latest moment the law allows, where a statute rolls a period ending on a rest day forward; due_at stays the earlier day. */
+  legal_latest_at: string | null;
+  legal_latest_local: string | null;
+  legal_latest_basis: string | null;
   filed_at: string | null;
   status: ObligationStatus;
   awaiting: string | null;
+  /** The window crosses a year whose calendar is not known (no official holiday schedule). */
+  calendar_incomplete: boolean;
+  calendar_gaps: string[];
   skipped_days: { date: string; kind: string; name: string | null }[];
 }
 
@@ -257,8 +285,14 @@ export interface Obligation {
   immediate: boolean;
   target_at: string | null;
   target_local: string | null;
+  legal_latest_at: string | null;
+  legal_latest_local: string | null;
+  legal_latest_basis: string | null;
   status: ObligationStatus;
   awaiting_anchor: string | null;
+  /** A window of this obligation crosses a year with no official holiday schedule for its calendar. */
+  calendar_incomplete: boolean;
+  calendar_gaps: string[];
   not_applicable_reason: string | null;
   stages: StageResult[];
   required_content: string[];

@@ -83,8 +83,8 @@ describeEachDatabase(
       const tx = find(before, 'us-tx-521.053-ag');
       expect(tx.status).toBe('not_applicable');
       expect(tx.not_applicable_reason).toMatch(/250/);
-      // Every status is counted, the not-applicable ones too.
-      expect(Object.values(before.counts).reduce((a, b) => a + b, 0)).toBe(before.obligations.length);
+      // Every obligation is counted once, by status (the not-applicable ones too) or as possible; calendar_incomplete cuts across them.
+      expect(Object.entries(before.counts).filter(([k]) => k !== 'calendar_incomplete').reduce((a, [, n]) => a + n, 0)).toBe(before.obligations.length);
 
       const res = await patch(id, version, { aware_at: '2026-11-18T10:00:00Z', determined_at: '2026-11-19T09:00:00Z' });
       expect(res.status).toBe(200);
@@ -189,6 +189,22 @@ describeEachDatabase(
       } finally {
         clock.set(new Date('2026-11-20T12:00:00Z'));
       }
+    });
+
+    it('counts a Texas filing after due_at but within the day §311.014 allows as on time', async () => {
+      const res = await harness().request('POST', '/v1/incidents', {
+        as: 'responder',
+        json: { ...body(), regions: ['US-TX'], data_categories: ['specific_identity'], estimated_affected: { total: 300, by_region: { 'US-TX': 300 } }, occurred_from: '2026-09-30T00:00:00Z', discovered_at: '2026-10-01T09:00:00Z', determined_at: '2026-10-01T15:00:00Z', measures: [] },
+      });
+      expect(res.status).toBe(201);
+      const { id } = await json<{ id: string }>(res);
+      const filed = await harness().request('POST', `/v1/incidents/${id}/obligations/us-tx-521.053-ag/filings`, { as: 'responder', json: { filed_at: '2026-11-02T16:00:00Z', reference: 'TX-AG-77' } });
+      expect(filed.status).toBe(201);
+      const out = await json<{ filing: { on_time: boolean; due_at: string }; obligations: (Ob & { legal_latest_at: string })[] }>(filed);
+      expect(out.filing.due_at).toBe('2026-11-01T04:59:59.000Z');
+      expect(out.filing.on_time).toBe(true);
+      expect(out.obligations[0]!.status).toBe('met');
+      expect(out.obligations[0]!.legal_latest_at).toBe('2026-11-03T05:59:59.000Z');
     });
 
     it('refuses bad filings with the field at fault, and unknown rules with 404', async () => {

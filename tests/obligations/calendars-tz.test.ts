@@ -1,4 +1,4 @@
-// The host zone must not move holidays or weekends: chinese-days works through local-time Date methods internally.
+// The host zone must not move holidays or weekends: dates are handled as plain YYYY-MM-DD days, never host-local Date methods.
 import { describe, it, expect } from 'vitest';
 
 process.env.TZ = 'America/Los_Angeles';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { addBusinessDays, addCalendarDays, calendarFor, formatLocalIso, offsetMinutes, zonedTimeToInstant } from '../../src/obligations/calendars.js';
+import { addBusinessDays, addCalendarDays, calendarFor, formatLocalIso, offsetMinutes, rollToWorkingDay, zonedTimeToInstant } from '../../src/obligations/calendars.js';
 
 describe('time zones', () => {
   it('reads offsets on both sides of a daylight-saving change', () => {
@@ -17,7 +17,7 @@ describe('time zones', () => {
   });
 });
 
-describe('PRC calendar (chinese-days)', () => {
+describe('PRC calendar (official schedules shipped with breachkit)', () => {
   const cn = calendarFor('CN');
 
   it('knows the 2026 National Day holiday and its make-up working days', () => {
@@ -43,17 +43,23 @@ describe('PRC calendar (chinese-days)', () => {
     expect(r.makeupDaysCounted.map((d) => d.date)).toEqual(['2026-10-10']);
   });
 
-  it('says when the installed data lacks a year instead of pretending', () => {
+  it('says when no official schedule covers a year of the window instead of pretending', () => {
     expect(cn.coverageGap(2026)).toBeNull();
     const r = addBusinessDays(new Date('2030-01-02T02:00:00Z'), 2, 'CN', 'Asia/Shanghai');
-    expect(r.notes.join(' ')).toMatch(/2030.*not in the installed chinese-days data/);
+    expect(r.gaps.join(' ')).toMatch(/no official CN holiday schedule for 2030/);
+    const crossing = addBusinessDays(new Date('2026-12-28T02:00:00Z'), 5, 'CN', 'Asia/Shanghai');
+    expect(crossing.gaps).toHaveLength(1);
+    expect(crossing.gaps[0]).toMatch(/2027/);
   });
 
   it('rolls a calendar-day period ending on a rest day to the next working day, but not one ending on a make-up day', () => {
-    const onHoliday = addCalendarDays(new Date('2026-09-03T02:00:00Z'), 30, 'Asia/Shanghai', 'CN');
+    const start = new Date('2026-09-03T02:00:00Z');
+    const plain = addCalendarDays(start, 30, 'Asia/Shanghai');
+    expect(plain.dueDate).toBe('2026-10-03');
+    const onHoliday = rollToWorkingDay(start, plain.dueDate, 'CN', 'Asia/Shanghai');
     expect(onHoliday.dueDate).toBe('2026-10-08');
     expect(onHoliday.skipped.map((d) => d.date)).toEqual(['2026-10-03', '2026-10-04', '2026-10-05', '2026-10-06', '2026-10-07']);
-    const onMakeup = addCalendarDays(new Date('2026-09-10T02:00:00Z'), 30, 'Asia/Shanghai', 'CN');
+    const onMakeup = rollToWorkingDay(new Date('2026-09-10T02:00:00Z'), '2026-10-10', 'CN', 'Asia/Shanghai');
     expect(onMakeup.dueDate).toBe('2026-10-10');
     expect(onMakeup.skipped).toEqual([]);
   });

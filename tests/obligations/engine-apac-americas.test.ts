@@ -49,7 +49,11 @@ describe('Japan APPI', () => {
   it('asks for a preliminary report and a 60-day final report for a malicious case, any number', () => {
     const inc = incident({ regions: ['JP'], aware_at: t0, estimated_affected: { by_region: { JP: 3 } } });
     const o = obligation(evaluate({ incident: inc }, '2026-10-02T00:00:00Z'), 'jp-appi-26-ppc');
-    expect(o.due_local).toBe('2026-10-06T23:59:59+09:00');
+    // "Promptly": due at once, the team's 3-day working target, the PPC's 5-day guidance in the trace only.
+    expect(o.immediate).toBe(true);
+    expect(o.due_at).toBe(t0.toISOString());
+    expect(o.target_local).toBe('2026-10-04T12:00:00+09:00');
+    expect(traceText(o)).toMatch(/PPC guidance.*3–5 days.*5 days from the start end at 2026-10-06T14:59:59.000Z \(2026-10-06T23:59:59\+09:00\), guidance rather than a deadline/);
     const finals = o.stages.filter((s) => s.key === 'final' && s.status !== 'not_applicable');
     expect(finals).toHaveLength(1);
     expect(finals[0]!.due_local).toBe('2026-11-30T23:59:59+09:00');

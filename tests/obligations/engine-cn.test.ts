@@ -66,12 +66,14 @@ describe('PRC: CAC incident reporting grades', () => {
 });
 
 describe('PRC: stages and the 30-day summary report', () => {
-  it('counts the summary from the end of handling, moving past National Day to the next working day', () => {
+  it('counts the summary from the end of handling: due on the 30th day, legally latest past National Day on the next working day', () => {
     const inc = { ...big, disposal_ended_at: new Date('2026-09-03T02:00:00Z'), discovered_at: new Date('2026-09-01T01:00:00Z') };
     const r = evaluate({ incident: inc, organisation: { cii_operator: false }, filings: [{ rule_id: 'cn-cac-reporting-other-operators', filed_at: new Date('2026-09-01T03:00:00Z') }] }, '2026-09-20T00:00:00Z');
     const o = obligation(r, 'cn-cac-reporting-other-operators');
     const summary = o.stages.find((s) => s.key === 'summary')!;
-    expect(summary.due_local).toBe('2026-10-08T23:59:59+08:00');
+    expect(summary.due_local).toBe('2026-10-03T23:59:59+08:00');
+    expect(summary.legal_latest_local).toBe('2026-10-08T23:59:59+08:00');
+    expect(summary.legal_latest_basis).toMatch(/Civil Code art\. 203/);
     expect(summary.skipped_days.map((d) => d.date)).toContain('2026-10-07');
     expect(o.stages.find((s) => s.key === 'initial')!.status).toBe('met');
     expect(o.status).toBe('upcoming');

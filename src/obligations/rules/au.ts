@@ -1,7 +1,7 @@
 // Australia, Privacy Act 1988 Part IIIC (Notifiable Data Breaches): 30-day assessment, then the OAIC and individuals as soon as practicable.
 import type { Rule } from '../types.js';
 import { affectedIn, orgFlag, riskAtLeast } from '../predicates.js';
-import { calendarDays, immediately, initial } from './build.js';
+import { calendarDays, immediately, initial, rollForward } from './build.js';
 
 const tz = 'Australia/Sydney';
 const law = 'Privacy Act 1988 (Cth), Part IIIC';
@@ -20,7 +20,7 @@ export const auRules: Rule[] = [
     trigger: { summary: 'Reasonable grounds to suspect an eligible data breach', regions: ['AU'], checks: [inAu, appEntity] },
     anchor: 'discovered_at',
     anchorWording: 'becoming aware of grounds to suspect an eligible data breach',
-    stages: [initial(calendarDays(30, 'take all reasonable steps to finish the assessment within 30 days'), 'discovered_at', 'complete the assessment')],
+    stages: [initial(calendarDays(30, 'take all reasonable steps to finish the assessment within 30 days', rollForward.AU), 'discovered_at', 'complete the assessment')],
     requiredContent: [],
     effective: { from: '2018-02-22' },
     status: 'in_force',

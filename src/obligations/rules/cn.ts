@@ -1,7 +1,7 @@
 // PRC duties: CAC incident reporting (1 h / 4 h with a 30-day summary), PIPL art. 57, NDSMR arts. 10–11, DSL art. 29, MIIT vulnerability reports.
 import type { CacGrade, Check, Rule } from '../types.js';
 import { always, incidentFlag, not, orgFlag, prcNexus } from '../predicates.js';
-import { calendarDays, followUp, hours, immediately, initial } from './build.js';
+import { calendarDays, followUp, hours, immediately, initial, rollForward } from './build.js';
 
 const tz = 'Asia/Shanghai';
 const cacMeasures = 'National Cybersecurity Incident Reporting Management Measures (CAC, effective 2025-11-01)';
@@ -54,7 +54,7 @@ const cacStages = (firstHours: number) => [
     key: 'summary',
     name: 'incident handling summary report',
     kind: 'final' as const,
-    deadline: calendarDays(30, 'within 30 days after handling of the incident ends', 'CN'),
+    deadline: calendarDays(30, 'within 30 days after handling of the incident ends', rollForward.CN),
     start: { anchor: 'disposal_ended_at' as const },
     required: true,
     description: 'cause, measures, harm, accountability, remediation and lessons, through the channel of the first report',
@@ -67,7 +67,7 @@ const harmToRights: Check = (ctx) => {
   return { fact: 'harm to rights and interests', result: r === 'unlikely' ? 'no' : 'yes', detail: `risk of harm assessed as "${r}"` };
 };
 
-const rollNote = 'A period whose last day falls on a PRC rest day ends on the next working day (Civil Code art. 203); make-up working days count as working days.';
+const rollNote = 'A period whose last day falls on a PRC rest day ends on the next working day (Civil Code art. 203); make-up working days count as working days. due_at keeps the calendar day, legal_latest_at the working day.';
 
 export const cnRules: Rule[] = [
   {
@@ -199,7 +199,7 @@ export const cnRules: Rule[] = [
     trigger: { summary: 'Provider learns of a vulnerability in its own network product', regions: ['CN'], checks: [prcNexus(), incidentFlag('product_vulnerability', true, 'vulnerability in own network product')] },
     anchor: 'discovered_at',
     anchorWording: 'from learning of the vulnerability',
-    stages: [initial(calendarDays(2, 'within 2 days', 'CN'), 'discovered_at', 'report')],
+    stages: [initial(calendarDays(2, 'within 2 days', rollForward.CN), 'discovered_at', 'report')],
     requiredContent: ['product name, model and version; nature, harm and reach of the vulnerability (not verified)'],
     effective: { from: '2021-09-01' },
     status: 'in_force',

@@ -27,7 +27,7 @@ export const jpRules: Rule[] = [
     anchor: 'aware_at',
     anchorWording: 'from the day the business becomes aware',
     stages: [
-      initial(calendarDays(5, '速やかに (promptly); PPC guidance: about 3–5 days'), 'aware_at', 'preliminary report (速報)'),
+      initial(immediately('速やかに (promptly)', 72, { days: 5, text: 'PPC guidance: the preliminary report within about 3–5 days of awareness' }), 'aware_at', 'preliminary report (速報)'),
       { key: 'final', name: 'final report (確報)', kind: 'final', deadline: calendarDays(30, 'within 30 days of awareness'), start: { anchor: 'aware_at' }, required: true, condition: not('not a malicious case', unlawful) },
       { key: 'final', name: 'final report (確報), unlawful-purpose case', kind: 'final', deadline: calendarDays(60, 'within 60 days of awareness'), start: { anchor: 'aware_at' }, required: true, condition: unlawful },
     ],

@@ -1,7 +1,7 @@
 // Texas Business and Commerce Code §521.053: individuals within 60 days, the Attorney General within 30 days at 250 or more Texans.
 import type { Rule } from '../types.js';
 import { countThreshold } from '../predicates.js';
-import { calendarDays, initial } from './build.js';
+import { calendarDays, initial, rollForward } from './build.js';
 import { stateBreach } from './us-states.js';
 
 const tz = 'America/Chicago';
@@ -18,7 +18,7 @@ export const usTxRules: Rule[] = [
     trigger: { summary: 'Unauthorised acquisition of sensitive personal information (no risk-of-harm exception)', regions: ['US-TX'], checks: stateBreach('US-TX') },
     anchor: 'determined_at',
     anchorWording: 'the date the person determines that the breach occurred',
-    stages: [initial(calendarDays(60, 'without unreasonable delay and by the 60th day after determination'), 'determined_at', 'notify individuals')],
+    stages: [initial(calendarDays(60, 'without unreasonable delay and by the 60th day after determination', rollForward['US-TX']), 'determined_at', 'notify individuals')],
     requiredContent: ['the statute sets no detailed list; give the date, the information involved and a contact'],
     effective: {},
     status: 'in_force',
@@ -35,7 +35,7 @@ export const usTxRules: Rule[] = [
     trigger: { summary: 'Breach involving at least 250 Texas residents', regions: ['US-TX'], checks: [...stateBreach('US-TX'), countThreshold('US-TX', 250, 'at_least')] },
     anchor: 'determined_at',
     anchorWording: 'after determining that the breach occurred',
-    stages: [initial(calendarDays(30, 'as soon as practicable and within 30 days after determination'), 'determined_at', 'report')],
+    stages: [initial(calendarDays(30, 'as soon as practicable and within 30 days after determination', rollForward['US-TX']), 'determined_at', 'report')],
     requiredContent: [
       'a detailed description of what happened and how',
       'the number of Texas residents affected',
