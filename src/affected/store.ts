@@ -100,7 +100,18 @@ export interface ResolvedSnapshot {
  */
 export async function insertAffectedPeople(
   db: Db,
-  p: { snapshotId: string; incidentId: string; scope: Scope; asOf: Date; minorAge: number; perSubdivision: string[]; hasIncludeList: boolean; hasExcludeList: boolean },
+  p: {
+    snapshotId: string;
+    incidentId: string;
+    scope: Scope;
+    asOf: Date;
+    minorAge: number;
+    perSubdivision: string[];
+    hasIncludeList: boolean;
+    hasExcludeList: boolean;
+    /** The channels an individual notice goes out on: a person with none of them is announcement only. */
+    individualChannels: readonly string[];
+  },
 ): Promise<ResolvedSnapshot> {
   const s = p.scope;
   const hasMatchers = s.data_categories.length > 0 || s.systems.length > 0;
@@ -155,7 +166,7 @@ export async function insertAffectedPeople(
         m.minor, m.minor and r.email is null and r.phone is null,
         case when m.minor then 'guardian' else 'self' end,
         r.name, r.email, r.phone, u.postal_address, u.locale,
-        ch.channels, cardinality(ch.channels) = 0,
+        ch.channels, not (ch.channels && ${p.individualChannels as string[]}::text[]),
         ${matched('data_categories', s.data_categories)},
         ${matched('systems', s.systems)},
         u.included

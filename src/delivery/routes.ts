@@ -19,6 +19,7 @@ const runSchema = z
     counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
     rate_per_second: z.number().optional(),
     remaining: z.number().int().optional(),
+    unknown: z.number().int().optional().openapi({ description: 'Rows held after a send nobody could confirm, waiting to be settled.' }),
     eta_seconds: z.number().int().nullable().optional(),
     announcement: z
       .object({ required: z.boolean(), reasons: z.array(z.string()) })
@@ -36,7 +37,7 @@ const runJson = (r: RunRow & Partial<RunProgress>) => ({
   planned: r.planned,
   announcement_only: r.announcement_only,
   created_at: iso(r.created_at)!,
-  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, eta_seconds: r.eta_seconds } : {}),
+  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, unknown: r.unknown, eta_seconds: r.eta_seconds } : {}),
 });
 
 const startRoute = authedRoute({
@@ -85,6 +86,26 @@ const controlRoute = authedRoute({
   responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...notFoundResponse, ...conflictResponse },
 });
 
+const checkSchema = z
+  .object({
+    ok: z.boolean(),
+    people: z.number().int(),
+    reached: z.number().int(),
+    in_flight: z.number().int().openapi({ description: 'People with a notice queued or being sent, none reached yet.' }),
+    unknown: z.number().int().openapi({ description: 'People whose open notice is held after a send nobody could confirm (DELIVERY_UNKNOWN_OUTCOME=hold).' }),
+    not_planned: z.number().int().openapi({ description: 'People a channel can still reach with no notice planned yet (start the run).' }),
+    covered_by_announcement: z.number().int().openapi({ description: 'People no individual channel can reach any more; the same count as `announcement_only` of the snapshot and the run.' }),
+    no_channel: z.number().int(),
+    uncovered: z.number().int().openapi({ description: 'Left to an announcement that is not published yet.' }),
+    stuck_sending: z.number().int().openapi({ description: 'Rows still sending after their lease ran out, being settled.' }),
+    announcement_required: z.boolean(),
+    announcement_published: z.boolean(),
+    unknown_deliveries: z.array(
+      z.object({ delivery_id: z.string(), external_id: z.string(), channel: z.string(), attempts: z.number().int(), lease_expired_at: z.string().nullable() }),
+    ),
+  })
+  .openapi('DeliveryCheck');
+
 const checkRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries/check',
@@ -97,16 +118,7 @@ const checkRoute = authedRoute({
       description: 'The invariant',
       content: {
         'application/json': {
-          schema: z.object({
-            ok: z.boolean(),
-            people: z.number().int(),
-            reached: z.number().int(),
-            in_flight: z.number().int(),
-            covered_by_announcement: z.number().int(),
-            uncovered: z.number().int(),
-            stuck_sending: z.number().int(),
-            announcement_published: z.boolean(),
-          }),
+          schema: checkSchema,
         },
       },
     },
@@ -136,7 +148,11 @@ export const deliveryRoutes = createRouter()
       }
     }) as never;
   })
-  .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))
+  .openapi(checkRoute, async (c) => {
+    const { db, clock, config } = c.var.services;
+    const report = await checkInvariant(db, c.req.valid('param').id, clock.now(), config.ANNOUNCEMENT_THRESHOLD);
+    return c.json({ ...report, unknown_deliveries: report.unknown_deliveries.map((u) => ({ ...u, lease_expired_at: iso(u.lease_expired_at) })) }, 200);
+  })
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;
     const { id, run, action } = c.req.valid('param');

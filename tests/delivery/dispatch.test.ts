@@ -44,6 +44,8 @@ describeEachDatabase('delivery in capture mode', (harness) => {
       batchSize: 100,
       leaseMs: 60_000,
       backoff: defaultBackoff,
+      unknownGraceMs: 0,
+      unknownOutcome: 'resend',
       publicNoticeUrl: 'https://example.com/status',
       buckets: {},
     });

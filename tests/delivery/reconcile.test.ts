@@ -53,10 +53,12 @@ describeEachDatabase('interrupted sends', (harness) => {
       batchSize: 10,
       leaseMs: 60_000,
       backoff: defaultBackoff,
+      unknownGraceMs: 0,
+      unknownOutcome: 'resend',
       publicNoticeUrl: 'https://example.com/status',
       buckets: {},
     };
-    expect(await reconcileExpired(deps)).toEqual({ found: 1, requeued: 1, undecided: 0 });
+    expect(await reconcileExpired(deps)).toEqual({ fromEvents: 0, found: 1, requeued: 1, resent: 0, held: 0, undecided: 0 });
     const states = await h.db.sql<{ id: string; state: string; provider_id: string | null }[]>`select id::text as id, state, provider_id from deliveries where run_id = ${run.id}`;
     expect(states.find((s) => s.id === sent.id)).toMatchObject({ state: 'accepted', provider_id: expect.any(String) });
     expect(states.find((s) => s.id === lost.id)).toMatchObject({ state: 'queued' });
@@ -80,12 +82,14 @@ describeEachDatabase('interrupted sends', (harness) => {
     const [row] = await ledger.claimDeliveries(h.db.sql, { owner: 'dead-worker', limit: 10, leaseMs: -1000, now: new Date(), runId: run.id });
 
     // Reconciler B asks a slow provider; meanwhile reconciler A and a worker come round.
-    let answer: (v: { found: false }) => void = () => {};
-    const slow = new Promise<{ found: false }>((resolve) => (answer = resolve));
+    type Answer = { kind: 'answered'; found: Map<string, string | null> };
+    const nothing = (): Answer => ({ kind: 'answered', found: new Map() });
+    let answer: (v: Answer) => void = () => {};
+    const slow = new Promise<Answer>((resolve) => (answer = resolve));
     let asked = 0;
-    const email = (lookup: () => Promise<{ found: false }>) => ({ ...captureProvider('email', createLogger('silent')), name: 'sendgrid', capture: false, lookup: () => (asked++, lookup()) });
+    const email = (lookup: () => Promise<Answer>) => ({ ...captureProvider('email', createLogger('silent')), name: 'sendgrid', capture: false, lookup: () => (asked++, lookup()) });
     const logger = createLogger('silent');
-    const deps = (owner: string, lookup: () => Promise<{ found: false }>): DispatchDeps => ({
+    const deps = (owner: string, lookup: () => Promise<Answer>): DispatchDeps => ({
       db: h.db.sql,
       renderer: testRenderer(),
       providers: { email: email(lookup), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
@@ -95,15 +99,17 @@ describeEachDatabase('interrupted sends', (harness) => {
       batchSize: 10,
       leaseMs: 60_000,
       backoff: defaultBackoff,
+      unknownGraceMs: 0,
+      unknownOutcome: 'resend',
       publicNoticeUrl: 'https://example.com/status',
       buckets: {},
     });
     const b = reconcileExpired(deps('reconciler-b', () => slow));
     while (asked === 0) await new Promise((r) => setTimeout(r, 5));
-    expect(await reconcileExpired(deps('reconciler-a', async () => ({ found: false })))).toEqual({ found: 0, requeued: 0, undecided: 0 });
+    expect(await reconcileExpired(deps('reconciler-a', async () => nothing()))).toEqual({ fromEvents: 0, found: 0, requeued: 0, resent: 0, held: 0, undecided: 0 });
     expect(await ledger.claimDeliveries(h.db.sql, { owner: 'worker-c', limit: 10, leaseMs: 60_000, now: new Date(), runId: run.id })).toEqual([]);
-    answer({ found: false });
-    expect(await b).toEqual({ found: 0, requeued: 1, undecided: 0 });
+    answer(nothing());
+    expect(await b).toEqual({ fromEvents: 0, found: 0, requeued: 1, resent: 0, held: 0, undecided: 0 });
     expect(asked).toBe(1);
     // Now queued once, for exactly one worker to send.
     const again = await ledger.claimDeliveries(h.db.sql, { owner: 'worker-c', limit: 10, leaseMs: 60_000, now: new Date(), runId: run.id });
