@@ -10,6 +10,7 @@ import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
 import { providerFor } from './providers/select.js';
 import { settleFromStoredEvents } from './events.js';
+import { recordEvent } from '../incidents/service.js';
 
 export interface DispatchDeps {
   db: Db;
@@ -220,6 +221,16 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
   await ledger.releaseUndecided(d.db, waiting.map((r) => r.id), { owner: d.owner, recheckAt: new Date(now.getTime() + Math.min(recheckMs, d.leaseMs)), graceMs: d.unknownGraceMs });
   tally.undecided = waiting.length;
   return tally;
+}
+
+const workerActor = { id: 'system', name: 'delivery worker' };
+
+/** Marks runs with nothing left to do as `completed`, each on its incident's timeline. */
+export async function completeFinishedRuns(d: DispatchDeps): Promise<number> {
+  const now = d.clock.now();
+  const done = await ledger.completeFinishedRuns(d.db);
+  for (const run of done) await recordEvent(d.db, run.incident_id, 'delivery.completed', workerActor, now, { run_id: run.id, planned: run.planned });
+  return done.length;
 }
 
 /** One pass: claim up to `batchSize` rows and settle every one of them. */

@@ -194,6 +194,43 @@ export async function markAccepted(
     where d.id = r.id and d.state in ('sending', 'unknown') ${owner ? db`and d.lease_owner = ${owner}` : db``}`;
 }
 
+export interface DeliveryProofRow {
+  id: string;
+  run_id: string;
+  external_id: string;
+  channel: DeliveryChannel;
+  state: DeliveryState;
+  attempts: number;
+  provider: string | null;
+  provider_id: string | null;
+  content_hash: string | null;
+  locale: string | null;
+  error_code: string | null;
+  accepted_at: Date | null;
+  delivered_at: Date | null;
+  lease_expired_at: Date | null;
+}
+
+export async function deliveryOf(db: Db, incidentId: string, id: string, forUpdate = false): Promise<DeliveryProofRow | undefined> {
+  const [row] = await db<DeliveryProofRow[]>`
+    select id::text as id, run_id, external_id, channel, state, attempts, provider, provider_id, content_hash, locale, error_code,
+      accepted_at, delivered_at, lease_expired_at
+    from deliveries where id = ${Number(id)} and incident_id = ${incidentId} ${forUpdate ? db`for update` : db``}`;
+  return row;
+}
+
+/** A held row a person declares sent (e.g. the provider's dashboard shows it): accepted, with no provider id learned. */
+export async function markSentByHand(db: Db, id: string, now: Date): Promise<void> {
+  await db`
+    update deliveries set state = 'accepted', accepted_at = ${now}, updated_at = ${now}, error_code = null, lease_expired_at = null
+    where id = ${Number(id)} and state = 'unknown'`;
+}
+
+/** A completed run with rows queued again (a held row resent by hand) runs again. */
+export async function reopenRun(db: Db, deliveryId: string): Promise<void> {
+  await db`update delivery_runs set status = 'running' where status = 'completed' and id = (select run_id from deliveries where id = ${Number(deliveryId)})`;
+}
+
 /** Back to the queue after a transient failure (or an unconfirmed send to be made again); a rate-limit answer gives the attempt back. */
 export async function requeue(
   db: Db,
@@ -231,7 +268,11 @@ export async function failAndFallBack(db: Db, id: string, state: 'failed' | 'bou
       insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
       select run_id, incident_id, notice_version_id, external_id, channel, rank, 'queued', ${now}, locale, ${now}, ${now} from next
       on conflict do nothing
-      returning channel
+      returning channel, run_id
+    ),
+    -- A run completed before this late failure arrived has work again.
+    reopened as (
+      update delivery_runs set status = 'running' where id in (select run_id from queued) and status = 'completed'
     )
     select (select channel from queued) as next`;
   return row?.next ?? null;
@@ -405,6 +446,14 @@ export async function unknownDeliveries(
     select id::text as delivery_id, external_id, channel, attempts, lease_expired_at from deliveries
     where state = 'unknown' and run_id in (${runsOf(db, snapshotId)})
     order by id limit ${limit}`;
+}
+
+/** Running runs with nothing left to do (no row queued, sending or held as unknown) become `completed`. */
+export async function completeFinishedRuns(db: Db): Promise<{ id: string; incident_id: string; planned: number }[]> {
+  return db`
+    update delivery_runs r set status = 'completed'
+    where r.status = 'running' and not exists (select 1 from deliveries d where d.run_id = r.id and d.state in ('queued', 'sending', 'unknown'))
+    returning r.id, r.incident_id, r.planned`;
 }
 
 export async function runCounts(db: Db, runId: string): Promise<{ channel: DeliveryChannel; state: DeliveryState; n: number }[]> {

@@ -3,7 +3,18 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { idParam, iso } from '../lib/schema.js';
 import { streamSSE } from 'hono/streaming';
-import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunProgress, type RunRow } from './service.js';
+import {
+  announcementRequirement,
+  checkInvariant,
+  controlRun,
+  deliveryProof,
+  listRuns,
+  settleUnknown,
+  startDeliveries,
+  type DeliveryProof,
+  type RunProgress,
+  type RunRow,
+} from './service.js';
 
 
 const runSchema = z
@@ -126,6 +137,92 @@ const checkRoute = authedRoute({
   },
 });
 
+const deliveryParams = z.object({
+  id: idParam('id', 'inc'),
+  delivery: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a delivery id (digits)')
+    .openapi({ param: { name: 'delivery', in: 'path' }, example: '1042' }),
+});
+
+const proofSchema = z
+  .object({
+    id: z.string(),
+    run_id: z.string(),
+    external_id: z.string(),
+    channel: z.string(),
+    state: z.string(),
+    attempts: z.number().int(),
+    provider: z.string().nullable(),
+    provider_id: z.string().nullable(),
+    content_hash: z.string().nullable(),
+    locale: z.string().nullable(),
+    error_code: z.string().nullable(),
+    accepted_at: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    unconfirmed_attempts: z.array(
+      z.object({
+        attempt: z.number().int(),
+        claimed_at: z.string(),
+        lease_expired_at: z.string(),
+        settled_at: z.string().nullable(),
+        resolution: z.enum(['resent', 'held', 'marked_sent', 'events', 'lookup']),
+        settled_by: z.string().nullable(),
+        reason: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('DeliveryProof');
+
+const proofJson = (p: DeliveryProof) => ({
+  id: p.id,
+  run_id: p.run_id,
+  external_id: p.external_id,
+  channel: p.channel,
+  state: p.state,
+  attempts: p.attempts,
+  provider: p.provider,
+  provider_id: p.provider_id,
+  content_hash: p.content_hash,
+  locale: p.locale,
+  error_code: p.error_code,
+  accepted_at: iso(p.accepted_at),
+  delivered_at: iso(p.delivered_at),
+  unconfirmed_attempts: p.unconfirmed_attempts.map((a) => ({ ...a, claimed_at: iso(a.claimed_at)!, lease_expired_at: iso(a.lease_expired_at)!, settled_at: iso(a.settled_at) })),
+});
+
+const proofRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/deliveries/proof/{delivery}',
+  operationId: 'getDeliveryProof',
+  tags: ['Delivery'],
+  summary: 'One delivery with its proof: state, provider id, content hash, and every attempt whose outcome was not confirmed at the time',
+  roles: readRoles,
+  request: { params: deliveryParams },
+  responses: { 200: { description: 'The delivery', content: { 'application/json': { schema: proofSchema } } }, ...notFoundResponse },
+});
+
+const settleBody = z
+  .strictObject({
+    action: z.enum(['resend', 'mark_sent']).openapi({ description: '`resend`: send it again; `mark_sent`: record it as sent (a reason is required).' }),
+    reason: z.string().trim().min(3).max(1000).optional().openapi({ description: 'Why; required with `mark_sent` (e.g. "listed as delivered in the provider dashboard").' }),
+  })
+  .superRefine((b, ctx) => {
+    if (b.action === 'mark_sent' && !b.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to mark a delivery as sent' });
+  })
+  .openapi('SettleUnknownDelivery');
+
+const settleRoute = authedRoute({
+  method: 'post',
+  path: '/v1/incidents/{id}/deliveries/unknown/{delivery}',
+  operationId: 'settleUnknownDelivery',
+  tags: ['Delivery'],
+  summary: 'Settle a delivery held as unknown: send it again, or mark it sent with a reason (on the timeline)',
+  roles: ['responder'],
+  request: { params: deliveryParams, body: { content: { 'application/json': { schema: settleBody } }, required: true } },
+  responses: { 200: { description: 'The delivery after settling', content: { 'application/json': { schema: proofSchema } } }, ...notFoundResponse, ...conflictResponse },
+});
+
 export const deliveryRoutes = createRouter()
   .openapi(startRoute, async (c) => {
     const { db, clock, config } = c.var.services;
@@ -152,6 +249,17 @@ export const deliveryRoutes = createRouter()
     const { db, clock, config } = c.var.services;
     const report = await checkInvariant(db, c.req.valid('param').id, clock.now(), config.ANNOUNCEMENT_THRESHOLD);
     return c.json({ ...report, unknown_deliveries: report.unknown_deliveries.map((u) => ({ ...u, lease_expired_at: iso(u.lease_expired_at) })) }, 200);
+  })
+  .openapi(proofRoute, async (c) => {
+    const { id, delivery } = c.req.valid('param');
+    return c.json(proofJson(await deliveryProof(c.var.services.db, id, delivery)), 200);
+  })
+  .openapi(settleRoute, async (c) => {
+    const { db, clock } = c.var.services;
+    const { id, delivery } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const how = body.action === 'mark_sent' ? { action: 'mark_sent' as const, reason: body.reason ?? '' } : { action: 'resend' as const, reason: body.reason };
+    return c.json(proofJson(await settleUnknown(db, id, delivery, how, actorOf(c.var.principal), clock.now())), 200);
   })
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;

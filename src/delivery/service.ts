@@ -211,3 +211,47 @@ export function announcementGuard(threshold: number): TransitionGuard {
     return (await hasPublishedAnnouncement(db, incident.id)) ? null : `a public announcement is required before monitoring (${need.reasons.join('; ')}); publish it first`;
   };
 }
+
+export type UnknownSettlement = { action: 'resend'; reason?: string | undefined } | { action: 'mark_sent'; reason: string };
+
+export interface DeliveryProof extends ledger.DeliveryProofRow {
+  /** Attempts whose outcome nobody could confirm at the time, and how each was settled. */
+  unconfirmed_attempts: ledger.UnconfirmedAttempt[];
+}
+
+export async function deliveryProof(db: Db, incidentId: string, deliveryId: string): Promise<DeliveryProof> {
+  await getIncident(db, incidentId);
+  const row = await ledger.deliveryOf(db, incidentId, deliveryId);
+  if (!row) throw new NotFoundError('delivery', deliveryId);
+  return { ...row, unconfirmed_attempts: await ledger.unconfirmedAttempts(db, deliveryId) };
+}
+
+/**
+ * Settles a row held as `unknown`: send it again (both attempts stay in the proof), or record it as sent
+ * with the reason the person has (e.g. the provider's dashboard lists it). Either way on the timeline.
+ */
+export async function settleUnknown(db: Db, incidentId: string, deliveryId: string, how: UnknownSettlement, actor: Actor, now: Date): Promise<DeliveryProof> {
+  await inTransaction(db, async (tx) => {
+    await getIncident(tx, incidentId);
+    const row = await ledger.deliveryOf(tx, incidentId, deliveryId, true);
+    if (!row) throw new NotFoundError('delivery', deliveryId);
+    if (row.state !== 'unknown') throw new ConflictError(`delivery ${deliveryId} is ${row.state}, not unknown: only a held row is settled by hand`);
+    const by = `${actor.name} (${actor.id})`;
+    if (how.action === 'resend') {
+      await ledger.requeue(tx, [deliveryId], { notBefore: now, errorCode: 'outcome_unknown_resent', refundAttempt: false, now, from: 'unknown' });
+      await ledger.reopenRun(tx, deliveryId);
+      await ledger.closeHeldAttempt(tx, deliveryId, { resolution: 'resent', settledBy: by, reason: how.reason ?? null, now });
+    } else {
+      await ledger.markSentByHand(tx, deliveryId, now);
+      await ledger.closeHeldAttempt(tx, deliveryId, { resolution: 'marked_sent', settledBy: by, reason: how.reason, now });
+    }
+    await recordEvent(tx, incidentId, 'delivery.unknown_settled', actor, now, {
+      delivery_id: deliveryId,
+      external_id: row.external_id,
+      channel: row.channel,
+      action: how.action,
+      reason: how.reason ?? null,
+    });
+  });
+  return deliveryProof(db, incidentId, deliveryId);
+}

