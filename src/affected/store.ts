@@ -118,8 +118,11 @@ export async function insertAffectedPeople(
   const matched = (column: 'data_categories' | 'systems', wanted: string[]) => matchedValues(db, column, [...new Set(wanted)]);
   const from = s.window?.from ?? null;
   const to = s.window?.to ?? null;
+  // Each dimension given narrows the scope: data in one of the listed systems AND one of the listed categories.
+  const byCategories = s.data_categories.length > 0 ? db`u.data_categories && ${s.data_categories}::text[]` : db`true`;
+  const bySystems = s.systems.length > 0 ? db`u.systems && ${s.systems}::text[]` : db`true`;
   const matches = db`
-    ${hasMatchers} and (u.data_categories && ${s.data_categories}::text[] or u.systems && ${s.systems}::text[])
+    ${hasMatchers} and ${byCategories} and ${bySystems}
     and (cardinality(${s.regions}::text[]) = 0 or u.country = any(${s.regions}::text[]) or u.subdivision = any(${s.regions}::text[]))
     and u.account_status = any(${s.account_statuses}::text[])
     and (${to}::timestamptz is null or u.created_at <= ${to}::timestamptz)
