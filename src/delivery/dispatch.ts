@@ -120,14 +120,14 @@ const defaultLookupUnavailableTtlMs = 6 * 3_600_000;
 /** The rendering of a ledger row for its recipient: the same every time for the same row. */
 async function renderFor(
   d: DispatchDeps,
-  row: { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian' },
+  row: { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null },
 ): Promise<RenderedNotice> {
   const facts = await noticeFacts(d.db, row.notice_version_id);
   return d.renderer.render({
     channel: row.channel,
     locale: row.locale,
     content: facts.content,
-    recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
+    recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
     links: { publicNotice: d.publicNoticeUrl },
     incident: { title: facts.title, discoveredAt: facts.discoveredAt },
   });

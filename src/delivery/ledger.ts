@@ -55,6 +55,8 @@ export interface ClaimedDelivery {
   phone: string | null;
   /** The incident is a drill: nothing may leave for a provider. */
   drill: boolean;
+  /** The child a guardian is told about (a notice per child names them); null when the recipient is the person. */
+  subject_name: string | null;
 }
 
 export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
@@ -167,11 +169,13 @@ export async function claimDeliveries(
       returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.not_before
     )
     select c.id::text as id, c.run_id, c.incident_id, c.notice_version_id, c.external_id, c.channel, c.attempts, c.locale,
-      ap.recipient_name, ap.recipient, ap.email, ap.phone, c.not_before, i.drill
+      ap.recipient_name, ap.recipient, ap.email, ap.phone, c.not_before, i.drill,
+      case when ap.recipient = 'guardian' then du.name end as subject_name
     from claimed c
     join delivery_runs r on r.id = c.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id
     join incidents i on i.id = c.incident_id
+    left join directory_users du on du.id = ap.user_id
     order by c.id`;
 }
 
@@ -313,6 +317,7 @@ export interface ExpiredRow {
   email: string | null;
   phone: string | null;
   drill: boolean;
+  subject_name: string | null;
 }
 
 /**
@@ -334,11 +339,13 @@ export async function takeExpiredLeases(db: Db, p: { owner: string; now: Date; h
       returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.updated_at, d.lease_expired_at
     )
     select t.id::text as id, t.run_id, t.incident_id, t.notice_version_id, t.external_id, t.channel, t.attempts, t.updated_at as claimed_at,
-      t.lease_expired_at, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill
+      t.lease_expired_at, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill,
+      case when ap.recipient = 'guardian' then du.name end as subject_name
     from taken t
     join delivery_runs r on r.id = t.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = t.external_id
     join incidents i on i.id = t.incident_id
+    left join directory_users du on du.id = ap.user_id
     order by t.id`;
 }
 
