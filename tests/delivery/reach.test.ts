@@ -62,6 +62,21 @@ async function moveTo(h: Harness, id: string, status: string): Promise<Response>
   return h.request('PATCH', `/v1/incidents/${id}`, { as: 'responder', json: { status, ...(status === 'contained' ? { contained_at: new Date(Date.now() - 60_000).toISOString() } : {}) }, headers: { 'if-match': `"${current.version}"` } });
 }
 
+it('a notice to a guardian names the child it is about, on every channel and in every language', () => {
+  for (const locale of ['en', 'zh-CN'])
+    for (const channel of ['email', 'sms', 'voice'] as const) {
+      const render = (subjectName: string | null) =>
+        testRenderer().render({
+          channel, locale, content: sampleNoticeContent(), recipient: { name: 'Guardian A', isGuardian: true, locale, subjectName },
+          links: { publicNotice: 'https://example.com/status' }, incident: { title: 't', discoveredAt: new Date('2026-11-01T00:00:00Z') },
+        });
+      const mia = render('Mia Chen');
+      expect(`${mia.subject ?? ''}${mia.text ?? ''}`, `${channel} ${locale}`).toContain('Mia Chen');
+      expect(render('Leo Chen').text).not.toEqual(mia.text);
+      expect(render(null).text).not.toContain('Mia Chen');
+    }
+});
+
 describeEachDatabase('one set of counts', (harness) => {
   it('snapshot, run and check count reachable, announcement only and uncovered alike; the announcement is required and enforced', async () => {
     const h = harness();
@@ -104,8 +119,10 @@ describeEachDatabase('one set of counts', (harness) => {
     expect(runs.data[0]!.announcement_only).toBe(expectedAnnouncementOnly + 1);
     expect(after).toMatchObject({ reached: individual - 1, in_flight: 0, covered_by_announcement: expectedAnnouncementOnly + 1, no_channel: expectedAnnouncementOnly, uncovered: expectedAnnouncementOnly + 1 });
     // The guardian of several children: one notice per child, each proved in the ledger.
-    const children = await h.db.sql<{ external_id: string; state: string }[]>`select external_id, state from deliveries where external_id like 'child-a%' order by external_id`;
-    expect(children).toEqual([0, 1, 2].map((k) => ({ external_id: `child-a${k}`, state: 'captured' })));
+    const children = await h.db.sql<{ external_id: string; state: string; content_hash: string }[]>`select external_id, state, content_hash from deliveries where external_id like 'child-a%' order by external_id`;
+    expect(children.map(({ external_id, state }) => ({ external_id, state }))).toEqual([0, 1, 2].map((k) => ({ external_id: `child-a${k}`, state: 'captured' })));
+    // Each names its child, so each proof is of a different text.
+    expect(new Set(children.map((c) => c.content_hash)).size).toBe(3);
 
     // Monitoring is refused until the announcement is published.
     for (const s of ['assessing', 'contained', 'notifying']) expect((await moveTo(h, id, s)).status).toBe(200);
