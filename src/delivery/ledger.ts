@@ -299,25 +299,12 @@ export async function applyProviderState(db: Db, p: { provider: string; provider
   return row ?? null;
 }
 
-export interface ExpiredRow {
-  id: string;
-  run_id: string;
-  incident_id: string;
-  notice_version_id: string;
-  external_id: string;
-  channel: DeliveryChannel;
-  attempts: number;
+/** A row whose lease ran out, as a reconciler takes it over: what a claim gives, and when the attempt began and lapsed. */
+export interface ExpiredRow extends ClaimedDelivery {
   /** When the interrupted attempt was claimed: the provider is asked about sends since then. */
   claimed_at: Date;
   /** When its lease first ran out: the grace period counts from here. */
   lease_expired_at: Date;
-  locale: string | null;
-  recipient_name: string | null;
-  recipient: 'self' | 'guardian';
-  email: string | null;
-  phone: string | null;
-  drill: boolean;
-  subject_name: string | null;
 }
 
 /**
