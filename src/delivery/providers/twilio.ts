@@ -72,7 +72,8 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
    * are settled from their status callbacks (which carry the delivery id) or by the unknown-outcome rule.
    */
   async function lookup(requests: LookupRequest[]): Promise<LookupAnswer> {
-    if (requests.some((r) => r.text === null)) return { kind: 'unavailable', detail: 'a notice without its text cannot be matched' };
+    // Without the text no message can be told to be this notice: left to the stored callbacks and the rule.
+    if (requests.some((r) => r.text === null)) return { kind: 'later', detail: 'a notice without its text cannot be matched' };
     const byNumber = new Map<string, LookupRequest[]>();
     for (const r of requests) byNumber.set(r.to, [...(byNumber.get(r.to) ?? []), r]);
     const found = new Map<string, string | null>();
