@@ -136,17 +136,24 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
     let held: CrashReport['held'] = null;
     if ((o.unknownOutcome ?? 'resend') === 'hold') {
       const app = await settlingApp(db.sql);
-      const check = (await (await app.request(`/v1/incidents/${run.incidentId}/deliveries/check`, { headers: app.auth })).json()) as InvariantReport & { unknown_deliveries: { delivery_id: string }[] };
+      type Check = InvariantReport & { unknown_deliveries: { delivery_id: string }[] };
+      const read = async () => (await (await app.request(`/v1/incidents/${run.incidentId}/deliveries/check`, { headers: app.auth })).json()) as Check;
+      let check = await read();
       const seen = new Map<string, number>([...sg.correlationCounts, ...tw.correlationCounts]);
-      held = { listedByCheck: check.unknown_deliveries.length, unknown: check.unknown, markedSent: 0, resent: 0, settleStatuses: [] };
-      log(`held as unknown: ${check.unknown} people; the check route lists ${check.unknown_deliveries.length} rows`);
-      for (const u of check.unknown_deliveries) {
-        const received = seen.has(u.delivery_id);
-        const body = received ? { action: 'mark_sent', reason: 'listed as accepted in the provider activity' } : { action: 'resend', reason: 'not in the provider activity' };
-        const res = await app.request(`/v1/incidents/${run.incidentId}/deliveries/unknown/${u.delivery_id}`, { method: 'POST', headers: { ...app.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        held.settleStatuses.push(res.status);
-        if (received) held.markedSent++;
-        else held.resent++;
+      held = { listedByCheck: 0, unknown: check.unknown, markedSent: 0, resent: 0, settleStatuses: [] };
+      log(`held as unknown: ${check.unknown} people`);
+      // The check lists the first 100 held rows; each settled one leaves the list, so it is read again until empty.
+      while (check.unknown_deliveries.length > 0 && held.settleStatuses.length < 100_000) {
+        held.listedByCheck += check.unknown_deliveries.length;
+        for (const u of check.unknown_deliveries) {
+          const received = seen.has(u.delivery_id);
+          const body = received ? { action: 'mark_sent', reason: 'listed as accepted in the provider activity' } : { action: 'resend', reason: 'not in the provider activity' };
+          const res = await app.request(`/v1/incidents/${run.incidentId}/deliveries/unknown/${u.delivery_id}`, { method: 'POST', headers: { ...app.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          held.settleStatuses.push(res.status);
+          if (received) held.markedSent++;
+          else held.resent++;
+        }
+        check = await read();
       }
       while (performance.now() < deadline && (await remaining(db.sql, run.runId)) > 0) await sleep(50);
     }
