@@ -6,7 +6,7 @@ const print = (name: string, r: CrashReport) =>
   console.log(
     `${name}: planned ${r.planned}; kills ${r.kills.map((k) => `${k.inFlight} in flight → ${k.duplicates} duplicates`).join(', ')}; ` +
       `untold ${r.untold}; duplicates ${r.duplicates}; Email Activity requests ${r.activityRequests}; unconfirmed attempts ${JSON.stringify(r.unconfirmed)}; ` +
-      `held ${JSON.stringify(r.held)}; states ${JSON.stringify(r.states)}`,
+      `held ${r.held ? `${r.held.unknown} (listed ${r.held.listedByCheck}; settled through the route: ${r.held.markedSent} marked sent, ${r.held.resent} resent; statuses ${[...new Set(r.held.settleStatuses)].join(',')})` : '-'}; states ${JSON.stringify(r.states)}`,
   );
 
 // The crash drill of bench/crash.ts, scaled down: real worker processes on PostgreSQL, SIGKILLed while emails and SMS are
