@@ -38,6 +38,8 @@ export interface RunRow {
   announcement_only: number;
   created_at: Date;
   created_by: string;
+  /** The run's incident is a drill (read with the run; not stored on it). */
+  drill?: boolean;
 }
 
 export interface ClaimedDelivery {

@@ -27,6 +27,7 @@ const runSchema = z
     planned: z.number().int(),
     announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: the public announcement covers them.' }),
     created_at: z.string(),
+    drill: z.boolean().openapi({ description: "The incident is a drill: every notice of the run is captured (provider `drill`), nothing is sent." }),
     counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
     rate_per_second: z.number().optional(),
     remaining: z.number().int().optional(),
@@ -48,6 +49,7 @@ const runJson = (r: RunRow & Partial<RunProgress>) => ({
   planned: r.planned,
   announcement_only: r.announcement_only,
   created_at: iso(r.created_at)!,
+  drill: r.drill ?? false,
   ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, unknown: r.unknown, eta_seconds: r.eta_seconds } : {}),
 });
 

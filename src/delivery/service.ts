@@ -41,7 +41,7 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       announcement_only: planned.reach.announcement_only,
       no_channel: planned.reach.no_channel,
     });
-    const [fresh] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${run.id}`;
+    const [fresh] = await tx<ledger.RunRow[]>`select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id where r.id = ${run.id}`;
     return { run: { ...fresh!, reach: planned.reach }, inserted: planned.inserted };
   });
   // A large plan changes the ledger's shape; without fresh statistics (autovacuum may be off or late) the
@@ -60,7 +60,9 @@ const transitions: Record<'pause' | 'resume' | 'cancel', { from: ledger.RunRow['
 
 export async function controlRun(db: Db, incidentId: string, runId: string, action: keyof typeof transitions, actor: Actor, now: Date): Promise<ledger.RunRow> {
   return inTransaction(db, async (tx) => {
-    const [run] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${runId} and incident_id = ${incidentId} for update`;
+    const [run] = await tx<ledger.RunRow[]>`
+      select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id
+      where r.id = ${runId} and r.incident_id = ${incidentId} for update of r`;
     if (!run) throw new NotFoundError('delivery run', runId);
     const t = transitions[action];
     if (!t.from.includes(run.status)) throw new ConflictError(`cannot ${action} a ${run.status} run`);
@@ -86,7 +88,8 @@ export interface RunProgress {
 
 export async function listRuns(db: Db, incidentId: string, now: Date): Promise<(ledger.RunRow & RunProgress)[]> {
   await getIncident(db, incidentId);
-  const runs = await db<ledger.RunRow[]>`select * from delivery_runs where incident_id = ${incidentId} order by created_at`;
+  const runs = await db<ledger.RunRow[]>`
+    select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id where r.incident_id = ${incidentId} order by r.created_at`;
   // Announcement only is a count per snapshot (a person is reached by any run of it), the same the check gives.
   const reach = new Map<string, Promise<ReachCounts>>();
   for (const r of runs) if (!reach.has(r.snapshot_id)) reach.set(r.snapshot_id, ledger.reachCounts(db, r.snapshot_id));

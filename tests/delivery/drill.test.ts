@@ -55,7 +55,9 @@ describeEachDatabase(
       await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' });
       await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
       await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
-      expect((await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' })).status).toBe(201);
+      const started = await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
+      expect(started.status).toBe(201);
+      expect(await json(started)).toMatchObject({ drill: true });
 
       // The worker as configured: real SendGrid and Twilio providers, aimed at the fakes.
       const deps = dispatchDeps({ config: h.config, db: h.db.sql, renderer: testRenderer(), clock: systemClock, logger: createLogger('silent'), owner: 'drill-test' });
