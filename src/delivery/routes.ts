@@ -237,10 +237,12 @@ export const deliveryRoutes = createRouter()
     const { db, clock } = c.var.services;
     const id = c.req.valid('param').id;
     await listRuns(db, id, clock.now());
+    // The announcement-only count reads the whole snapshot: refreshed every 30 seconds, not on every event.
+    const reachCache = { maxAgeMs: 30_000, entries: new Map() };
     return streamSSE(c, async (stream) => {
       // One event every two seconds until every run is finished or the reader goes away.
       for (let tick = 0; !stream.aborted; tick++) {
-        const runs = await listRuns(db, id, clock.now());
+        const runs = await listRuns(db, id, clock.now(), reachCache);
         await stream.writeSSE({ event: 'progress', id: String(tick), data: JSON.stringify({ data: runs.map(runJson) }) });
         if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) break;
         await stream.sleep(2000);

@@ -86,13 +86,29 @@ export interface RunProgress {
   eta_seconds: number | null;
 }
 
-export async function listRuns(db: Db, incidentId: string, now: Date): Promise<(ledger.RunRow & RunProgress)[]> {
+/** Counts of reach kept between calls (the progress stream), each reused for `maxAgeMs`: over a large snapshot they take a while. */
+export interface ReachCache {
+  maxAgeMs: number;
+  entries: Map<string, { at: number; value: Promise<ReachCounts> }>;
+}
+
+export async function listRuns(db: Db, incidentId: string, now: Date, cache?: ReachCache): Promise<(ledger.RunRow & RunProgress)[]> {
   await getIncident(db, incidentId);
   const runs = await db<ledger.RunRow[]>`
     select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id where r.incident_id = ${incidentId} order by r.created_at`;
   // Announcement only is a count per snapshot (a person is reached by any run of it), the same the check gives.
   const reach = new Map<string, Promise<ReachCounts>>();
-  for (const r of runs) if (!reach.has(r.snapshot_id)) reach.set(r.snapshot_id, ledger.reachCounts(db, r.snapshot_id));
+  for (const r of runs) {
+    if (reach.has(r.snapshot_id)) continue;
+    const kept = cache?.entries.get(r.snapshot_id);
+    if (kept && now.getTime() - kept.at < cache!.maxAgeMs) {
+      reach.set(r.snapshot_id, kept.value);
+      continue;
+    }
+    const value = ledger.reachCounts(db, r.snapshot_id);
+    cache?.entries.set(r.snapshot_id, { at: now.getTime(), value });
+    reach.set(r.snapshot_id, value);
+  }
   return Promise.all(
     runs.map(async (r) => {
       const pace = await ledger.runPace(db, r.id, now);
