@@ -1,6 +1,15 @@
 // The crash drill: worker processes drain a planned ledger into the provider fakes while being SIGKILLed at random moments.
 // Used by bench/crash.ts (100,000 notices, five kills) and tests/delivery/crash.test.ts (a few thousand, two kills).
 import { checkInvariant, type InvariantReport } from '../src/delivery/service.js';
+import { createApp } from '../src/app.js';
+import { issueKey } from '../src/api-keys/service.js';
+import { loadConfig } from '../src/config.js';
+import { readTextTree } from '../src/lib/assets.node.js';
+import { systemClock } from '../src/lib/clock.js';
+import { createLogger } from '../src/lib/logger.js';
+import { createNoticeRenderer } from '../src/notices/render.js';
+import { createDraftRenderer } from '../src/obligations/draft.js';
+import { loadRunbooks } from '../src/runbooks/parse.js';
 import { seededRandom } from '../tests/fakes/fault-injection.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
 import { startFakeTwilio } from '../tests/fakes/twilio.js';
@@ -21,6 +30,12 @@ export interface CrashOptions {
   /** Gives up (and fails) when the ledger has not drained by then. */
   timeoutMs: number;
   log?: (line: string) => void;
+  /** `none`: the email account has no Email Activity look-up (the fake answers 404). Default `available`. */
+  emailActivity?: 'available' | 'none';
+  /** DELIVERY_UNKNOWN_OUTCOME for the workers; default `resend`. */
+  unknownOutcome?: 'resend' | 'hold';
+  /** DELIVERY_UNKNOWN_GRACE_MS for the workers; default 1000. */
+  unknownGraceMs?: number;
 }
 
 export interface KillRecord {
@@ -43,6 +58,14 @@ export interface CrashReport {
   /** Rows the ledger calls accepted that no fake ever received. */
   acceptedButNeverSent: number;
   sent: { email: number; sms: number };
+  /** Ledger rows no provider fake ever received: people never told. */
+  untold: number;
+  /** Email Activity requests the email fake answered or refused (404 without the add-on). */
+  activityRequests: number;
+  /** With `hold`: the rows held as unknown when the workers had nothing left, as the check route listed them, and how each was settled through the route. */
+  held: { listedByCheck: number; unknown: number; markedSent: number; resent: number; settleStatuses: number[] } | null;
+  /** How interrupted attempts were settled, from the proof table. */
+  unconfirmed: Record<string, number>;
   invariant: InvariantReport;
   states: Record<string, number>;
   elapsedMs: number;
@@ -54,7 +77,7 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
   const log = o.log ?? (() => {});
   const random = seededRandom(o.seed);
   const db = await scratchDatabase(o.databaseUrl, 'bk_crash');
-  const sg = await startFakeSendgrid({});
+  const sg = await startFakeSendgrid({ activity: o.emailActivity ?? 'available' });
   const tw = await startFakeTwilio({});
   const live = new Set<WorkerProcess>();
   try {
@@ -69,6 +92,8 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
       DELIVERY_LEASE_MS: String(o.leaseMs),
       EMAIL_RATE_PER_SECOND: '1000000',
       SMS_SEGMENTS_PER_SECOND: '1000000',
+      DELIVERY_UNKNOWN_OUTCOME: o.unknownOutcome ?? 'resend',
+      DELIVERY_UNKNOWN_GRACE_MS: String(o.unknownGraceMs ?? 1000),
       LOG_LEVEL: 'warn',
     };
     const start = () => {
@@ -106,6 +131,33 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
       }
       await sleep(20);
     }
+    // Held rows (the `hold` rule) wait for a person: listed by the check route, settled through the settle route
+    // as the provider's records show (received → marked sent with the reason; never received → sent again).
+    let held: CrashReport['held'] = null;
+    if ((o.unknownOutcome ?? 'resend') === 'hold') {
+      const app = await settlingApp(db.sql);
+      type Check = InvariantReport & { unknown_deliveries: { delivery_id: string }[] };
+      const read = async () => (await (await app.request(`/v1/incidents/${run.incidentId}/deliveries/check`, { headers: app.auth })).json()) as Check;
+      let check = await read();
+      const seen = new Map<string, number>([...sg.correlationCounts, ...tw.correlationCounts]);
+      held = { listedByCheck: 0, unknown: check.unknown, markedSent: 0, resent: 0, settleStatuses: [] };
+      log(`held as unknown: ${check.unknown} people`);
+      // The check lists the first 100 held rows; each settled one leaves the list, so it is read again until empty.
+      while (check.unknown_deliveries.length > 0 && held.settleStatuses.length < 100_000) {
+        held.listedByCheck += check.unknown_deliveries.length;
+        for (const u of check.unknown_deliveries) {
+          const received = seen.has(u.delivery_id);
+          const body = received ? { action: 'mark_sent', reason: 'listed as accepted in the provider activity' } : { action: 'resend', reason: 'not in the provider activity' };
+          const res = await app.request(`/v1/incidents/${run.incidentId}/deliveries/unknown/${u.delivery_id}`, { method: 'POST', headers: { ...app.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          held.settleStatuses.push(res.status);
+          if (received) held.markedSent++;
+          else held.resent++;
+        }
+        check = await read();
+      }
+      while (performance.now() < deadline && (await remaining(db.sql, run.runId)) > 0) await sleep(50);
+    }
+
     const elapsedMs = Math.round(performance.now() - t0);
     for (const w of live) w.child.kill('SIGTERM');
     await Promise.all([...live].map((w) => w.exited));
@@ -126,6 +178,11 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
     const acceptedButNeverSent = accepted.filter((r) => !counts.has(r.id)).length;
     const states = Object.fromEntries((await db.sql<{ state: string; n: number }[]>`select state, count(*)::int as n from deliveries where run_id = ${run.runId} group by state`).map((r) => [r.state, r.n]));
     const invariant = await checkInvariant(db.sql, run.incidentId, new Date());
+    const everyRow = await db.sql<{ id: string }[]>`select id::text as id from deliveries where run_id = ${run.runId}`;
+    const untold = everyRow.filter((r) => !counts.has(r.id)).length;
+    const unconfirmed = Object.fromEntries(
+      (await db.sql<{ resolution: string; n: number }[]>`select resolution, count(*)::int as n from delivery_unconfirmed_attempts group by resolution`).map((r) => [r.resolution, r.n]),
+    );
 
     const problems: string[] = [];
     if (performance.now() >= deadline) problems.push(`the ledger did not drain within ${o.timeoutMs} ms`);
@@ -136,6 +193,9 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
       if (k.duplicates > k.inFlight) problems.push(`kill ${i + 1}: ${k.duplicates} duplicates exceed the ${k.inFlight} in flight`);
     });
     if (acceptedButNeverSent > 0) problems.push(`${acceptedButNeverSent} rows recorded as accepted that no provider received`);
+    if (untold > 0) problems.push(`${untold} people never told`);
+    if (held && held.listedByCheck !== held.unknown) problems.push(`the check route listed ${held.listedByCheck} held rows of ${held.unknown}`);
+    if (held && held.settleStatuses.some((s) => s !== 200)) problems.push(`settling a held row answered ${held.settleStatuses.filter((s) => s !== 200).join(', ')}`);
     return {
       planned: run.planned,
       kills,
@@ -143,6 +203,10 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
       unexplainedDuplicates,
       acceptedButNeverSent,
       sent: { email: sg.stats.acceptedPersonalizations, sms: tw.stats.messagesCreated },
+      untold,
+      activityRequests: sg.stats.activityRequests,
+      held,
+      unconfirmed,
       invariant,
       states,
       elapsedMs,
@@ -156,4 +220,21 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
     await tw.close();
     await db.drop();
   }
+}
+
+/** The real app over the drill's database, with a responder's key: held rows are settled through its routes. */
+async function settlingApp(sql: Parameters<typeof checkInvariant>[0]): Promise<{ request: (path: string, init?: RequestInit) => Response | Promise<Response>; auth: Record<string, string> }> {
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const app = createApp({
+    config,
+    logger: createLogger('silent'),
+    clock: systemClock,
+    database: () => sql,
+    renderer: createNoticeRenderer(readTextTree('templates'), { smsMaxParts: config.SMS_MAX_PARTS }),
+    runbooks: loadRunbooks(readTextTree('runbooks')),
+    drafts: createDraftRenderer(readTextTree('templates')),
+    copy: true,
+  });
+  const { token } = await issueKey(sql, { name: 'crash drill responder', role: 'responder', createdBy: null, now: new Date() });
+  return { request: (path, init) => app.request(path, init), auth: { authorization: `Bearer ${token}` } };
 }

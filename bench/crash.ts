@@ -1,7 +1,8 @@
 // bench/crash: worker processes drain 100,000 notices into the provider fakes while one is SIGKILLed five times;
 // checks the no-lost-notice invariant and that duplicates never exceed what was in flight at each kill.
 // Usage: TEST_DATABASE_URL=postgres://… npm run bench:crash   (CRASH_EMAIL, CRASH_SMS, CRASH_KILLS, CRASH_WORKERS,
-// CRASH_BATCH, CRASH_LEASE_MS, CRASH_SEED tune it)
+// CRASH_BATCH, CRASH_LEASE_MS, CRASH_SEED tune it; CRASH_EMAIL_ACTIVITY=none|available says whether the email account has
+// SendGrid's Email Activity look-up, CRASH_UNKNOWN_OUTCOME=resend|hold and CRASH_UNKNOWN_GRACE_MS set the rule for unknown outcomes)
 import { runCrash } from './crash-run.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -20,8 +21,14 @@ const options = {
   leaseMs: env('CRASH_LEASE_MS', 5000),
   seed: env('CRASH_SEED', Date.now() % 100_000),
   timeoutMs: env('CRASH_TIMEOUT_MS', 15 * 60_000),
+  emailActivity: (process.env.CRASH_EMAIL_ACTIVITY === 'available' ? 'available' : 'none') as 'available' | 'none',
+  unknownOutcome: (process.env.CRASH_UNKNOWN_OUTCOME === 'hold' ? 'hold' : 'resend') as 'resend' | 'hold',
+  unknownGraceMs: env('CRASH_UNKNOWN_GRACE_MS', 2000),
 };
-console.log(`bench/crash — ${options.workers} worker process(es), batch ${options.batchSize}, lease ${options.leaseMs} ms, seed ${options.seed}, node ${process.version}`);
+console.log(
+  `bench/crash — ${options.workers} worker process(es), batch ${options.batchSize}, lease ${options.leaseMs} ms, seed ${options.seed}, ` +
+    `email look-up ${options.emailActivity}, unknown outcomes: ${options.unknownOutcome} after ${options.unknownGraceMs} ms, node ${process.version}`,
+);
 const r = await runCrash({ ...options, log: (line) => console.log(`  ${line}`) });
 
 console.log('\nkill  at s    pid      in flight  duplicates');
@@ -30,7 +37,9 @@ const n = (v: number) => v.toLocaleString('en');
 console.log(`\nplanned ${n(r.planned)}; received by the fakes: ${n(r.sent.email)} email, ${n(r.sent.sms)} SMS`);
 console.log(`ledger states: ${Object.entries(r.states).map(([s, c]) => `${s} ${n(c)}`).join(', ')}`);
 console.log(`duplicates ${r.duplicates} (in flight at the kills: ${r.kills.reduce((s, k) => s + k.inFlight, 0)}), not explained by a kill ${r.unexplainedDuplicates}, accepted but never received ${r.acceptedButNeverSent}`);
-console.log(`invariant: ${r.invariant.ok ? 'holds' : 'FAILS'} — ${JSON.stringify(r.invariant)}`);
+console.log(`people never told ${r.untold}; Email Activity requests ${r.activityRequests}; interrupted attempts settled: ${JSON.stringify(r.unconfirmed)}`);
+if (r.held) console.log(`held as unknown ${r.held.unknown}, listed by the check route ${r.held.listedByCheck}; settled through the route: ${r.held.markedSent} marked sent, ${r.held.resent} sent again`);
+console.log(`invariant: ${r.invariant.ok ? 'holds' : 'FAILS'} — ${JSON.stringify({ ...r.invariant, unknown_deliveries: r.invariant.unknown_deliveries.length })}`);
 console.log(`elapsed ${(r.elapsedMs / 1000).toFixed(1)} s from the first worker start to an empty queue (${n(Math.round(r.planned / (r.elapsedMs / 1000)))} notices/s with the kills)`);
 if (!r.ok) {
   console.log(`\nFAILED:\n  ${r.problems.join('\n  ')}`);

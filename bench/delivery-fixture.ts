@@ -85,7 +85,7 @@ export async function planRun(sql: Sql, p: { tag: string; email: number; sms: nu
   const incident = await openIncident(
     sql,
     {
-      title: `Delivery bench ${p.tag}`, summary: '', nature: 'other', severity: 'high', drill: true, occurred_from: null, occurred_to: null,
+      title: `Delivery bench ${p.tag}`, summary: '', nature: 'other', severity: 'high', drill: false, occurred_from: null, occurred_to: null,
       discovered_at: now, aware_at: now, contained_at: null, systems: [], data_categories: [category], regions: ['CN'], estimated_affected: null,
       encrypted: null, measures: [], remedies: [],
     },

@@ -47,6 +47,10 @@ const configSchema = z.object({
   TWILIO_API_URL: optionalText.pipe(z.url().optional()),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** A send nobody can confirm (lease expired, no provider event, no look-up) is settled this long after its lease ran out. */
+  DELIVERY_UNKNOWN_GRACE_MS: z.coerce.number().int().min(0).default(600_000),
+  /** How: `resend` sends it again (both attempts in the proof), `hold` moves it to `unknown` for a person to settle. */
+  DELIVERY_UNKNOWN_OUTCOME: z.enum(['resend', 'hold']).default('resend'),
   /** Passes one worker process runs at once: one claims and renders while another waits on the provider or the database. */
   DELIVERY_PASSES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   /** Twilio requests one worker process keeps in flight (one per SMS or call; a real request takes 100–300 ms). */

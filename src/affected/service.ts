@@ -4,6 +4,7 @@ import { inTransaction } from '../db/client.js';
 import { InvalidFactsError, NotFoundError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { getIncident, recordEvent, type Actor } from '../incidents/service.js';
+import { individualChannels } from '../delivery/reach.js';
 import type { Scope } from './schema.js';
 import * as store from './store.js';
 
@@ -70,6 +71,7 @@ export async function resolveSnapshot(db: Db, incidentId: string, actor: Actor, 
       perSubdivision: subdivisionJurisdictions,
       hasIncludeList: scoped.scope.include_ids.length > 0 || lists.include > 0,
       hasExcludeList: lists.exclude > 0,
+      individualChannels,
     });
     await store.finishSnapshot(tx, id, computed);
     const diff = previous ? await store.diffSnapshots(tx, previous.id, id, 100) : null;

@@ -100,15 +100,29 @@ export interface ResolvedSnapshot {
  */
 export async function insertAffectedPeople(
   db: Db,
-  p: { snapshotId: string; incidentId: string; scope: Scope; asOf: Date; minorAge: number; perSubdivision: string[]; hasIncludeList: boolean; hasExcludeList: boolean },
+  p: {
+    snapshotId: string;
+    incidentId: string;
+    scope: Scope;
+    asOf: Date;
+    minorAge: number;
+    perSubdivision: string[];
+    hasIncludeList: boolean;
+    hasExcludeList: boolean;
+    /** The channels an individual notice goes out on: a person with none of them is announcement only. */
+    individualChannels: readonly string[];
+  },
 ): Promise<ResolvedSnapshot> {
   const s = p.scope;
   const hasMatchers = s.data_categories.length > 0 || s.systems.length > 0;
   const matched = (column: 'data_categories' | 'systems', wanted: string[]) => matchedValues(db, column, [...new Set(wanted)]);
   const from = s.window?.from ?? null;
   const to = s.window?.to ?? null;
+  // Each dimension given narrows the scope: data in one of the listed systems AND one of the listed categories.
+  const byCategories = s.data_categories.length > 0 ? db`u.data_categories && ${s.data_categories}::text[]` : db`true`;
+  const bySystems = s.systems.length > 0 ? db`u.systems && ${s.systems}::text[]` : db`true`;
   const matches = db`
-    ${hasMatchers} and (u.data_categories && ${s.data_categories}::text[] or u.systems && ${s.systems}::text[])
+    ${hasMatchers} and ${byCategories} and ${bySystems}
     and (cardinality(${s.regions}::text[]) = 0 or u.country = any(${s.regions}::text[]) or u.subdivision = any(${s.regions}::text[]))
     and u.account_status = any(${s.account_statuses}::text[])
     and (${to}::timestamptz is null or u.created_at <= ${to}::timestamptz)
@@ -155,7 +169,7 @@ export async function insertAffectedPeople(
         m.minor, m.minor and r.email is null and r.phone is null,
         case when m.minor then 'guardian' else 'self' end,
         r.name, r.email, r.phone, u.postal_address, u.locale,
-        ch.channels, cardinality(ch.channels) = 0,
+        ch.channels, not (ch.channels && ${p.individualChannels as string[]}::text[]),
         ${matched('data_categories', s.data_categories)},
         ${matched('systems', s.systems)},
         u.included

@@ -8,6 +8,7 @@ import { latestApprovedNotice } from '../notices/service.js';
 import { localizedText, noticeLocales } from '../notices/content.js';
 import { addUpdate, draftAnnouncement, getAnnouncement, publishAnnouncement, type AnnouncementView } from './service.js';
 import { impacts, updateStatuses } from './store.js';
+import { announcementHtml, pageLocales, type PageLocale } from './views.js';
 
 
 const viewSchema = z
@@ -19,17 +20,21 @@ const viewSchema = z
     impact: z.enum(impacts),
     title: z.record(z.string(), z.string()),
     published_at: z.string().nullable(),
+    drill: z.boolean().openapi({ description: "A drill's announcement is never public: it shows only on the authenticated preview (`preview_url`)." }),
+    preview_url: z.string(),
     updates: z.array(
       z.object({ seq: z.number().int(), status: z.enum(updateStatuses), body: z.record(z.string(), z.string()), created_at: z.string(), published_at: z.string().nullable() }),
     ),
   })
   .openapi('Announcement');
 
-const view = (v: AnnouncementView, baseUrl: string) => ({
+const view = (v: AnnouncementView, baseUrl: string, drill: boolean) => ({
   id: v.announcement.id,
   incident_id: v.announcement.incident_id,
   slug: v.announcement.slug,
   public_url: `${baseUrl}/status/${v.announcement.slug}`,
+  drill,
+  preview_url: `${baseUrl}/v1/incidents/${v.announcement.incident_id}/announcement/preview`,
   impact: v.announcement.impact,
   title: v.announcement.title,
   published_at: iso(v.announcement.published_at),
@@ -101,6 +106,25 @@ const getRoute = authedRoute({
   responses: { 200: { description: 'The announcement', content: { 'application/json': { schema: viewSchema } } }, ...notFoundResponse },
 });
 
+const previewBanner: Record<'drill' | 'real', Record<PageLocale, string>> = {
+  drill: { en: 'DRILL — preview only: this announcement is never shown on the public status page or feeds.', 'zh-CN': '演练 — 仅供预览：本公告不会出现在公开状态页或订阅中。' },
+  real: { en: 'Preview: the public page shows only what is published.', 'zh-CN': '预览：公开页面只显示已发布的内容。' },
+};
+
+const previewRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/announcement/preview',
+  operationId: 'previewAnnouncement',
+  tags: ['Announcements'],
+  summary: "The announcement page as it would look, drafts included; a drill's announcement shows only here",
+  roles: readRoles,
+  request: {
+    params: incidentParams,
+    query: z.object({ lang: z.enum(pageLocales).optional().openapi({ description: 'Page language; English by default.' }) }),
+  },
+  responses: { 200: { description: 'The page (HTML)', content: { 'text/html': { schema: z.string() } } }, ...notFoundResponse },
+});
+
 export const announcementRoutes = createRouter()
   .openapi(draftRoute, async (c) => {
     const { db, clock, notices, publicPage } = c.var.services;
@@ -124,22 +148,42 @@ export const announcementRoutes = createRouter()
     );
     const title = body.title ?? Object.fromEntries(noticeLocales.map((l) => [l, approved.content.locales[l].headline]));
     const v = await draftAnnouncement(db, id, { impact: body.impact, status: body.status, title, body: rendered }, actorOf(c.var.principal), clock.now());
-    return c.json(view(v, publicPage.baseUrl), 201);
+    return c.json(view(v, publicPage.baseUrl, incident.drill), 201);
   })
   .openapi(publishRoute, async (c) => {
     const { db, clock, publicPage } = c.var.services;
-    const v = await publishAnnouncement(db, c.req.valid('param').id, actorOf(c.var.principal), clock.now());
+    const id = c.req.valid('param').id;
+    const v = await publishAnnouncement(db, id, actorOf(c.var.principal), clock.now());
     publicPage.cache.invalidate();
-    return c.json(view(v, publicPage.baseUrl), 200);
+    return c.json(view(v, publicPage.baseUrl, (await getIncident(db, id)).drill), 200);
   })
   .openapi(updateRoute, async (c) => {
     const { db, clock, publicPage } = c.var.services;
     const body = c.req.valid('json');
-    const v = await addUpdate(db, c.req.valid('param').id, body, actorOf(c.var.principal), clock.now());
+    const id = c.req.valid('param').id;
+    const v = await addUpdate(db, id, body, actorOf(c.var.principal), clock.now());
     publicPage.cache.invalidate();
-    return c.json(view(v, publicPage.baseUrl), 201);
+    return c.json(view(v, publicPage.baseUrl, (await getIncident(db, id)).drill), 201);
   })
   .openapi(getRoute, async (c) => {
     const { db, publicPage } = c.var.services;
-    return c.json(view(await getAnnouncement(db, c.req.valid('param').id), publicPage.baseUrl), 200);
+    const id = c.req.valid('param').id;
+    return c.json(view(await getAnnouncement(db, id), publicPage.baseUrl, (await getIncident(db, id)).drill), 200);
+  })
+  .openapi(previewRoute, async (c) => {
+    const { db, clock, config, publicPage } = c.var.services;
+    const id = c.req.valid('param').id;
+    const incident = await getIncident(db, id);
+    const v = await getAnnouncement(db, id);
+    const lang = c.req.valid('query').lang ?? 'en';
+    // Drafts included, as the page would show them once published; a drill is marked on every page.
+    const now = clock.now();
+    const announcement = { ...v.announcement, published_at: v.announcement.published_at ?? now };
+    const updates = v.updates.map((u) => ({ ...u, published_at: u.published_at ?? now }));
+    const page = { name: { en: config.STATUS_PAGE_NAME_EN, 'zh-CN': config.STATUS_PAGE_NAME_ZH }, baseUrl: publicPage.baseUrl, updatedAt: now };
+    const html = announcementHtml(page, { announcements: [announcement], updates }, announcement, lang);
+    const banner = incident.drill ? previewBanner.drill[lang] : previewBanner.real[lang];
+    c.header('cache-control', 'no-store');
+    c.header('x-robots-tag', 'noindex');
+    return c.html(html.replace(/<body([^>]*)>/, `<body$1><p role="note" style="background:#fde68a;padding:.5em;font-weight:bold">${banner}</p>`), 200);
   });

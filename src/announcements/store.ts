@@ -68,12 +68,13 @@ export async function publicVersion(db: Db): Promise<number> {
   return Number(row!.version);
 }
 
-/** Everything the public may see: published announcements and their published updates. */
+/** Everything the public may see: published announcements of real incidents (never a drill's) and their published updates. */
 export async function selectPublished(db: Db): Promise<{ announcements: AnnouncementRow[]; updates: UpdateRow[] }> {
   const announcements = await db<AnnouncementRow[]>`
-    select * from announcements where published_at is not null order by published_at desc, id desc`;
+    select a.* from announcements a join incidents i on i.id = a.incident_id and not i.drill
+    where a.published_at is not null order by a.published_at desc, a.id desc`;
   const updates = await db<UpdateRow[]>`
-    select u.* from announcement_updates u join announcements a on a.id = u.announcement_id
+    select u.* from announcement_updates u join announcements a on a.id = u.announcement_id join incidents i on i.id = a.incident_id and not i.drill
     where a.published_at is not null and u.published_at is not null
     order by u.published_at desc, u.seq desc`;
   return { announcements, updates };

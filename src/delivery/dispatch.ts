@@ -7,7 +7,10 @@ import type { NoticeContent } from '../notices/content.js';
 import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
 import * as ledger from './ledger.js';
 import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
-import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './providers/types.js';
+import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
+import { providerFor } from './providers/select.js';
+import { settleFromStoredEvents } from './events.js';
+import { recordEvent } from '../incidents/service.js';
 
 export interface DispatchDeps {
   db: Db;
@@ -24,6 +27,14 @@ export interface DispatchDeps {
   buckets: Partial<Record<ledger.DeliveryChannel, Pacer>>;
   /** This worker's place in the queue between passes; without it every claim starts at the head. */
   claimCursor?: ClaimPosition;
+  /**
+   * A send nobody can confirm (lease expired, no provider event, no look-up) is settled this long after
+   * its lease ran out, by `unknownOutcome`: `resend` sends it again, `hold` leaves it `unknown` for a person.
+   */
+  unknownGraceMs: number;
+  unknownOutcome: 'resend' | 'hold';
+  /** How long a provider account's "no look-up here" answer is trusted before asking again. */
+  lookupUnavailableTtlMs?: number;
 }
 
 /**
@@ -88,38 +99,138 @@ function contentHashOf(cache: Map<string, Map<string, Map<string, string>>>, ren
 const costOf = (m: OutgoingMessage) => (m.channel === 'sms' ? (m.rendered.sms?.parts ?? 1) : 1);
 
 export interface ReconcileTally {
+  /** Settled from provider events already stored. */
+  fromEvents: number;
+  /** Found by the provider's look-up: sent before the worker died. */
   found: number;
+  /** The provider's look-up has no record of them: queued again. */
   requeued: number;
+  /** Grace period over, sent again by the `resend` rule. */
+  resent: number;
+  /** Grace period over, held as `unknown` by the `hold` rule. */
+  held: number;
+  /** Still within the grace period and not settled: checked again later. */
   undecided: number;
 }
 
+/** Undecided rows are looked at again at most this often (and once more when their grace period ends). */
+const recheckMs = 15_000;
+const defaultLookupUnavailableTtlMs = 6 * 3_600_000;
+
+/** The rendering of a ledger row for its recipient: the same every time for the same row. */
+async function renderFor(
+  d: DispatchDeps,
+  row: { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null },
+): Promise<RenderedNotice> {
+  const facts = await noticeFacts(d.db, row.notice_version_id);
+  return d.renderer.render({
+    channel: row.channel,
+    locale: row.locale,
+    content: facts.content,
+    recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
+    links: { publicNotice: d.publicNoticeUrl },
+    incident: { title: facts.title, discoveredAt: facts.discoveredAt },
+  });
+}
+
 /**
- * Rows left in `sending` by a worker that vanished: the outcome is unknown, so the provider is asked
- * first; only a message it has no record of is sent again. Each row is taken over before the question,
- * so two reconcilers never both decide about it, and nobody claims it while the answer is pending.
+ * Rows left in `sending` by a worker that vanished: their outcome is unknown, and settled by a rule, never
+ * by asking forever. First from the provider events already stored (they carry the delivery id); then by
+ * the provider's look-up where its account offers one (one question for many rows; an account without it
+ * is remembered, not asked on every pass); and once `unknownGraceMs` has passed since the lease ran out, by
+ * the configured rule: `resend` queues it again (both attempts stay in the proof), `hold` moves it to
+ * `unknown` for a person to settle. Each row is taken over first, so two reconcilers never both decide
+ * about it and nobody claims it meanwhile.
  */
 export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<ReconcileTally> {
-  const tally: ReconcileTally = { found: 0, requeued: 0, undecided: 0 };
+  const tally: ReconcileTally = { fromEvents: 0, found: 0, requeued: 0, resent: 0, held: 0, undecided: 0 };
   const now = d.clock.now();
-  for (const row of await ledger.takeExpiredLeases(d.db, { owner: d.owner, now, leaseMs: d.leaseMs, limit })) {
-    const provider = d.providers[row.channel];
-    const to = row.channel === 'email' ? row.email : row.phone;
-    try {
-      const answer = provider.capture || !provider.lookup || !to ? { found: false as const } : await provider.lookup({ deliveryId: row.id, channel: row.channel, to, since: row.claimed_at });
-      if (answer.found) {
-        // Sent before the worker died: recorded now; the content hash was never stored, so it stays empty.
-        await ledger.markAccepted(d.db, [{ id: row.id, providerId: answer.providerId, contentHash: null, locale: row.locale }], provider.name, 'accepted', now, d.owner);
-        tally.found++;
-      } else {
-        await ledger.requeue(d.db, [row.id], { notBefore: now, errorCode: 'lease_expired_not_sent', refundAttempt: false, now, owner: d.owner });
-        tally.requeued++;
-      }
-    } catch (err) {
-      d.logger.warn({ err, delivery_id: row.id, channel: row.channel }, 'could not ask the provider about an interrupted send; will ask again');
-      tally.undecided++;
-    }
+  const rows = await ledger.takeExpiredLeases(d.db, { owner: d.owner, now, holdMs: d.leaseMs, limit });
+  if (rows.length === 0) return tally;
+  const proofs = new Map<string, { contentHash: string; locale: string; text: string | null }>();
+  const hashes = new Map<string, Map<string, Map<string, string>>>();
+  for (const row of rows) {
+    const rendered = await renderFor(d, row);
+    proofs.set(row.id, { contentHash: contentHashOf(hashes, rendered), locale: rendered.locale, text: rendered.text ?? null });
   }
+
+  const fromEvents = new Set(await settleFromStoredEvents(d.db, rows.map((r) => r.id), d.owner, now, (id) => proofs.get(id)));
+  tally.fromEvents = fromEvents.size;
+  let open = rows.filter((r) => !fromEvents.has(r.id));
+  await ledger.recordUnconfirmed(d.db, rows.filter((r) => fromEvents.has(r.id)), { resolution: 'events', settledBy: 'reconciler', reason: 'provider events stored before the lease ran out', settledAt: now });
+
+  // One look-up per provider for all its rows, where the account offers one.
+  const byProvider = new Map<DeliveryProvider, ledger.ExpiredRow[]>();
+  for (const row of open) {
+    const provider = providerFor(d.providers, row.channel, row, d.logger);
+    if (provider.capture || !provider.lookup) continue;
+    byProvider.set(provider, [...(byProvider.get(provider) ?? []), row]);
+  }
+  const settled = new Set<string>();
+  for (const [provider, asked] of byProvider) {
+    const account = provider.account ?? provider.name;
+    const known = await ledger.lookupAvailability(d.db, account, now);
+    if (known && !known.available) continue;
+    const requests: LookupRequest[] = [];
+    for (const r of asked) {
+      const to = r.channel === 'email' ? r.email : r.phone;
+      if (to) requests.push({ deliveryId: r.id, channel: r.channel, to, since: r.claimed_at, text: proofs.get(r.id)!.text });
+    }
+    if (requests.length === 0) continue;
+    let answer: Awaited<ReturnType<NonNullable<DeliveryProvider['lookup']>>>;
+    try {
+      answer = await provider.lookup!(requests);
+    } catch (err) {
+      answer = { kind: 'later', detail: String(err) };
+    }
+    if (answer.kind === 'unavailable') {
+      const recheckAfter = new Date(now.getTime() + (d.lookupUnavailableTtlMs ?? defaultLookupUnavailableTtlMs));
+      await ledger.rememberLookupAvailability(d.db, account, { available: false, detail: answer.detail, now, recheckAfter });
+      d.logger.info({ provider: provider.name, detail: answer.detail, until: recheckAfter }, 'this provider account offers no message look-up; interrupted sends are settled from its events and by the unknown-outcome rule');
+      continue;
+    }
+    if (answer.kind === 'later') {
+      d.logger.warn({ provider: provider.name, detail: answer.detail, rows: requests.length }, 'provider look-up not answered; the rows are checked again later');
+      continue;
+    }
+    const found = requests.filter((r) => answer.found.has(r.deliveryId));
+    const missing = requests.filter((r) => !answer.found.has(r.deliveryId));
+    await ledger.markAccepted(d.db, found.map((r) => ({ id: r.deliveryId, providerId: answer.found.get(r.deliveryId) ?? null, ...proofs.get(r.deliveryId)! })), provider.name, 'accepted', now, d.owner);
+    await ledger.requeue(d.db, missing.map((r) => r.deliveryId), { notBefore: now, errorCode: 'lease_expired_not_sent', refundAttempt: false, now, owner: d.owner });
+    const rowOf = new Map(asked.map((r) => [r.id, r]));
+    await ledger.recordUnconfirmed(d.db, found.map((r) => rowOf.get(r.deliveryId)!), { resolution: 'lookup', settledBy: 'reconciler', reason: 'found by the provider look-up', settledAt: now });
+    await ledger.recordUnconfirmed(d.db, missing.map((r) => rowOf.get(r.deliveryId)!), { resolution: 'resent', settledBy: 'reconciler', reason: 'the provider look-up has no record of it', settledAt: now });
+    for (const r of requests) settled.add(r.deliveryId);
+    tally.found += found.length;
+    tally.requeued += missing.length;
+  }
+  open = open.filter((r) => !settled.has(r.id));
+
+  // The rule, once the grace period is over; before then the row waits and is checked again.
+  const due = open.filter((r) => now.getTime() >= r.lease_expired_at.getTime() + d.unknownGraceMs);
+  const waiting = open.filter((r) => now.getTime() < r.lease_expired_at.getTime() + d.unknownGraceMs);
+  if (d.unknownOutcome === 'resend') {
+    await ledger.requeue(d.db, due.map((r) => r.id), { notBefore: now, errorCode: 'outcome_unknown_resent', refundAttempt: false, now, owner: d.owner });
+    await ledger.recordUnconfirmed(d.db, due, { resolution: 'resent', settledBy: 'rule: DELIVERY_UNKNOWN_OUTCOME=resend', reason: 'no provider event or look-up answer within the grace period', settledAt: now });
+    tally.resent = due.length;
+  } else {
+    const held = new Set(await ledger.holdUnknown(d.db, due.map((r) => r.id), { owner: d.owner, now }));
+    await ledger.recordUnconfirmed(d.db, due.filter((r) => held.has(r.id)), { resolution: 'held', settledBy: 'rule: DELIVERY_UNKNOWN_OUTCOME=hold', reason: 'no provider event or look-up answer within the grace period', settledAt: null });
+    tally.held = held.size;
+  }
+  await ledger.releaseUndecided(d.db, waiting.map((r) => r.id), { owner: d.owner, recheckAt: new Date(now.getTime() + Math.min(recheckMs, d.leaseMs)), graceMs: d.unknownGraceMs });
+  tally.undecided = waiting.length;
   return tally;
+}
+
+const workerActor = { id: 'system', name: 'delivery worker' };
+
+/** Marks runs with nothing left to do as `completed`, each on its incident's timeline. */
+export async function completeFinishedRuns(d: DispatchDeps): Promise<number> {
+  const now = d.clock.now();
+  const done = await ledger.completeFinishedRuns(d.db);
+  for (const run of done) await recordEvent(d.db, run.incident_id, 'delivery.completed', workerActor, now, { run_id: run.id, planned: run.planned });
+  return done.length;
 }
 
 /** One pass: claim up to `batchSize` rows and settle every one of them. */
@@ -129,28 +240,21 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   tally.claimed = claimed.length;
   if (claimed.length === 0) return tally;
 
-  const byChannel = new Map<ledger.DeliveryChannel, OutgoingMessage[]>();
+  const byProvider = new Map<DeliveryProvider, OutgoingMessage[]>();
   const attemptsOf = new Map<string, number>();
   const hashes = new Map<string, Map<string, Map<string, string>>>();
   for (const row of claimed) {
-    const facts = await noticeFacts(d.db, row.notice_version_id);
-    const rendered: RenderedNotice = d.renderer.render({
-      channel: row.channel === 'voice' ? 'voice' : row.channel,
-      locale: row.locale,
-      content: facts.content,
-      recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
-      links: { publicNotice: d.publicNoticeUrl },
-      incident: { title: facts.title, discoveredAt: facts.discoveredAt },
-    });
+    const rendered = await renderFor(d, row);
     const to = row.channel === 'email' ? row.email : row.phone;
     attemptsOf.set(row.id, row.attempts);
-    const list = byChannel.get(row.channel) ?? [];
+    const provider = providerFor(d.providers, row.channel, row, d.logger);
+    const list = byProvider.get(provider) ?? [];
     list.push({ deliveryId: row.id, channel: row.channel, to: to ?? '', rendered, contentHash: contentHashOf(hashes, rendered) });
-    byChannel.set(row.channel, list);
+    byProvider.set(provider, list);
   }
 
-  for (const [channel, messages] of byChannel) {
-    const provider = d.providers[channel];
+  for (const [provider, messages] of byProvider) {
+    const channel = provider.channel;
     const bucket = provider.capture ? undefined : d.buckets[channel];
     const sent = new Map(messages.map((m) => [m.deliveryId, m]));
     // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,

@@ -43,17 +43,73 @@ export async function recordProviderEvent(db: Db, e: ProviderEvent, now: Date): 
       returning event_id`;
     if (stored.length === 0) return 'duplicate';
     if (ledgerId === null || e.deliveryId === null) return 'unknown_delivery';
-    const m = meaning(e);
-    if (!m) return 'ignored';
-    if ('state' in m) {
-      const moved = await ledger.applyProviderState(tx, { provider: e.provider, deliveryId: e.deliveryId, state: m.state, errorCode: null, now });
-      return moved ? 'applied' : 'ignored';
-    }
-    // A failure reported after a success (out of order) changes nothing.
-    const [row] = await tx<{ state: ledger.DeliveryState }[]>`select state from deliveries where id = ${Number(e.deliveryId)}`;
+    const [row] = await tx<{ state: ledger.DeliveryState }[]>`select state from deliveries where id = ${ledgerId}`;
     if (!row) return 'unknown_delivery';
-    if (row.state !== 'accepted' && row.state !== 'sending') return 'ignored';
-    await ledger.failAndFallBack(tx, e.deliveryId, m.fail, e.errorCode ?? e.kind, now);
-    return 'applied';
+    // Any event about a held row proves the provider had the message: the unknown outcome is settled.
+    if (row.state === 'unknown') {
+      await ledger.markAccepted(tx, [{ id: e.deliveryId, providerId: providerIdOf(e), contentHash: null, locale: null }], e.provider, 'accepted', now);
+      await ledger.closeHeldAttempt(tx, e.deliveryId, { resolution: 'events', settledBy: `${e.provider} event`, reason: e.kind, now });
+      await applyMeaning(tx, e, 'accepted', now);
+      return 'applied';
+    }
+    return applyMeaning(tx, e, row.state, now);
   });
+}
+
+/** The provider's own id for the message an event is about. */
+function providerIdOf(e: ProviderEvent): string | null {
+  if (e.provider === 'sendgrid') return typeof e.payload.sg_message_id === 'string' ? e.payload.sg_message_id : null;
+  return e.eventId.split(':')[0] ?? null;
+}
+
+async function applyMeaning(tx: Db, e: ProviderEvent, state: ledger.DeliveryState, now: Date): Promise<EventEffect> {
+  const m = meaning(e);
+  if (!m || e.deliveryId === null) return 'ignored';
+  if ('state' in m) {
+    const moved = await ledger.applyProviderState(tx, { provider: e.provider, deliveryId: e.deliveryId, state: m.state, errorCode: null, now });
+    return moved ? 'applied' : 'ignored';
+  }
+  // A failure reported after a success (out of order) changes nothing.
+  if (state !== 'accepted' && state !== 'sending') return 'ignored';
+  await ledger.failAndFallBack(tx, e.deliveryId, m.fail, e.errorCode ?? e.kind, now);
+  return 'applied';
+}
+
+/**
+ * Settles interrupted sends from the provider events already stored: any event carrying the delivery id
+ * (SendGrid `processed`, `delivered`, `bounce`…; a Twilio status callback) proves the provider had the
+ * message. The row is recorded as accepted and each event applied in the order received. Returns the
+ * rows settled; only rows `owner` still holds in `sending` are touched.
+ */
+export async function settleFromStoredEvents(
+  db: Db,
+  ids: string[],
+  owner: string,
+  now: Date,
+  /** The content this row carries (rendered again, as it renders the same every time), for the proof. */
+  proofOf: (id: string) => { contentHash: string; locale: string } | undefined = () => undefined,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db<{ delivery_id: string; provider: 'sendgrid' | 'twilio'; event_id: string; kind: string; payload: Record<string, unknown> }[]>`
+    select delivery_id::text as delivery_id, provider, event_id, kind, payload from provider_events
+    where delivery_id = any(${ids.map(Number)}::bigint[]) order by received_at, event_id`;
+  const byDelivery = new Map<string, ProviderEvent[]>();
+  for (const r of rows) {
+    const errorCode = r.provider === 'sendgrid' ? r.payload.type : r.payload.ErrorCode;
+    const e: ProviderEvent = { provider: r.provider, eventId: r.event_id, deliveryId: r.delivery_id, kind: r.kind, errorCode: typeof errorCode === 'string' ? errorCode : null, payload: r.payload };
+    byDelivery.set(r.delivery_id, [...(byDelivery.get(r.delivery_id) ?? []), e]);
+  }
+  const settled: string[] = [];
+  for (const [id, events] of byDelivery) {
+    await inTransaction(db, async (tx) => {
+      const first = events[0]!;
+      const moved = await tx`
+        select 1 from deliveries where id = ${Number(id)} and state = 'sending' and lease_owner = ${owner} for update`;
+      if (moved.length === 0) return;
+      await ledger.markAccepted(tx, [{ id, providerId: events.map(providerIdOf).find((p) => p !== null) ?? null, contentHash: proofOf(id)?.contentHash ?? null, locale: proofOf(id)?.locale ?? null }], first.provider, 'accepted', now, owner);
+      for (const e of events) await applyMeaning(tx, e, 'accepted', now);
+      settled.push(id);
+    });
+  }
+  return settled;
 }

@@ -1,15 +1,24 @@
 // SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
 import type { Db } from '../db/client.js';
+import type { ReachCounts } from './reach.js';
 
 export const deliveryChannels = ['email', 'sms', 'voice'] as const;
 export type DeliveryChannel = (typeof deliveryChannels)[number];
-export const deliveryStates = ['queued', 'sending', 'accepted', 'delivered', 'failed', 'bounced', 'undeliverable', 'captured', 'cancelled'] as const;
+export const deliveryStates = ['queued', 'sending', 'accepted', 'delivered', 'failed', 'bounced', 'undeliverable', 'captured', 'cancelled', 'unknown'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
+
+/** A row in one of these told the person (capture mode counts: the notice exists and is recorded). */
+export const reachedStates = ['accepted', 'delivered', 'captured'] as const satisfies readonly DeliveryState[];
+/** A row in one of these is still on its way. */
+export const pendingStates = ['queued', 'sending'] as const satisfies readonly DeliveryState[];
+/** A row in one of these will never reach the person on that channel. */
+export const endedStates = ['failed', 'bounced', 'undeliverable', 'cancelled'] as const satisfies readonly DeliveryState[];
 
 /** Later states win: a late `accepted` never overwrites `delivered`. */
 export const statePrecedence: Record<DeliveryState, number> = {
   queued: 0,
   sending: 1,
+  unknown: 1,
   accepted: 2,
   captured: 3,
   delivered: 4,
@@ -29,6 +38,8 @@ export interface RunRow {
   announcement_only: number;
   created_at: Date;
   created_by: string;
+  /** The run's incident is a drill (read with the run; not stored on it). */
+  drill?: boolean;
 }
 
 export interface ClaimedDelivery {
@@ -44,6 +55,10 @@ export interface ClaimedDelivery {
   recipient: 'self' | 'guardian';
   email: string | null;
   phone: string | null;
+  /** The incident is a drill: nothing may leave for a provider. */
+  drill: boolean;
+  /** The child a guardian is told about (a notice per child names them); null when the recipient is the person. */
+  subject_name: string | null;
 }
 
 export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
@@ -59,7 +74,7 @@ export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
  * One queued row per person on their first deliverable channel (email, then SMS, then voice).
  * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
  */
-export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; announcementOnly: number }> {
+export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; reach: ReachCounts }> {
   const inserted = await db`
     insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
     select ${run.id}, ${run.incident_id}, ${run.notice_version_id}, p.external_id, ch.channel, ch.rank, 'queued', ${now}, p.locale, ${now}, ${now}
@@ -71,13 +86,48 @@ export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ 
     ) ch
     where p.snapshot_id = ${run.snapshot_id}
     on conflict do nothing`;
-  const [counts] = await db<{ planned: number; announcement_only: number }[]>`
-    select
-      (select count(distinct external_id)::int from deliveries where run_id = ${run.id}) as planned,
-      (select count(*)::int from affected_people p where p.snapshot_id = ${run.snapshot_id}
-        and not (p.channels && ${deliveryChannels as unknown as string[]}::text[])) as announcement_only`;
-  await db`update delivery_runs set planned = ${counts!.planned}, announcement_only = ${counts!.announcement_only} where id = ${run.id}`;
-  return { inserted: inserted.count, announcementOnly: counts!.announcement_only };
+  const reach = await reachCounts(db, run.snapshot_id);
+  const [planned] = await db<{ n: number }[]>`select count(distinct external_id)::int as n from deliveries where run_id = ${run.id}`;
+  await db`update delivery_runs set planned = ${planned!.n}, announcement_only = ${reach.announcement_only} where id = ${run.id}`;
+  return { inserted: inserted.count, reach };
+}
+
+const textArray = (values: readonly string[]) => values as unknown as string[];
+
+/**
+ * The counts of reach for one snapshot over every run that sends to it (see ReachCounts): each person
+ * once, by their rows in the ledger and the channels their contact details give.
+ */
+export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCounts> {
+  const channels = textArray(deliveryChannels);
+  const [row] = await db<Omit<ReachCounts, 'reachable'>[]>`
+    with person_rows as (
+      select d.external_id,
+        bool_or(d.state = any(${textArray(reachedStates)}::text[])) as reached,
+        bool_or(d.state = any(${textArray(pendingStates)}::text[])) as pending,
+        bool_or(d.state = 'unknown') as unknown,
+        array_agg(d.channel) filter (where d.state = any(${textArray(endedStates)}::text[])) as ended_channels
+      from deliveries d
+      where d.run_id in (select id from delivery_runs where snapshot_id = ${snapshotId})
+      group by d.external_id
+    ),
+    per_person as (
+      select coalesce(r.reached, false) as reached, coalesce(r.pending, false) as pending, coalesce(r.unknown, false) as unknown,
+        p.channels && ${channels}::text[] as has_channel,
+        exists (select 1 from unnest(p.channels) c where c = any(${channels}::text[]) and not (c = any(coalesce(r.ended_channels, '{}')))) as can_succeed
+      from affected_people p
+      left join person_rows r on r.external_id = p.external_id
+      where p.snapshot_id = ${snapshotId}
+    )
+    select count(*)::int as people,
+      count(*) filter (where reached)::int as reached,
+      count(*) filter (where not reached and pending)::int as in_flight,
+      count(*) filter (where not reached and not pending and unknown)::int as unknown,
+      count(*) filter (where not reached and not pending and not unknown and can_succeed)::int as not_planned,
+      count(*) filter (where not reached and not pending and not unknown and not can_succeed)::int as announcement_only,
+      count(*) filter (where not has_channel)::int as no_channel
+    from per_person`;
+  return { ...row!, reachable: row!.people - row!.announcement_only };
 }
 
 /** Fresh planner statistics for the ledger, after a plan has added many rows. */
@@ -115,15 +165,19 @@ export async function claimDeliveries(
       for update of d skip locked
     ),
     claimed as (
-      update deliveries d set state = 'sending', lease_until = ${leaseUntil}, lease_owner = ${p.owner}, attempts = d.attempts + 1, updated_at = ${p.now}
+      update deliveries d set state = 'sending', lease_until = ${leaseUntil}, lease_owner = ${p.owner}, attempts = d.attempts + 1, updated_at = ${p.now},
+        lease_expired_at = null
       from picked where d.id = picked.id
       returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.not_before
     )
     select c.id::text as id, c.run_id, c.incident_id, c.notice_version_id, c.external_id, c.channel, c.attempts, c.locale,
-      ap.recipient_name, ap.recipient, ap.email, ap.phone, c.not_before
+      ap.recipient_name, ap.recipient, ap.email, ap.phone, c.not_before, i.drill,
+      case when ap.recipient = 'guardian' then du.name end as subject_name
     from claimed c
     join delivery_runs r on r.id = c.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id
+    join incidents i on i.id = c.incident_id
+    left join directory_users du on du.id = ap.user_id
     order by c.id`;
 }
 
@@ -139,20 +193,61 @@ export async function markAccepted(
 ): Promise<void> {
   if (rows.length === 0) return;
   await db`
-    update deliveries d set state = ${state}, provider = ${provider}, provider_id = r.provider_id, content_hash = r.content_hash,
-      locale = r.locale, accepted_at = ${now}, lease_until = null, lease_owner = null, updated_at = ${now}, error_code = null
+    update deliveries d set state = ${state}, provider = ${provider}, provider_id = r.provider_id, content_hash = coalesce(r.content_hash, d.content_hash),
+      locale = coalesce(r.locale, d.locale), accepted_at = ${now}, lease_until = null, lease_owner = null, lease_expired_at = null, updated_at = ${now}, error_code = null
     from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), provider_id: r.providerId, content_hash: r.contentHash, locale: r.locale })) as never)}::jsonb)
       as r(id bigint, provider_id text, content_hash text, locale text)
-    where d.id = r.id and d.state = 'sending' ${owner ? db`and d.lease_owner = ${owner}` : db``}`;
+    where d.id = r.id and d.state in ('sending', 'unknown') ${owner ? db`and d.lease_owner = ${owner}` : db``}`;
 }
 
-/** Back to the queue after a transient failure; a rate-limit answer gives the attempt back. */
-export async function requeue(db: Db, ids: string[], p: { notBefore: Date; errorCode: string; refundAttempt: boolean; now: Date; owner?: string }): Promise<void> {
+export interface DeliveryProofRow {
+  id: string;
+  run_id: string;
+  external_id: string;
+  channel: DeliveryChannel;
+  state: DeliveryState;
+  attempts: number;
+  provider: string | null;
+  provider_id: string | null;
+  content_hash: string | null;
+  locale: string | null;
+  error_code: string | null;
+  accepted_at: Date | null;
+  delivered_at: Date | null;
+  lease_expired_at: Date | null;
+}
+
+export async function deliveryOf(db: Db, incidentId: string, id: string, forUpdate = false): Promise<DeliveryProofRow | undefined> {
+  const [row] = await db<DeliveryProofRow[]>`
+    select id::text as id, run_id, external_id, channel, state, attempts, provider, provider_id, content_hash, locale, error_code,
+      accepted_at, delivered_at, lease_expired_at
+    from deliveries where id = ${Number(id)} and incident_id = ${incidentId} ${forUpdate ? db`for update` : db``}`;
+  return row;
+}
+
+/** A held row a person declares sent (e.g. the provider's dashboard shows it): accepted, with no provider id learned. */
+export async function markSentByHand(db: Db, id: string, now: Date): Promise<void> {
+  await db`
+    update deliveries set state = 'accepted', accepted_at = ${now}, updated_at = ${now}, error_code = null, lease_expired_at = null
+    where id = ${Number(id)} and state = 'unknown'`;
+}
+
+/** A completed run with rows queued again (a held row resent by hand) runs again. */
+export async function reopenRun(db: Db, deliveryId: string): Promise<void> {
+  await db`update delivery_runs set status = 'running' where status = 'completed' and id = (select run_id from deliveries where id = ${Number(deliveryId)})`;
+}
+
+/** Back to the queue after a transient failure (or an unconfirmed send to be made again); a rate-limit answer gives the attempt back. */
+export async function requeue(
+  db: Db,
+  ids: string[],
+  p: { notBefore: Date; errorCode: string; refundAttempt: boolean; now: Date; owner?: string; from?: 'sending' | 'unknown' },
+): Promise<void> {
   if (ids.length === 0) return;
   await db`
     update deliveries set state = 'queued', not_before = ${p.notBefore}, error_code = ${p.errorCode}, lease_until = null, lease_owner = null,
-      attempts = attempts - ${p.refundAttempt ? 1 : 0}, updated_at = ${p.now}
-    where id = any(${ids.map(Number)}::bigint[]) and state = 'sending' ${p.owner ? db`and lease_owner = ${p.owner}` : db``}`;
+      lease_expired_at = null, attempts = attempts - ${p.refundAttempt ? 1 : 0}, updated_at = ${p.now}
+    where id = any(${ids.map(Number)}::bigint[]) and state = ${p.from ?? 'sending'} ${p.owner ? db`and lease_owner = ${p.owner}` : db``}`;
 }
 
 /**
@@ -163,7 +258,7 @@ export async function failAndFallBack(db: Db, id: string, state: 'failed' | 'bou
   const [row] = await db<{ next: DeliveryChannel | null }[]>`
     with failed as (
       update deliveries set state = ${state}, error_code = ${errorCode}, lease_until = null, lease_owner = null, updated_at = ${now}
-      where id = ${Number(id)} and state in ('sending', 'accepted')
+      where id = ${Number(id)} and state in ('sending', 'accepted', 'unknown')
       returning run_id, incident_id, notice_version_id, external_id, channel_rank, locale
     ),
     next as (
@@ -179,7 +274,11 @@ export async function failAndFallBack(db: Db, id: string, state: 'failed' | 'bou
       insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
       select run_id, incident_id, notice_version_id, external_id, channel, rank, 'queued', ${now}, locale, ${now}, ${now} from next
       on conflict do nothing
-      returning channel
+      returning channel, run_id
+    ),
+    -- A run completed before this late failure arrived has work again.
+    reopened as (
+      update delivery_runs set status = 'running' where id in (select run_id from queued) and status = 'completed'
     )
     select (select channel from queued) as next`;
   return row?.next ?? null;
@@ -202,40 +301,155 @@ export async function applyProviderState(db: Db, p: { provider: string; provider
   return row ?? null;
 }
 
+/** A row whose lease ran out, as a reconciler takes it over: what a claim gives, and when the attempt began and lapsed. */
+export interface ExpiredRow extends ClaimedDelivery {
+  /** When the interrupted attempt was claimed: the provider is asked about sends since then. */
+  claimed_at: Date;
+  /** When its lease first ran out: the grace period counts from here. */
+  lease_expired_at: Date;
+}
+
 /**
- * Rows whose worker vanished mid-send, taken over by `owner` for `leaseMs` so that only one reconciler
- * asks the provider about each: their outcome is unknown until checked. The claim time (`updated_at`) is
- * kept, as the provider is asked about sends since then.
+ * Rows whose worker vanished mid-send, taken over by `owner` for `holdMs` so that only one reconciler
+ * decides about each: their outcome is unknown until settled. The claim time (`updated_at`) is kept, as
+ * the provider is asked about sends since then, and the first expiry is kept in `lease_expired_at`.
  */
-export async function takeExpiredLeases(
-  db: Db,
-  p: { owner: string; now: Date; leaseMs: number; limit: number },
-): Promise<{ id: string; channel: DeliveryChannel; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
-  return db`
+export async function takeExpiredLeases(db: Db, p: { owner: string; now: Date; holdMs: number; limit: number }): Promise<ExpiredRow[]> {
+  return db<ExpiredRow[]>`
     with picked as (
       select id from deliveries where state = 'sending' and lease_until < ${p.now}
       order by lease_until limit ${p.limit}
       for update skip locked
     ),
     taken as (
-      update deliveries d set lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.leaseMs)}
+      update deliveries d set lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.holdMs)},
+        lease_expired_at = coalesce(d.lease_expired_at, d.lease_until)
       from picked where d.id = picked.id
-      returning d.id, d.run_id, d.external_id, d.channel, d.locale, d.updated_at
+      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.updated_at, d.lease_expired_at
     )
-    select t.id::text as id, t.channel, t.updated_at as claimed_at, ap.email, ap.phone, t.locale
+    select t.id::text as id, t.run_id, t.incident_id, t.notice_version_id, t.external_id, t.channel, t.attempts, t.updated_at as claimed_at,
+      t.lease_expired_at, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill,
+      case when ap.recipient = 'guardian' then du.name end as subject_name
     from taken t
     join delivery_runs r on r.id = t.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = t.external_id
+    join incidents i on i.id = t.incident_id
+    left join directory_users du on du.id = ap.user_id
     order by t.id`;
 }
 
-/** Rows settled (accepted, captured or ended) in the last minute, and rows still to send: for rate and ETA. */
-export async function runPace(db: Db, runId: string, now: Date): Promise<{ settled_last_minute: number; remaining: number }> {
-  const [row] = await db<{ settled_last_minute: number; remaining: number }[]>`
-    select count(*) filter (where state not in ('queued', 'sending') and updated_at > ${new Date(now.getTime() - 60_000)})::int as settled_last_minute,
-      count(*) filter (where state in ('queued', 'sending'))::int as remaining
+/** Rows nobody could settle yet go back to wait: checked again at `recheckAt`, and at the latest when the grace period ends. */
+export async function releaseUndecided(db: Db, ids: string[], p: { owner: string; recheckAt: Date; graceMs: number }): Promise<void> {
+  if (ids.length === 0) return;
+  await db`
+    update deliveries set lease_owner = null,
+      lease_until = least(${p.recheckAt}::timestamptz, lease_expired_at + make_interval(secs => ${p.graceMs / 1000}))
+    where id = any(${ids.map(Number)}::bigint[]) and state = 'sending' and lease_owner = ${p.owner}`;
+}
+
+/** The `hold` rule: the row leaves `sending` for `unknown` and waits for a person to settle it. */
+export async function holdUnknown(db: Db, ids: string[], p: { owner: string; now: Date }): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db<{ id: string }[]>`
+    update deliveries set state = 'unknown', lease_until = null, lease_owner = null, error_code = 'outcome_unknown', updated_at = ${p.now}
+    where id = any(${ids.map(Number)}::bigint[]) and state = 'sending' and lease_owner = ${p.owner}
+    returning id::text as id`;
+  return rows.map((r) => r.id);
+}
+
+export type UnconfirmedResolution = 'resent' | 'held' | 'marked_sent' | 'events' | 'lookup';
+
+/** Records attempts whose outcome nobody could confirm at the time, and how each was settled: part of the proof. */
+export async function recordUnconfirmed(
+  db: Db,
+  rows: { id: string; attempts: number; claimed_at: Date; lease_expired_at: Date }[],
+  p: { resolution: UnconfirmedResolution; settledBy: string; reason: string | null; settledAt: Date | null },
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db`
+    insert into delivery_unconfirmed_attempts (delivery_id, attempt, claimed_at, lease_expired_at, settled_at, resolution, settled_by, reason)
+    select r.id, r.attempt, r.claimed_at, r.lease_expired_at, ${p.settledAt}, ${p.resolution}, ${p.settledBy}, ${p.reason}
+    from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), attempt: r.attempts, claimed_at: r.claimed_at.toISOString(), lease_expired_at: r.lease_expired_at.toISOString() })) as never)}::jsonb)
+      as r(id bigint, attempt int, claimed_at timestamptz, lease_expired_at timestamptz)
+    on conflict (delivery_id, attempt) do update set settled_at = excluded.settled_at, resolution = excluded.resolution,
+      settled_by = excluded.settled_by, reason = excluded.reason`;
+}
+
+/** Closes a held attempt (settled by hand, or by a provider event that came late). */
+export async function closeHeldAttempt(db: Db, id: string, p: { resolution: UnconfirmedResolution; settledBy: string; reason: string | null; now: Date }): Promise<void> {
+  await db`
+    update delivery_unconfirmed_attempts set settled_at = ${p.now}, resolution = ${p.resolution}, settled_by = ${p.settledBy}, reason = ${p.reason}
+    where delivery_id = ${Number(id)} and resolution = 'held' and settled_at is null`;
+}
+
+export interface UnconfirmedAttempt {
+  attempt: number;
+  claimed_at: Date;
+  lease_expired_at: Date;
+  settled_at: Date | null;
+  resolution: UnconfirmedResolution;
+  settled_by: string | null;
+  reason: string | null;
+}
+
+export async function unconfirmedAttempts(db: Db, id: string): Promise<UnconfirmedAttempt[]> {
+  return db<UnconfirmedAttempt[]>`
+    select attempt, claimed_at, lease_expired_at, settled_at, resolution, settled_by, reason
+    from delivery_unconfirmed_attempts where delivery_id = ${Number(id)} order by attempt`;
+}
+
+/** What a provider account's look-up offers, as last found out; `null` when never asked or the answer is stale. */
+export async function lookupAvailability(db: Db, account: string, now: Date): Promise<{ available: boolean; detail: string | null } | null> {
+  const [row] = await db<{ available: boolean; detail: string | null }[]>`
+    select available, detail from provider_lookup_status where account = ${account} and recheck_after > ${now}`;
+  return row ?? null;
+}
+
+export async function rememberLookupAvailability(db: Db, account: string, p: { available: boolean; detail: string | null; now: Date; recheckAfter: Date }): Promise<void> {
+  await db`
+    insert into provider_lookup_status (account, available, detail, checked_at, recheck_after)
+    values (${account}, ${p.available}, ${p.detail}, ${p.now}, ${p.recheckAfter})
+    on conflict (account) do update set available = excluded.available, detail = excluded.detail, checked_at = excluded.checked_at,
+      recheck_after = excluded.recheck_after`;
+}
+
+/** Rows settled (accepted, captured or ended) in the last minute, rows still to send, and rows held as unknown: for rate and ETA. */
+export async function runPace(db: Db, runId: string, now: Date): Promise<{ settled_last_minute: number; remaining: number; unknown: number }> {
+  const [row] = await db<{ settled_last_minute: number; remaining: number; unknown: number }[]>`
+    select count(*) filter (where state not in ('queued', 'sending', 'unknown') and updated_at > ${new Date(now.getTime() - 60_000)})::int as settled_last_minute,
+      count(*) filter (where state in ('queued', 'sending'))::int as remaining,
+      count(*) filter (where state = 'unknown')::int as unknown
     from deliveries where run_id = ${runId}`;
   return row!;
+}
+
+const runsOf = (db: Db, snapshotId: string) => db`select id from delivery_runs where snapshot_id = ${snapshotId}`;
+
+/** Rows still `sending` whose lease has run out (being settled now, or waiting for a worker to), over a snapshot's runs. */
+export async function expiredSending(db: Db, snapshotId: string, now: Date): Promise<number> {
+  const [row] = await db<{ n: number }[]>`
+    select count(*)::int as n from deliveries
+    where state = 'sending' and (lease_expired_at is not null or lease_until < ${now}) and run_id in (${runsOf(db, snapshotId)})`;
+  return row!.n;
+}
+
+export async function unknownDeliveries(
+  db: Db,
+  snapshotId: string,
+  limit: number,
+): Promise<{ delivery_id: string; external_id: string; channel: string; attempts: number; lease_expired_at: Date | null }[]> {
+  return db`
+    select id::text as delivery_id, external_id, channel, attempts, lease_expired_at from deliveries
+    where state = 'unknown' and run_id in (${runsOf(db, snapshotId)})
+    order by id limit ${limit}`;
+}
+
+/** Running runs with nothing left to do (no row queued, sending or held as unknown) become `completed`. */
+export async function completeFinishedRuns(db: Db): Promise<{ id: string; incident_id: string; planned: number }[]> {
+  return db`
+    update delivery_runs r set status = 'completed'
+    where r.status = 'running' and not exists (select 1 from deliveries d where d.run_id = r.id and d.state in ('queued', 'sending', 'unknown'))
+    returning r.id, r.incident_id, r.planned`;
 }
 
 export async function runCounts(db: Db, runId: string): Promise<{ channel: DeliveryChannel; state: DeliveryState; n: number }[]> {

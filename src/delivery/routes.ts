@@ -4,7 +4,18 @@ import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRole
 import { idParam, iso } from '../lib/schema.js';
 import { streamSSE } from 'hono/streaming';
 import { sleepUnlessAborted } from '../lib/sleep.js';
-import { announcementRequirement, checkInvariant, controlRun, listRuns, startDeliveries, type RunProgress, type RunRow } from './service.js';
+import {
+  announcementRequirement,
+  checkInvariant,
+  controlRun,
+  deliveryProof,
+  listRuns,
+  settleUnknown,
+  startDeliveries,
+  type DeliveryProof,
+  type RunProgress,
+  type RunRow,
+} from './service.js';
 
 
 const runSchema = z
@@ -17,9 +28,11 @@ const runSchema = z
     planned: z.number().int(),
     announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: the public announcement covers them.' }),
     created_at: z.string(),
+    drill: z.boolean().openapi({ description: "The incident is a drill: every notice of the run is captured (provider `drill`), nothing is sent." }),
     counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
     rate_per_second: z.number().optional(),
     remaining: z.number().int().optional(),
+    unknown: z.number().int().optional().openapi({ description: 'Rows held after a send nobody could confirm, waiting to be settled.' }),
     eta_seconds: z.number().int().nullable().optional(),
     announcement: z
       .object({ required: z.boolean(), reasons: z.array(z.string()) })
@@ -37,7 +50,8 @@ const runJson = (r: RunRow & Partial<RunProgress>) => ({
   planned: r.planned,
   announcement_only: r.announcement_only,
   created_at: iso(r.created_at)!,
-  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, eta_seconds: r.eta_seconds } : {}),
+  drill: r.drill ?? false,
+  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, unknown: r.unknown, eta_seconds: r.eta_seconds } : {}),
 });
 
 const startRoute = authedRoute({
@@ -91,6 +105,26 @@ const controlRoute = authedRoute({
   responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...notFoundResponse, ...conflictResponse },
 });
 
+const checkSchema = z
+  .object({
+    ok: z.boolean(),
+    people: z.number().int(),
+    reached: z.number().int(),
+    in_flight: z.number().int().openapi({ description: 'People with a notice queued or being sent, none reached yet.' }),
+    unknown: z.number().int().openapi({ description: 'People whose open notice is held after a send nobody could confirm (DELIVERY_UNKNOWN_OUTCOME=hold).' }),
+    not_planned: z.number().int().openapi({ description: 'People a channel can still reach with no notice planned yet (start the run).' }),
+    covered_by_announcement: z.number().int().openapi({ description: 'People no individual channel can reach any more; the same count as `announcement_only` of the snapshot and the run.' }),
+    no_channel: z.number().int(),
+    uncovered: z.number().int().openapi({ description: 'Left to an announcement that is not published yet.' }),
+    stuck_sending: z.number().int().openapi({ description: 'Rows still sending after their lease ran out, being settled.' }),
+    announcement_required: z.boolean(),
+    announcement_published: z.boolean(),
+    unknown_deliveries: z.array(
+      z.object({ delivery_id: z.string(), external_id: z.string(), channel: z.string(), attempts: z.number().int(), lease_expired_at: z.string().nullable() }),
+    ),
+  })
+  .openapi('DeliveryCheck');
+
 const checkRoute = authedRoute({
   method: 'get',
   path: '/v1/incidents/{id}/deliveries/check',
@@ -104,21 +138,98 @@ const checkRoute = authedRoute({
       description: 'The invariant',
       content: {
         'application/json': {
-          schema: z.object({
-            ok: z.boolean(),
-            people: z.number().int(),
-            reached: z.number().int(),
-            in_flight: z.number().int(),
-            covered_by_announcement: z.number().int(),
-            uncovered: z.number().int(),
-            stuck_sending: z.number().int(),
-            announcement_published: z.boolean(),
-          }),
+          schema: checkSchema,
         },
       },
     },
     ...notFoundResponse,
   },
+});
+
+const deliveryParams = z.object({
+  id: idParam('id', 'inc'),
+  delivery: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a delivery id (digits)')
+    .openapi({ param: { name: 'delivery', in: 'path' }, example: '1042' }),
+});
+
+const proofSchema = z
+  .object({
+    id: z.string(),
+    run_id: z.string(),
+    external_id: z.string(),
+    channel: z.string(),
+    state: z.string(),
+    attempts: z.number().int(),
+    provider: z.string().nullable(),
+    provider_id: z.string().nullable(),
+    content_hash: z.string().nullable(),
+    locale: z.string().nullable(),
+    error_code: z.string().nullable(),
+    accepted_at: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    unconfirmed_attempts: z.array(
+      z.object({
+        attempt: z.number().int(),
+        claimed_at: z.string(),
+        lease_expired_at: z.string(),
+        settled_at: z.string().nullable(),
+        resolution: z.enum(['resent', 'held', 'marked_sent', 'events', 'lookup']),
+        settled_by: z.string().nullable(),
+        reason: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('DeliveryProof');
+
+const proofJson = (p: DeliveryProof) => ({
+  id: p.id,
+  run_id: p.run_id,
+  external_id: p.external_id,
+  channel: p.channel,
+  state: p.state,
+  attempts: p.attempts,
+  provider: p.provider,
+  provider_id: p.provider_id,
+  content_hash: p.content_hash,
+  locale: p.locale,
+  error_code: p.error_code,
+  accepted_at: iso(p.accepted_at),
+  delivered_at: iso(p.delivered_at),
+  unconfirmed_attempts: p.unconfirmed_attempts.map((a) => ({ ...a, claimed_at: iso(a.claimed_at)!, lease_expired_at: iso(a.lease_expired_at)!, settled_at: iso(a.settled_at) })),
+});
+
+const proofRoute = authedRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}/deliveries/proof/{delivery}',
+  operationId: 'getDeliveryProof',
+  tags: ['Delivery'],
+  summary: 'One delivery with its proof: state, provider id, content hash, and every attempt whose outcome was not confirmed at the time',
+  roles: readRoles,
+  request: { params: deliveryParams },
+  responses: { 200: { description: 'The delivery', content: { 'application/json': { schema: proofSchema } } }, ...notFoundResponse },
+});
+
+const settleBody = z
+  .strictObject({
+    action: z.enum(['resend', 'mark_sent']).openapi({ description: '`resend`: send it again; `mark_sent`: record it as sent (a reason is required).' }),
+    reason: z.string().trim().min(3).max(1000).optional().openapi({ description: 'Why; required with `mark_sent` (e.g. "listed as delivered in the provider dashboard").' }),
+  })
+  .superRefine((b, ctx) => {
+    if (b.action === 'mark_sent' && !b.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to mark a delivery as sent' });
+  })
+  .openapi('SettleUnknownDelivery');
+
+const settleRoute = authedRoute({
+  method: 'post',
+  path: '/v1/incidents/{id}/deliveries/unknown/{delivery}',
+  operationId: 'settleUnknownDelivery',
+  tags: ['Delivery'],
+  summary: 'Settle a delivery held as unknown: send it again, or mark it sent with a reason (on the timeline)',
+  roles: ['responder'],
+  request: { params: deliveryParams, body: { content: { 'application/json': { schema: settleBody } }, required: true } },
+  responses: { 200: { description: 'The delivery after settling', content: { 'application/json': { schema: proofSchema } } }, ...notFoundResponse, ...conflictResponse },
 });
 
 export const deliveryRoutes = createRouter()
@@ -134,10 +245,12 @@ export const deliveryRoutes = createRouter()
     const id = c.req.valid('param').id;
     await listRuns(db, id, clock.now());
     const draining = c.var.services.lifecycle?.draining;
+    // The announcement-only count reads the whole snapshot: refreshed every 30 seconds, not on every event.
+    const reachCache = { maxAgeMs: 30_000, entries: new Map() };
     return streamSSE(c, async (stream) => {
       // One event every two seconds until every run is finished, the reader goes away, or the server stops.
       for (let tick = 0; !stream.aborted && !draining?.aborted; tick++) {
-        const runs = await listRuns(db, id, clock.now());
+        const runs = await listRuns(db, id, clock.now(), reachCache);
         await stream.writeSSE({ event: 'progress', id: String(tick), data: JSON.stringify({ data: runs.map(runJson) }) });
         if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) return;
         await (draining ? sleepUnlessAborted(2000, draining) : stream.sleep(2000));
@@ -146,7 +259,22 @@ export const deliveryRoutes = createRouter()
       if (draining?.aborted && !stream.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify({ reason: 'server_stopping' }) });
     }) as never;
   })
-  .openapi(checkRoute, async (c) => c.json(await checkInvariant(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now()), 200))
+  .openapi(checkRoute, async (c) => {
+    const { db, clock, config } = c.var.services;
+    const report = await checkInvariant(db, c.req.valid('param').id, clock.now(), config.ANNOUNCEMENT_THRESHOLD);
+    return c.json({ ...report, unknown_deliveries: report.unknown_deliveries.map((u) => ({ ...u, lease_expired_at: iso(u.lease_expired_at) })) }, 200);
+  })
+  .openapi(proofRoute, async (c) => {
+    const { id, delivery } = c.req.valid('param');
+    return c.json(proofJson(await deliveryProof(c.var.services.db, id, delivery)), 200);
+  })
+  .openapi(settleRoute, async (c) => {
+    const { db, clock } = c.var.services;
+    const { id, delivery } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const how = body.action === 'mark_sent' ? { action: 'mark_sent' as const, reason: body.reason ?? '' } : { action: 'resend' as const, reason: body.reason };
+    return c.json(proofJson(await settleUnknown(db, id, delivery, how, actorOf(c.var.principal), clock.now())), 200);
+  })
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;
     const { id, run, action } = c.req.valid('param');

@@ -8,11 +8,12 @@ import { getIncident, recordEvent, type Actor, type TransitionGuard } from '../i
 import { latestApprovedNotice } from '../notices/service.js';
 import { hasPublishedAnnouncement } from '../announcements/service.js';
 import * as ledger from './ledger.js';
+import type { ReachCounts } from './reach.js';
 
 export type { RunRow } from './ledger.js';
 
 /** Plans (or re-plans, filling gaps) the ledger for the newest approved notice and the current snapshot. */
-export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date): Promise<ledger.RunRow> {
+export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date): Promise<ledger.RunRow & { reach: ReachCounts }> {
   await getIncident(db, incidentId);
   const notice = await latestApprovedNotice(db, incidentId);
   if (!notice) throw new ConflictError('no approved notice version: a second person must approve one before anything is sent');
@@ -29,16 +30,19 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       created_at: now,
       created_by: actor.id,
     });
+    // A completed run given new rows (a re-plan after a scope change) runs again.
+    if (run.status === 'completed') await tx`update delivery_runs set status = 'running' where id = ${run.id}`;
     const planned = await ledger.planDeliveries(tx, run, now);
     await recordEvent(tx, incidentId, 'delivery.planned', actor, now, {
       run_id: run.id,
       notice_version: notice.version,
       snapshot_version: snapshot.version,
       rows_added: planned.inserted,
-      announcement_only: planned.announcementOnly,
+      announcement_only: planned.reach.announcement_only,
+      no_channel: planned.reach.no_channel,
     });
-    const [fresh] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${run.id}`;
-    return { run: fresh!, inserted: planned.inserted };
+    const [fresh] = await tx<ledger.RunRow[]>`select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id where r.id = ${run.id}`;
+    return { run: { ...fresh!, reach: planned.reach }, inserted: planned.inserted };
   });
   // A large plan changes the ledger's shape; without fresh statistics (autovacuum may be off or late) the
   // planner takes the queue for small and claims by reading every row of the run.
@@ -56,7 +60,9 @@ const transitions: Record<'pause' | 'resume' | 'cancel', { from: ledger.RunRow['
 
 export async function controlRun(db: Db, incidentId: string, runId: string, action: keyof typeof transitions, actor: Actor, now: Date): Promise<ledger.RunRow> {
   return inTransaction(db, async (tx) => {
-    const [run] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${runId} and incident_id = ${incidentId} for update`;
+    const [run] = await tx<ledger.RunRow[]>`
+      select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id
+      where r.id = ${runId} and r.incident_id = ${incidentId} for update of r`;
     if (!run) throw new NotFoundError('delivery run', runId);
     const t = transitions[action];
     if (!t.from.includes(run.status)) throw new ConflictError(`cannot ${action} a ${run.status} run`);
@@ -74,67 +80,118 @@ export interface RunProgress {
   /** Notices settled per second over the last minute. */
   rate_per_second: number;
   remaining: number;
+  /** Rows held after a send nobody could confirm: each waits for a person to settle it. */
+  unknown: number;
   /** Seconds until the queue is empty at that rate; null while nothing moves. */
   eta_seconds: number | null;
 }
 
-export async function listRuns(db: Db, incidentId: string, now: Date): Promise<(ledger.RunRow & RunProgress)[]> {
+/** Counts of reach kept between calls (the progress stream), each reused for `maxAgeMs`: over a large snapshot they take a while. */
+export interface ReachCache {
+  maxAgeMs: number;
+  entries: Map<string, { at: number; value: Promise<ReachCounts> }>;
+}
+
+export async function listRuns(db: Db, incidentId: string, now: Date, cache?: ReachCache): Promise<(ledger.RunRow & RunProgress)[]> {
   await getIncident(db, incidentId);
-  const runs = await db<ledger.RunRow[]>`select * from delivery_runs where incident_id = ${incidentId} order by created_at`;
+  const runs = await db<ledger.RunRow[]>`
+    select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id where r.incident_id = ${incidentId} order by r.created_at`;
+  // Announcement only is a count per snapshot (a person is reached by any run of it), the same the check gives.
+  const reach = new Map<string, Promise<ReachCounts>>();
+  for (const r of runs) {
+    if (reach.has(r.snapshot_id)) continue;
+    const kept = cache?.entries.get(r.snapshot_id);
+    if (kept && now.getTime() - kept.at < cache!.maxAgeMs) {
+      reach.set(r.snapshot_id, kept.value);
+      continue;
+    }
+    const value = ledger.reachCounts(db, r.snapshot_id);
+    cache?.entries.set(r.snapshot_id, { at: now.getTime(), value });
+    reach.set(r.snapshot_id, value);
+  }
   return Promise.all(
     runs.map(async (r) => {
       const pace = await ledger.runPace(db, r.id, now);
       const rate = pace.settled_last_minute / 60;
       return {
         ...r,
+        announcement_only: (await reach.get(r.snapshot_id)!).announcement_only,
         counts: await ledger.runCounts(db, r.id),
         rate_per_second: Math.round(rate * 10) / 10,
         remaining: pace.remaining,
+        unknown: pace.unknown,
         eta_seconds: pace.remaining === 0 ? 0 : rate > 0 ? Math.ceil(pace.remaining / rate) : null,
       };
     }),
   );
 }
 
+export interface UnknownDelivery {
+  delivery_id: string;
+  external_id: string;
+  channel: string;
+  attempts: number;
+  lease_expired_at: Date | null;
+}
+
 export interface InvariantReport {
   ok: boolean;
   people: number;
   reached: number;
+  /** People with a notice queued or being sent (and none reached yet). */
   in_flight: number;
+  /** People whose only open notice is held after a send nobody could confirm. */
+  unknown: number;
+  /** People a channel can still reach but with no notice planned yet (no run for this snapshot). */
+  not_planned: number;
+  /** People no individual channel can reach any more: the public announcement covers them once published. */
   covered_by_announcement: number;
+  /** Of those, the ones who never had a usable contact. */
+  no_channel: number;
+  /** Covered by an announcement that is not published yet. */
   uncovered: number;
+  /** Rows still `sending` after their lease ran out: being settled by the rules for unknown outcomes. */
   stuck_sending: number;
+  announcement_required: boolean;
   announcement_published: boolean;
+  /** The held rows (the first 100), each to settle through POST …/deliveries/unknown/{delivery}. */
+  unknown_deliveries: UnknownDelivery[];
+}
+
+/** The snapshot a check or the announcement rule reads and the counts of reach for it; null before any snapshot. */
+async function currentReach(db: Db, incidentId: string): Promise<{ snapshotId: string; reach: ReachCounts } | null> {
+  const snapshot = await latestSnapshotOrNull(db, incidentId);
+  return snapshot ? { snapshotId: snapshot.id, reach: await ledger.reachCounts(db, snapshot.id) } : null;
 }
 
 /**
  * Every person in the snapshot has an accepted, delivered or captured notice, or is left to the
- * announcement (no channel, or every channel failed) — and the announcement is published.
+ * announcement (no channel, or every channel failed) — and the announcement is published; nothing is
+ * queued, sending, held as unknown or not yet planned.
  */
-export async function checkInvariant(db: Db, incidentId: string, now: Date): Promise<InvariantReport> {
+export async function checkInvariant(db: Db, incidentId: string, now: Date, threshold = Number.POSITIVE_INFINITY): Promise<InvariantReport> {
   const snapshot = await currentSnapshot(db, incidentId);
-  const [row] = await db<Omit<InvariantReport, 'ok' | 'announcement_published' | 'uncovered'>[]>`
-    with per_person as (
-      select p.external_id,
-        bool_or(d.state in ('accepted', 'delivered', 'captured')) as reached,
-        bool_or(d.state in ('queued', 'sending')) as in_flight
-      from affected_people p
-      left join deliveries d on d.external_id = p.external_id
-        and d.run_id in (select id from delivery_runs where snapshot_id = ${snapshot.id})
-      where p.snapshot_id = ${snapshot.id}
-      group by p.external_id
-    )
-    select count(*)::int as people,
-      count(*) filter (where reached)::int as reached,
-      count(*) filter (where not coalesce(reached, false) and coalesce(in_flight, false))::int as in_flight,
-      count(*) filter (where not coalesce(reached, false) and not coalesce(in_flight, false))::int as covered_by_announcement,
-      (select count(*)::int from deliveries where state = 'sending' and lease_until < ${now}
-        and run_id in (select id from delivery_runs where snapshot_id = ${snapshot.id})) as stuck_sending
-    from per_person`;
+  const reach = await ledger.reachCounts(db, snapshot.id);
+  const stuck = await ledger.expiredSending(db, snapshot.id, now);
+  const unknownRows = await ledger.unknownDeliveries(db, snapshot.id, 100);
   const published = await hasPublishedAnnouncement(db, incidentId);
-  const r = row!;
-  const uncovered = published ? 0 : r.covered_by_announcement;
-  return { ...r, uncovered, announcement_published: published, ok: uncovered === 0 && r.stuck_sending === 0 && r.in_flight === 0 };
+  const required = requirementOf(reach, threshold).required;
+  const uncovered = published ? 0 : reach.announcement_only;
+  return {
+    ok: uncovered === 0 && reach.in_flight === 0 && reach.unknown === 0 && reach.not_planned === 0 && stuck === 0 && (published || !required),
+    people: reach.people,
+    reached: reach.reached,
+    in_flight: reach.in_flight,
+    unknown: reach.unknown,
+    not_planned: reach.not_planned,
+    covered_by_announcement: reach.announcement_only,
+    no_channel: reach.no_channel,
+    uncovered,
+    stuck_sending: stuck,
+    announcement_required: required,
+    announcement_published: published,
+    unknown_deliveries: unknownRows,
+  };
 }
 
 export interface AnnouncementRequirement {
@@ -142,24 +199,26 @@ export interface AnnouncementRequirement {
   reasons: string[];
 }
 
+function requirementOf(reach: ReachCounts, threshold: number): AnnouncementRequirement {
+  const reasons: string[] = [];
+  if (reach.announcement_only > 0) {
+    const failed = reach.announcement_only - reach.no_channel;
+    reasons.push(
+      `${reach.announcement_only} affected people have no individual channel that can still reach them (${reach.no_channel} with no usable contact, ${failed} after every channel failed)`,
+    );
+  }
+  if (reach.people > threshold) reasons.push(`${reach.people} affected people is more than the ${threshold} to be told one by one`);
+  return { required: reasons.length > 0, reasons };
+}
+
 /**
- * Policy IV(v): a public announcement where individual notice is impractical — people with no
- * channel, every channel failed, or more people than `threshold` to reach one by one.
+ * Policy IV(v): a public announcement where individual notice is impractical — anyone left without an
+ * individual channel that can still succeed, or more people than `threshold` to reach one by one.
+ * The counts are the ones the snapshot, the run and the check show.
  */
 export async function announcementRequirement(db: Db, incidentId: string, threshold: number): Promise<AnnouncementRequirement> {
-  const snapshot = await latestSnapshotOrNull(db, incidentId);
-  if (!snapshot) return { required: false, reasons: [] };
-  const reasons: string[] = [];
-  if (snapshot.summary.announcement_only > 0) reasons.push(`${snapshot.summary.announcement_only} affected people have no usable contact`);
-  if (snapshot.row_count > threshold) reasons.push(`${snapshot.row_count} affected people is more than the ${threshold} to be told one by one`);
-  const [failed] = await db<{ n: number }[]>`
-    select count(distinct d.external_id)::int as n from deliveries d
-    join delivery_runs r on r.id = d.run_id and r.snapshot_id = ${snapshot.id}
-    where d.state in ('failed', 'bounced', 'undeliverable')
-      and not exists (select 1 from deliveries ok where ok.run_id = d.run_id and ok.external_id = d.external_id
-        and ok.state in ('queued', 'sending', 'accepted', 'delivered', 'captured'))`;
-  if (failed!.n > 0) reasons.push(`${failed!.n} people could not be reached on any channel`);
-  return { required: reasons.length > 0, reasons };
+  const current = await currentReach(db, incidentId);
+  return current ? requirementOf(current.reach, threshold) : { required: false, reasons: [] };
 }
 
 /** The guard on the incident lifecycle: no `monitoring` while a required announcement is unpublished. */
@@ -170,4 +229,48 @@ export function announcementGuard(threshold: number): TransitionGuard {
     if (!need.required) return null;
     return (await hasPublishedAnnouncement(db, incident.id)) ? null : `a public announcement is required before monitoring (${need.reasons.join('; ')}); publish it first`;
   };
+}
+
+export type UnknownSettlement = { action: 'resend'; reason?: string | undefined } | { action: 'mark_sent'; reason: string };
+
+export interface DeliveryProof extends ledger.DeliveryProofRow {
+  /** Attempts whose outcome nobody could confirm at the time, and how each was settled. */
+  unconfirmed_attempts: ledger.UnconfirmedAttempt[];
+}
+
+export async function deliveryProof(db: Db, incidentId: string, deliveryId: string): Promise<DeliveryProof> {
+  await getIncident(db, incidentId);
+  const row = await ledger.deliveryOf(db, incidentId, deliveryId);
+  if (!row) throw new NotFoundError('delivery', deliveryId);
+  return { ...row, unconfirmed_attempts: await ledger.unconfirmedAttempts(db, deliveryId) };
+}
+
+/**
+ * Settles a row held as `unknown`: send it again (both attempts stay in the proof), or record it as sent
+ * with the reason the person has (e.g. the provider's dashboard lists it). Either way on the timeline.
+ */
+export async function settleUnknown(db: Db, incidentId: string, deliveryId: string, how: UnknownSettlement, actor: Actor, now: Date): Promise<DeliveryProof> {
+  await inTransaction(db, async (tx) => {
+    await getIncident(tx, incidentId);
+    const row = await ledger.deliveryOf(tx, incidentId, deliveryId, true);
+    if (!row) throw new NotFoundError('delivery', deliveryId);
+    if (row.state !== 'unknown') throw new ConflictError(`delivery ${deliveryId} is ${row.state}, not unknown: only a held row is settled by hand`);
+    const by = `${actor.name} (${actor.id})`;
+    if (how.action === 'resend') {
+      await ledger.requeue(tx, [deliveryId], { notBefore: now, errorCode: 'outcome_unknown_resent', refundAttempt: false, now, from: 'unknown' });
+      await ledger.reopenRun(tx, deliveryId);
+      await ledger.closeHeldAttempt(tx, deliveryId, { resolution: 'resent', settledBy: by, reason: how.reason ?? null, now });
+    } else {
+      await ledger.markSentByHand(tx, deliveryId, now);
+      await ledger.closeHeldAttempt(tx, deliveryId, { resolution: 'marked_sent', settledBy: by, reason: how.reason, now });
+    }
+    await recordEvent(tx, incidentId, 'delivery.unknown_settled', actor, now, {
+      delivery_id: deliveryId,
+      external_id: row.external_id,
+      channel: row.channel,
+      action: how.action,
+      reason: how.reason ?? null,
+    });
+  });
+  return deliveryProof(db, incidentId, deliveryId);
 }

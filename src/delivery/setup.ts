@@ -49,6 +49,8 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     owner: p.owner,
     batchSize: p.config.DELIVERY_BATCH_SIZE,
     leaseMs: p.config.DELIVERY_LEASE_MS,
+    unknownGraceMs: p.config.DELIVERY_UNKNOWN_GRACE_MS,
+    unknownOutcome: p.config.DELIVERY_UNKNOWN_OUTCOME,
     backoff: defaultBackoff,
     publicNoticeUrl: `${baseUrl}/status`,
     claimCursor: newClaimPosition(),

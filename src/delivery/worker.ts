@@ -1,7 +1,7 @@
 // The worker loop: drains the ledger until stopped, idling briefly when there is nothing to send.
 import { sleepUnlessAborted } from '../lib/sleep.js';
 import type { DispatchDeps, DispatchTally } from './dispatch.js';
-import { dispatchOnce, newClaimPosition, reconcileExpired } from './dispatch.js';
+import { completeFinishedRuns, dispatchOnce, newClaimPosition, reconcileExpired } from './dispatch.js';
 
 export interface WorkerOptions {
   idleMs: number;
@@ -22,7 +22,11 @@ export async function runWorker(deps: DispatchDeps, options: WorkerOptions): Pro
         if (reconciles) await reconcileExpired(d);
         const tally = await dispatchOnce(d);
         options.onTally?.(tally);
-        if (tally.claimed === 0) await sleep(options.idleMs);
+        if (tally.claimed === 0) {
+          // Nothing ready: a run with nothing left to do is complete.
+          if (reconciles) await completeFinishedRuns(d);
+          await sleep(options.idleMs);
+        }
       } catch (err) {
         d.logger.error({ err }, 'delivery pass failed; retrying shortly');
         await sleep(options.idleMs);

@@ -68,7 +68,7 @@ function finish(text: string, format: PartFormat): string {
   return text.trim();
 }
 
-function scopeFor(set: TemplateSet, locale: string, input: RenderInput, recipient: RecipientScope | null) {
+function scopeFor(set: TemplateSet, locale: string, input: RenderInput, recipient: RecipientScope | null, subjectName: string | null) {
   const c = input.content.locales[locale as NoticeLocale];
   if (!c) throw new RenderRefusedError(input.channel, locale, `content.locales.${locale}`, `the notice content has no ${locale} text`);
   const { contact } = input.content;
@@ -86,8 +86,8 @@ function scopeFor(set: TemplateSet, locale: string, input: RenderInput, recipien
     contact: { email: contact.email, phone: contact.phone, url: contact.url, hours: contact.hours ?? null },
     links: { public_notice: input.links.publicNotice },
     incident: { title: input.incident.title, discovered_on: formatDate(input.incident.discoveredAt, locale, set.timeZone) },
-    // Announcements are public: their scope has no recipient at all, so a template cannot reach one.
-    ...(recipient ? { recipient } : {}),
+    // Announcements are public: their scope has no recipient (nor data subject) at all, so a template cannot reach one.
+    ...(recipient ? { recipient, subject: { name: subjectName } } : {}),
   };
 }
 
@@ -95,8 +95,8 @@ function renderPart(part: LoadedPart, scope: object): string {
   return finish(part.engine.renderSync(part.templates, scope) as string, part.spec.format);
 }
 
-function prepare(set: TemplateSet, parts: readonly LoadedPart[], locale: string, input: RenderInput, recipient: RecipientScope | null): Prepared {
-  const scope = scopeFor(set, locale, input, recipient);
+function prepare(set: TemplateSet, parts: readonly LoadedPart[], locale: string, input: RenderInput, recipient: RecipientScope | null, subjectName: string | null = null): Prepared {
+  const scope = scopeFor(set, locale, input, recipient, subjectName);
   const placeholder = placeholderFor(set);
   return {
     locale,
@@ -142,7 +142,9 @@ export function renderNotice(set: TemplateSet, input: RenderInput, options: Rend
   const parts = set.parts(locale, input.channel);
   const name = input.channel === 'announcement' ? null : cleanName(input.recipient?.name);
   const isGuardian = input.channel !== 'announcement' && (input.recipient?.isGuardian ?? false);
-  const cacheable = options.reuse !== false && (name === null || parts.every((p) => p.nameIsPlain));
+  const subjectName = input.channel === 'announcement' ? null : cleanName(input.recipient?.subjectName);
+  // A notice naming the child it is about is rendered for that child alone.
+  const cacheable = options.reuse !== false && subjectName === null && (name === null || parts.every((p) => p.nameIsPlain));
 
   let prepared: Prepared;
   if (cacheable) {
@@ -162,7 +164,7 @@ export function renderNotice(set: TemplateSet, input: RenderInput, options: Rend
     }
     prepared = hit;
   } else {
-    prepared = prepare(set, parts, locale, input, { name, is_guardian: isGuardian });
+    prepared = prepare(set, parts, locale, input, { name, is_guardian: isGuardian }, subjectName);
   }
 
   const texts = new Map<PartName, string>();

@@ -10,6 +10,11 @@ export interface RecipientView {
   /** The notice goes to a parent or guardian about a child (policy VI). */
   isGuardian: boolean;
   locale: string | null;
+  /**
+   * The person the notice is about when that is not the recipient: the child a guardian is told about
+   * (`subject.name`). A guardian of several affected children gets one notice per child, each naming them.
+   */
+  subjectName?: string | null;
 }
 
 export interface RenderInput {

@@ -51,12 +51,13 @@ export const variableCatalogue = [
   'incident.discovered_on',
   'recipient.name',
   'recipient.is_guardian',
+  'subject.name',
 ] as const;
 export type TemplateVariable = (typeof variableCatalogue)[number];
 
 /** Public notices carry no personal data: nothing about the recipient. */
 export const channelVariables = (channel: NoticeChannel): readonly TemplateVariable[] =>
-  channel === 'announcement' ? variableCatalogue.filter((v) => !v.startsWith('recipient.')) : variableCatalogue;
+  channel === 'announcement' ? variableCatalogue.filter((v) => !v.startsWith('recipient.') && !v.startsWith('subject.')) : variableCatalogue;
 
 export type TemplateProblem =
   | 'missing_template'

@@ -1,3 +1,4 @@
+import { hasIndividualChannel } from '../../src/delivery/reach.js';
 import { expect, it } from 'vitest';
 import { upsertUsers, type DirectoryUser } from '../../src/directory/store.js';
 import { sampleIncident } from '../helpers/fixtures.js';
@@ -22,7 +23,7 @@ const user = (id: string, over: Partial<DirectoryUser> = {}): DirectoryUser => (
   subdivision: 'CN-HB',
   account_status: 'active',
   data_categories: ['contact', 'shipping_address'],
-  systems: ['orders-db'],
+  systems: ['orders-db', 'export-bucket'],
   created_at: daysAgo(400),
   updated_at: daysAgo(10),
   ...over,
@@ -42,7 +43,9 @@ const directory: DirectoryUser[] = [
   user('no-contact', { email: null, phone: null, postal_address: null }),
   user('letter-only', { email: null, phone: null, postal_address: { line1: '1 Road', city: 'Wuhan', country: 'CN' } }),
   user('other-category', { data_categories: ['device_usage'], systems: ['telemetry'] }),
+  // A scope naming categories and systems takes only people with both: these each have one of the two.
   user('system-match-only', { data_categories: ['device_usage'], systems: ['export-bucket'] }),
+  user('category-match-only', { data_categories: ['contact'], systems: ['orders-db'] }),
   user('created-after-window', { created_at: daysAgo(1) }),
   user('deleted-before-window', { account_status: 'deleted', deleted_at: daysAgo(40) }),
   user('forensics-listed', { data_categories: ['subscription'], systems: ['newsletter'] }),
@@ -109,9 +112,11 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect([...affected.keys()].sort()).toEqual(
       [
         'adult-cn', 'adult-tx', 'adult-us-no-subdivision', 'adult-de', 'minor-with-guardian', 'minor-no-guardian', 'minor-flag-only',
-        'just-turned-14', 'deleted-in-backup', 'no-contact', 'letter-only', 'system-match-only', 'forensics-listed',
+        'just-turned-14', 'deleted-in-backup', 'no-contact', 'letter-only', 'forensics-listed',
       ].sort(),
     );
+    expect(affected.has('system-match-only')).toBe(false);
+    expect(affected.has('category-match-only')).toBe(false);
     // Window edges: created after the window ends, or deleted before it starts → not affected.
     expect(affected.has('created-after-window')).toBe(false);
     expect(affected.has('deleted-before-window')).toBe(false);
@@ -122,8 +127,7 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(affected.get('adult-us-no-subdivision')!.jurisdiction).toBe('US');
     expect(affected.get('adult-cn')!.jurisdiction).toBe('CN');
     expect(affected.get('adult-de')).toMatchObject({ jurisdiction: 'DE', channels: ['email'] });
-    expect(affected.get('adult-cn')!.reasons).toEqual({ data_categories: ['contact'], systems: [], include_list: false });
-    expect(affected.get('system-match-only')!.reasons).toEqual({ data_categories: [], systems: ['export-bucket'], include_list: false });
+    expect(affected.get('adult-cn')!.reasons).toEqual({ data_categories: ['contact'], systems: ['export-bucket'], include_list: false });
     expect(affected.get('forensics-listed')!.reasons.include_list).toBe(true);
 
     expect(affected.get('minor-with-guardian')).toMatchObject({ minor: true, recipient: 'guardian', email: 'guardian@example.com', channels: ['email'], guardian_missing: false });
@@ -131,27 +135,29 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(affected.get('minor-flag-only')).toMatchObject({ minor: true, recipient: 'guardian', channels: ['sms', 'voice'] });
     expect(affected.get('just-turned-14')).toMatchObject({ minor: false, recipient: 'self' });
     expect(affected.get('no-contact')).toMatchObject({ channels: [], announcement_only: true });
-    expect(affected.get('letter-only')).toMatchObject({ channels: ['letter'], announcement_only: false });
+    // Announcement only exactly when no channel the ledger sends on is among theirs: the rule the run and the check use.
+    expect(affected.get('letter-only')).toMatchObject({ channels: ['letter'], announcement_only: !hasIndividualChannel(['letter']) });
 
-    expect(snap.row_count).toBe(13);
+    expect(snap.row_count).toBe(12);
     expect(snap.content_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(snap.summary).toMatchObject({
-      total: 13,
+      total: 12,
       minors: 3,
       minors_without_guardian: 1,
       deleted_accounts: 1,
-      announcement_only: 2,
+      // No contact at all, a child without a guardian's contact, and the letter-only person while no letter channel sends.
+      announcement_only: 2 + (hasIndividualChannel(['letter']) ? 0 : 1),
       from_include_list: 1,
     });
-    expect(snap.summary.by_jurisdiction).toEqual({ CN: 10, 'US-TX': 1, US: 1, DE: 1 });
+    expect(snap.summary.by_jurisdiction).toEqual({ CN: 9, 'US-TX': 1, US: 1, DE: 1 });
     // The counts agree with the people themselves.
     const tally = (values: string[]) => values.reduce<Record<string, number>>((t, v) => ({ ...t, [v]: (t[v] ?? 0) + 1 }), {});
     const everyone = [...affected.values()];
     expect(snap.summary.by_jurisdiction).toEqual(tally(everyone.map((p) => p.jurisdiction)));
     expect(snap.summary.by_data_category).toEqual(tally(everyone.flatMap((p) => p.reasons.data_categories)));
     expect(snap.summary.by_data_category).toEqual({ contact: 11 });
-    expect(snap.summary.by_country).toEqual({ CN: 10, US: 2, DE: 1 });
-    expect(snap.summary.by_subdivision).toEqual({ 'CN-HB': 10, 'US-TX': 1, 'DE-BY': 1 });
+    expect(snap.summary.by_country).toEqual({ CN: 9, US: 2, DE: 1 });
+    expect(snap.summary.by_subdivision).toEqual({ 'CN-HB': 9, 'US-TX': 1, 'DE-BY': 1 });
     expect(snap.summary.by_channel).toEqual(tally(everyone.flatMap((p) => p.channels)));
     expect(snap.summary.by_channel.letter).toBe(1);
 
@@ -194,6 +200,23 @@ describeEachDatabase('affected snapshot', (harness) => {
     expect(timeline.verification.valid).toBe(true);
   });
 
+  it('narrows by each dimension given: adding systems to a categories-only scope drops those without data there, shown on the timeline', async () => {
+    const h = harness();
+    const id = await setUp(h);
+    await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { data_categories: ['contact'] } });
+    const broad = await json<Snapshot>(await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' }));
+    await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { data_categories: ['contact'], systems: ['export-bucket'], include_ids: ['forensics-listed'] } });
+    const narrow = await json<Snapshot>(await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' }));
+    expect(narrow.row_count).toBe(broad.row_count); // one dropped, one added by id
+    const onlySystems = { systems: ['export-bucket'] };
+    await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: onlySystems });
+    await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' });
+    const resolved = (await json<{ events: { type: string; data: Record<string, unknown> }[] }>(await h.request('GET', `/v1/incidents/${id}/timeline`))).events.filter((e) => e.type === 'affected.resolved');
+    expect(resolved[1]!.data.diff).toMatchObject({ added: 1, removed: 1, added_ids: ['forensics-listed'], removed_ids: ['category-match-only'] });
+    // Systems alone: everyone with data there, whatever their categories.
+    expect(resolved[2]!.data.diff).toMatchObject({ added_ids: ['system-match-only'], removed_ids: ['forensics-listed'] });
+  });
+
   it('exports the snapshot as CSV with formula-safe cells', async () => {
     const h = harness();
     await upsertUsers(h.db.sql, [user('=HYPERLINK("x")', { name: '+cmd' })], null, new Date());
@@ -206,8 +229,8 @@ describeEachDatabase('affected snapshot', (harness) => {
     const text = await res.text();
     const lines = text.trim().split('\n');
     expect(lines[0]).toContain('external_id,jurisdiction');
-    // Header, the 14 directory users holding contact data, and the formula-named one.
-    expect(lines).toHaveLength(1 + 14 + 1);
+    // Header, the 15 directory users holding contact data, and the formula-named one.
+    expect(lines).toHaveLength(1 + 15 + 1);
     expect(text).toContain(`"'=HYPERLINK(""x"")"`);
     expect(text).toContain("'+cmd");
     // E.164 numbers stay machine-readable: no quote in front of them.

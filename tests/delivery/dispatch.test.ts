@@ -30,7 +30,7 @@ describeEachDatabase('delivery in capture mode', (harness) => {
     await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
     const started = await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
     expect(started.status).toBe(201);
-    expect(await json(started)).toMatchObject({ announcement_only: 1, announcement: { required: true, reasons: ['1 affected people have no usable contact'] } });
+    expect(await json(started)).toMatchObject({ announcement_only: 1, announcement: { required: true, reasons: ['1 affected people have no individual channel that can still reach them (1 with no usable contact, 0 after every channel failed)'] } });
 
     const logs: string[] = [];
     const logger = createLogger('info', (l) => logs.push(l));
@@ -44,6 +44,8 @@ describeEachDatabase('delivery in capture mode', (harness) => {
       batchSize: 100,
       leaseMs: 60_000,
       backoff: defaultBackoff,
+      unknownGraceMs: 0,
+      unknownOutcome: 'resend',
       publicNoticeUrl: 'https://example.com/status',
       buckets: {},
     });

@@ -92,6 +92,8 @@ function deps(clock: ReturnType<typeof fixedClock>): DispatchDeps {
     batchSize: 100,
     leaseMs: 120_000,
     backoff: { baseMs: 1000, maxMs: 30_000, maxAttempts: 12 },
+    unknownGraceMs: 600_000,
+    unknownOutcome: 'resend',
     publicNoticeUrl: `${base}/status`,
     buckets: { email: bucket('email'), sms: bucket('sms'), voice: bucket('voice') },
   };

@@ -93,22 +93,57 @@ describe('Twilio provider against the fake', () => {
 });
 
 describe('lookups for interrupted sends', () => {
-  it('SendGrid finds a message by its delivery id; Twilio by number since the send began', async () => {
+  const since = () => new Date(Date.now() - 60_000);
+  const ask = (id: number, to: string, channel: 'email' | 'sms' = 'email', text: string | null = null) => ({ deliveryId: String(id), channel, to, since: since(), text });
+
+  it('SendGrid: many delivery ids in one Email Activity query; a shared address is asked in a query of its own', async () => {
     const sg = await startFakeSendgrid({});
-    const tw = await startFakeTwilio({});
     try {
       const mail = sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url });
-      await mail.send([email(501, 'found@example.com')]);
-      expect(await mail.lookup!({ deliveryId: '501', channel: 'email', to: 'found@example.com', since: new Date(Date.now() - 60_000) })).toMatchObject({ found: true });
-      expect(await mail.lookup!({ deliveryId: '502', channel: 'email', to: 'never@example.com', since: new Date(Date.now() - 60_000) })).toEqual({ found: false });
-
-      const texts = twilioProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
-      const before = new Date(Date.now() - 60_000);
-      const [sent] = await texts.send([sms(601, '+8613812340601')]);
-      expect(await texts.lookup!({ deliveryId: '601', channel: 'sms', to: '+8613812340601', since: before })).toEqual({ found: true, providerId: (sent as { providerId: string }).providerId });
-      expect(await texts.lookup!({ deliveryId: '602', channel: 'sms', to: '+8613812340602', since: before })).toEqual({ found: false });
+      await mail.send([email(501, 'found@example.com'), email(503, 'guardian@example.com')]);
+      await mail.send([email(504, 'guardian@example.com')]);
+      const answer = await mail.lookup!([ask(501, 'found@example.com'), ask(502, 'never@example.com'), ask(503, 'guardian@example.com'), ask(504, 'guardian@example.com'), ask(505, 'guardian@example.com')]);
+      expect(answer.kind).toBe('answered');
+      const found = answer.kind === 'answered' ? answer.found : new Map();
+      expect([...found.keys()].sort()).toEqual(['501', '503', '504']);
+      expect(found.get('503')).not.toEqual(found.get('504'));
+      // The three rows for one address needed three queries; the rest went in the first.
+      expect(sg.stats.activityRequests).toBe(3);
     } finally {
       await sg.close();
+    }
+  });
+
+  it('SendGrid without the Email Activity add-on answers 404: "not available", not an error to retry; 429 beyond 6 a minute means later', async () => {
+    const none = await startFakeSendgrid({ activity: 'none' });
+    const limited = await startFakeSendgrid({ activityPerMinute: 2 });
+    try {
+      const mail = sendgridProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url });
+      expect(await mail.lookup!([ask(1, 'a@example.com')])).toMatchObject({ kind: 'unavailable', detail: expect.stringContaining('404') });
+      const busy = sendgridProvider({ apiKey: limited.apiKey, from: 'notices@example.com', baseUrl: limited.url });
+      expect((await busy.lookup!([ask(1, 'a@example.com')])).kind).toBe('answered');
+      expect((await busy.lookup!([ask(1, 'a@example.com')])).kind).toBe('answered');
+      expect(await busy.lookup!([ask(1, 'a@example.com')])).toMatchObject({ kind: 'later', retryAfterMs: expect.any(Number) });
+      expect(limited.stats.activityRateLimited).toBe(1);
+    } finally {
+      await none.close();
+      await limited.close();
+    }
+  });
+
+  it('Twilio: a message counts only with the same number AND the same text, each message for one notice (two people sharing a phone)', async () => {
+    const tw = await startFakeTwilio({});
+    try {
+      const texts = twilioProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
+      const shared = '+8613812340601';
+      const first = { ...sms(601, shared), rendered: { channel: 'sms' as const, locale: 'en', text: 'Notice about Mia' } };
+      const [sent] = await texts.send([first]);
+      const answer = await texts.lookup!([ask(601, shared, 'sms', 'Notice about Mia'), ask(602, shared, 'sms', 'Notice about Leo'), ask(603, shared, 'sms', 'Notice about Mia')]);
+      expect(answer).toEqual({ kind: 'answered', found: new Map([['601', (sent as { providerId: string }).providerId]]) });
+      expect(await texts.lookup!([ask(604, shared, 'sms', null)])).toMatchObject({ kind: 'later' });
+      // Calls carry neither their script nor our id: no look-up is offered for them.
+      expect(twilioProvider('voice', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://x.example/w' }).lookup).toBeUndefined();
+    } finally {
       await tw.close();
     }
   });

@@ -49,7 +49,7 @@ describe.runIf(testDatabaseUrl)('npm run worker [postgres]', () => {
       const drafter = { id: 'key_a', name: 'Drafter' };
       const incident = await openIncident(
         sql,
-        { title: 'Workers', summary: '', nature: 'other', severity: 'high', drill: true, occurred_from: null, occurred_to: null, discovered_at: now, aware_at: now, contained_at: null, systems: [], data_categories: ['contact'], regions: ['CN'], estimated_affected: null, encrypted: null, measures: [], remedies: [] },
+        { title: 'Workers', summary: '', nature: 'other', severity: 'high', drill: false, occurred_from: null, occurred_to: null, discovered_at: now, aware_at: now, contained_at: null, systems: [], data_categories: ['contact'], regions: ['CN'], estimated_affected: null, encrypted: null, measures: [], remedies: [] },
         drafter,
         now,
       );

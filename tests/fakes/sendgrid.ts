@@ -89,6 +89,13 @@ export interface FakeSendgridOptions {
   record?: 'full' | 'counts';
   /** The custom_args key that identifies one delivery; duplicates are counted by it. */
   correlationKey?: string;
+  /**
+   * The Email Activity API is a paid add-on: `none` answers GET /v3/messages with 404, as for an account
+   * without it; `available` (the default) answers, at most `activityPerMinute` requests a minute (429 beyond).
+   */
+  activity?: 'available' | 'none';
+  /** SendGrid allows the Email Activity API 6 requests a minute. */
+  activityPerMinute?: number;
 }
 
 /** Event Webhook signing keys in SendGrid's formats: the public key as base64 SPKI DER, signatures as base64 DER. */
@@ -242,6 +249,9 @@ export interface FakeSendgridStats {
   unauthorized: number;
   sandboxed: number;
   eventsPosted: number;
+  /** GET /v3/messages requests, answered or not. */
+  activityRequests: number;
+  activityRateLimited: number;
 }
 
 export class FakeSendgrid {
@@ -255,7 +265,21 @@ export class FakeSendgrid {
   readonly rejections: Array<{ status: number; errors: SendgridError[] }> = [];
   /** Accepted personalizations per correlation value (custom_args[correlationKey]). */
   readonly correlationCounts = new Map<string, number>();
-  readonly stats: FakeSendgridStats = { requests: 0, acceptedRequests: 0, acceptedRecipients: 0, acceptedPersonalizations: 0, invalid: 0, unauthorized: 0, sandboxed: 0, eventsPosted: 0 };
+  readonly stats: FakeSendgridStats = {
+    requests: 0,
+    acceptedRequests: 0,
+    acceptedRecipients: 0,
+    acceptedPersonalizations: 0,
+    invalid: 0,
+    unauthorized: 0,
+    sandboxed: 0,
+    eventsPosted: 0,
+    activityRequests: 0,
+    activityRateLimited: 0,
+  };
+  readonly activity: 'available' | 'none';
+  private readonly activityPerMinute: number;
+  private activityTimes: number[] = [];
 
   private readonly outcomes = new Map<string, EmailOutcome>();
   private readonly keys = generateSendgridWebhookKeys();
@@ -273,6 +297,8 @@ export class FakeSendgrid {
     this.record = options.record ?? 'full';
     this.correlationKey = options.correlationKey ?? 'delivery_id';
     this.publicKey = this.keys.publicKey;
+    this.activity = options.activity ?? 'available';
+    this.activityPerMinute = options.activityPerMinute ?? 6;
   }
 
   /** Base URL for the SDK: `mail.client.setDefaultRequest('baseUrl', fake.url)` after `setApiKey`. */
@@ -450,7 +476,19 @@ export class FakeSendgrid {
 
     if (isActivity) {
       req.resume();
-      this.activity(url, res);
+      this.stats.activityRequests++;
+      if (this.activity === 'none') {
+        sendJson(res, 404, { errors: [err(null, 'Email Activity is not available on this account: it needs the additional email activity history add-on.')] });
+        return;
+      }
+      const now = Date.now();
+      this.activityTimes = this.activityTimes.filter((t) => t > now - 60_000);
+      if (this.activityTimes.length >= this.activityPerMinute) {
+        this.stats.activityRateLimited++;
+        return this.rateLimited(res, Math.max(1, Math.ceil((this.activityTimes[0]! + 60_000 - now) / 1000)), this.activityPerMinute);
+      }
+      this.activityTimes.push(now);
+      this.answerActivity(url, res);
       return;
     }
 
@@ -507,10 +545,10 @@ export class FakeSendgrid {
     sendJson(res, 400, { errors });
   }
 
-  private rateLimited(res: ServerResponse, retryAfterSeconds: number): void {
+  private rateLimited(res: ServerResponse, retryAfterSeconds: number, limit = 600): void {
     const reset = Math.floor(Date.now() / 1000) + retryAfterSeconds;
     sendJson(res, 429, { errors: [{ field: null, message: 'too many requests' }] }, {
-      'X-RateLimit-Limit': '600',
+      'X-RateLimit-Limit': String(limit),
       'X-RateLimit-Remaining': '0',
       'X-RateLimit-Reset': String(reset),
     });
@@ -566,14 +604,17 @@ export class FakeSendgrid {
   }
 
   /**
-   * GET /v3/messages (Email Activity, a paid add-on on the real service): `query` clauses joined by AND —
-   * `to_email="…"`, `msg_id="…"`, `msg_id LIKE '<x-message-id>%'`, `unique_args['key']="…"`, `status="…"`.
+   * GET /v3/messages (Email Activity, a paid add-on on the real service): `query` clauses joined by AND,
+   * each optionally in parentheses — `to_email="…"`, `msg_id="…"`, `msg_id LIKE '<x-message-id>%'`,
+   * `unique_args['key']="…"`, `unique_args['key'] IN ("…","…")`, `status="…"`. The messages listed carry
+   * no custom args (as on the real API): a caller tells them apart by `to_email` or `msg_id`.
    */
-  private activity(url: URL, res: ServerResponse): void {
+  private answerActivity(url: URL, res: ServerResponse): void {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 10) || 10, 1), 1000);
     const query = url.searchParams.get('query') ?? '';
     const filters: Array<(r: AcceptedRecipient) => boolean> = [];
-    for (const clause of query.split(/\s+AND\s+/i).filter((c) => c.trim())) {
+    for (const raw of query.split(/\s+AND\s+/i).filter((c) => c.trim())) {
+      const clause = raw.trim().replace(/^\((.*)\)$/s, '$1');
       let m: RegExpExecArray | null;
       if ((m = /^\s*to_email\s*=\s*"([^"]*)"\s*$/.exec(clause))) {
         const v = m[1]!.toLowerCase();
@@ -587,6 +628,10 @@ export class FakeSendgrid {
       } else if ((m = /^\s*unique_args\['([^']+)'\]\s*=\s*"([^"]*)"\s*$/.exec(clause))) {
         const [key, v] = [m[1]!, m[2]!];
         filters.push((r) => r.customArgs[key] === v);
+      } else if ((m = /^\s*unique_args\['([^']+)'\]\s+IN\s+\(((?:\s*"[^"]*"\s*,?)*)\)\s*$/i.exec(clause))) {
+        const key = m[1]!;
+        const values = new Set([...m[2]!.matchAll(/"([^"]*)"/g)].map((v) => v[1]!));
+        filters.push((r) => values.has(r.customArgs[key] ?? ''));
       } else if ((m = /^\s*status\s*=\s*"([^"]*)"\s*$/.exec(clause))) {
         const v = m[1]!;
         filters.push((r) => this.activityStatus(r) === v);

@@ -173,6 +173,8 @@ for (const mode of dbModes) {
         batchSize: 100,
         leaseMs: 60_000,
         backoff: { baseMs: 1000, maxMs: 10_000, maxAttempts: 5 },
+        unknownGraceMs: 0,
+        unknownOutcome: 'resend',
         publicNoticeUrl: `${base}/status`,
         buckets: {},
       });

@@ -1,6 +1,7 @@
 // Email through SendGrid: one request per shared content with up to 1000 personalizations, each tagged with its delivery id.
 import { MailService } from '@sendgrid/mail';
-import type { DeliveryProvider, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
+import { sha256Hex } from '../../lib/hash.js';
+import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
 import { configureSendgridMail } from './sdk-base-url.js';
 
 export interface SendgridSettings {
@@ -47,6 +48,27 @@ export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
   return batches;
 }
 
+function retryAfter(e: SendgridError): number | null {
+  const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
+  return Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - Date.now()) : null;
+}
+
+/** Splits look-ups into rounds in which each address appears once (a guardian may get several children's notices). */
+function roundsByAddress(requests: LookupRequest[]): LookupRequest[][] {
+  const rounds: { seen: Set<string>; rows: LookupRequest[] }[] = [];
+  for (const r of requests) {
+    const address = r.to.toLowerCase();
+    let round = rounds.find((x) => !x.seen.has(address) && x.rows.length < maxLookupIds);
+    if (!round) rounds.push((round = { seen: new Set(), rows: [] }));
+    round.seen.add(address);
+    round.rows.push(r);
+  }
+  return rounds.map((x) => x.rows);
+}
+
+/** Delivery ids per Email Activity query: the query string stays well inside a URL's length. */
+const maxLookupIds = 200;
+
 export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
   const mail = new MailService();
   configureSendgridMail(mail, { apiKey: settings.apiKey, baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 });
@@ -82,8 +104,7 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     } catch (err) {
       const e = err as SendgridError;
       if (e.code === 429) {
-        const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
-        const retryAfterMs = Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - Date.now()) : null;
+        const retryAfterMs = retryAfter(e);
         return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'rate_limited' as const, retryAfterMs }));
       }
       if (e.code === 400) {
@@ -97,14 +118,40 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     }
   }
 
+  /**
+   * The Email Activity API, one query for many rows: `unique_args['delivery_id'] IN (…)`. Its listed messages
+   * carry no custom args, so each query names every address once and a message is told apart by its address.
+   */
+  async function lookup(requests: LookupRequest[]): Promise<LookupAnswer> {
+    const found = new Map<string, string | null>();
+    for (const round of roundsByAddress(requests)) {
+      const ids = round.map((r) => `"${r.deliveryId}"`).join(',');
+      try {
+        const [response] = await client.request<{ messages?: { msg_id?: string; to_email?: string }[] }>({
+          method: 'GET',
+          url: '/v3/messages',
+          qs: { query: `unique_args['delivery_id'] IN (${ids})`, limit: Math.min(1000, round.length * 5) },
+        });
+        const byAddress = new Map(round.map((r) => [r.to.toLowerCase(), r.deliveryId]));
+        for (const m of response.body.messages ?? []) {
+          const id = byAddress.get(String(m.to_email ?? '').toLowerCase());
+          if (id !== undefined && !found.has(id)) found.set(id, m.msg_id ?? null);
+        }
+      } catch (err) {
+        const e = err as SendgridError;
+        // Without the add-on (or a key without the Email Activity scope) the API answers 404 or 403.
+        if (e.code === 404 || e.code === 403) return { kind: 'unavailable', detail: `Email Activity API answered ${e.code}` };
+        if (e.code === 429) return { kind: 'later', detail: 'Email Activity API rate limit', retryAfterMs: retryAfter(e) };
+        return { kind: 'later', detail: typeof e.code === 'number' ? `Email Activity API answered ${e.code}` : 'Email Activity API unreachable' };
+      }
+    }
+    return { kind: 'answered', found };
+  }
+
   return {
     name: 'sendgrid',
-    // The Email Activity API, queried by the delivery id carried in custom_args.
-    async lookup(m) {
-      const [response] = await client.request<{ messages?: { msg_id?: string }[] }>({ method: 'GET', url: '/v3/messages', qs: { query: `unique_args['delivery_id']="${m.deliveryId}"`, limit: 10 } });
-      const found = response.body.messages?.[0];
-      return found ? { found: true, providerId: found.msg_id ?? null } : { found: false };
-    },
+    account: `sendgrid:${sha256Hex(settings.apiKey).slice(0, 16)}`,
+    lookup,
     channel: 'email',
     maxBatch: maxPersonalizations,
     capture: false,

@@ -1,7 +1,7 @@
 // SMS and voice calls through Twilio: one request per message, a status callback carrying the delivery id.
 import twilio from 'twilio';
 import type { DeliveryChannel } from '../ledger.js';
-import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
+import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendOutcome } from './types.js';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { createTwilioFetchClient } from './sdk-base-url.js';
 import { permanentTwilioCodes } from './codes.js';
@@ -65,16 +65,41 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
     }
   }
 
+  /**
+   * SMS only: a message counts as this notice when it went to this number since the attempt began AND
+   * carries this notice's exact text; each message found answers for one notice, so two people sharing a
+   * number never take each other's. A call's resource carries neither its script nor our id, so calls
+   * are settled from their status callbacks (which carry the delivery id) or by the unknown-outcome rule.
+   */
+  async function lookup(requests: LookupRequest[]): Promise<LookupAnswer> {
+    // Without the text no message can be told to be this notice: left to the stored callbacks and the rule.
+    if (requests.some((r) => r.text === null)) return { kind: 'later', detail: 'a notice without its text cannot be matched' };
+    const byNumber = new Map<string, LookupRequest[]>();
+    for (const r of requests) byNumber.set(r.to, [...(byNumber.get(r.to) ?? []), r]);
+    const found = new Map<string, string | null>();
+    try {
+      for (const [to, asked] of byNumber) {
+        const since = new Date(Math.min(...asked.map((r) => r.since.getTime())));
+        const messages = await client.messages.list({ to, dateSentAfter: since, limit: 200 });
+        const taken = new Set<string>();
+        for (const r of asked) {
+          const match = messages.find((m) => !taken.has(m.sid) && m.body === r.text);
+          if (!match) continue;
+          taken.add(match.sid);
+          found.set(r.deliveryId, match.sid);
+        }
+      }
+    } catch (err) {
+      const outcome = outcomeOfTwilioError('lookup', err);
+      return { kind: 'later', detail: outcome.outcome === 'rate_limited' ? 'Twilio rate limit' : `Twilio look-up failed (${'errorCode' in outcome ? outcome.errorCode : 'error'})` };
+    }
+    return { kind: 'answered', found };
+  }
+
   return {
     name: 'twilio',
-    // Twilio cannot be asked by our id: any message or call to the number since the send began counts.
-    async lookup(m) {
-      const found =
-        channel === 'sms'
-          ? (await client.messages.list({ to: m.to, dateSentAfter: m.since, limit: 20 }))[0]
-          : (await client.calls.list({ to: m.to, startTimeAfter: m.since, limit: 20 }))[0];
-      return found ? { found: true, providerId: found.sid } : { found: false };
-    },
+    account: `twilio:${settings.accountSid}`,
+    ...(channel === 'sms' ? { lookup } : {}),
     channel,
     maxBatch: 1000,
     capture: false,

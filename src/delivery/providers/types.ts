@@ -37,9 +37,30 @@ export interface DeliveryProvider {
   /** True when nothing leaves the machine (no credentials configured). */
   readonly capture: boolean;
   send(messages: OutgoingMessage[], hooks?: SendHooks): Promise<SendOutcome[]>;
+  /** Names the provider account (never its secret): what its look-up offers is remembered per account. */
+  readonly account?: string;
   /**
-   * Asks the provider whether it already has this message (a worker died between sending and
-   * recording). Throws when the provider cannot tell, so the row waits for the next check.
+   * Asks the provider which of these interrupted sends (a worker died between sending and recording)
+   * it already has. Answers for all of them at once, says the account offers no look-up, or asks to be
+   * asked later (rate-limited, or the provider failed).
    */
-  lookup?(m: { deliveryId: string; channel: DeliveryChannel; to: string; since: Date }): Promise<{ found: true; providerId: string | null } | { found: false }>;
+  lookup?(messages: LookupRequest[]): Promise<LookupAnswer>;
 }
+
+export interface LookupRequest {
+  deliveryId: string;
+  channel: DeliveryChannel;
+  to: string;
+  /** When the interrupted attempt was claimed: nothing sent before then is this notice. */
+  since: Date;
+  /** The text this notice carries for this recipient, to tell it from other messages to the same number. */
+  text: string | null;
+}
+
+export type LookupAnswer =
+  /** Every message asked about: in `found` (with the provider's id) or, if absent, never sent. */
+  | { kind: 'answered'; found: Map<string, string | null> }
+  /** This account has no look-up (e.g. SendGrid without the Email Activity add-on): do not ask again soon. */
+  | { kind: 'unavailable'; detail: string }
+  /** Not now: rate-limited or a provider error. */
+  | { kind: 'later'; detail: string; retryAfterMs?: number | null };

@@ -1,0 +1,138 @@
+import { expect, it } from 'vitest';
+import { dispatchOnce, type DispatchDeps } from '../../src/delivery/dispatch.js';
+import * as ledger from '../../src/delivery/ledger.js';
+import { hasIndividualChannel } from '../../src/delivery/reach.js';
+import { defaultBackoff } from '../../src/delivery/pacing.js';
+import { captureProvider } from '../../src/delivery/providers/capture.js';
+import { upsertUsers, type DirectoryUser } from '../../src/directory/store.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { sampleIncident } from '../helpers/fixtures.js';
+import { describeEachDatabase, json, testRenderer, type Harness } from '../helpers/harness.js';
+import { sampleNoticeContent } from '../helpers/notice-content.js';
+
+const yearsAgo = (y: number) => new Date(Date.now() - y * 365.25 * 86_400_000).toISOString().slice(0, 10);
+
+/** A generated directory: each kind of contact situation several times over. */
+function generatedDirectory(): DirectoryUser[] {
+  const base = (id: string, over: Partial<DirectoryUser>): DirectoryUser => ({
+    external_id: id, name: `Person ${id}`, email: null, phone: null, locale: 'en', country: 'DE', subdivision: null, account_status: 'active',
+    data_categories: ['contact'], systems: ['orders-db'], created_at: '2024-01-01T00:00:00Z', updated_at: '2024-01-01T00:00:00Z', ...over,
+  });
+  const users: DirectoryUser[] = [];
+  for (let i = 0; i < 7; i++) users.push(base(`email-${i}`, { email: `e${i}@example.com` }));
+  for (let i = 0; i < 5; i++) users.push(base(`phone-${i}`, { phone: `+491511000${String(i).padStart(4, '0')}` }));
+  for (let i = 0; i < 4; i++) users.push(base(`letter-${i}`, { postal_address: { line1: `${i} Hauptstraße`, city: 'Berlin', postcode: '10115', country: 'DE' } }));
+  for (let i = 0; i < 3; i++) users.push(base(`nocontact-${i}`, {}));
+  // Three siblings with one guardian, and two more with another: the guardian's address and number are shared.
+  for (const [family, kids] of [['a', 3], ['b', 2]] as const) {
+    for (let k = 0; k < kids; k++) {
+      users.push(base(`child-${family}${k}`, { name: `Child ${family}${k}`, birth_date: yearsAgo(8 + k), guardian_name: `Guardian ${family}`, guardian_email: `guardian-${family}@example.com`, guardian_phone: `+4915120000${family === 'a' ? '01' : '02'}` }));
+    }
+  }
+  // Two adults sharing one phone (a family line), no email.
+  users.push(base('shared-phone-1', { phone: '+4915199990000' }), base('shared-phone-2', { phone: '+4915199990000' }));
+  return users;
+}
+
+async function prepared(h: Harness): Promise<{ id: string; users: DirectoryUser[] }> {
+  const users = generatedDirectory();
+  await upsertUsers(h.db.sql, users, null, new Date());
+  const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+  await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { data_categories: ['contact'], systems: ['orders-db'] } });
+  expect((await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' })).status).toBe(201);
+  await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
+  await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
+  return { id, users };
+}
+
+const captureDeps = (h: Harness): DispatchDeps => {
+  const logger = createLogger('silent');
+  return {
+    db: h.db.sql, renderer: testRenderer(), providers: { email: captureProvider('email', logger), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+    clock: systemClock, logger, owner: 'reach-test', batchSize: 500, leaseMs: 60_000, backoff: defaultBackoff, unknownGraceMs: 0, unknownOutcome: 'resend',
+    publicNoticeUrl: 'https://example.com/status', buckets: {},
+  };
+};
+
+interface Check { people: number; reached: number; in_flight: number; not_planned: number; covered_by_announcement: number; no_channel: number; uncovered: number; announcement_required: boolean; ok: boolean }
+
+async function moveTo(h: Harness, id: string, status: string): Promise<Response> {
+  const current = await json<{ version: number }>(await h.request('GET', `/v1/incidents/${id}`));
+  return h.request('PATCH', `/v1/incidents/${id}`, { as: 'responder', json: { status, ...(status === 'contained' ? { contained_at: new Date(Date.now() - 60_000).toISOString() } : {}) }, headers: { 'if-match': `"${current.version}"` } });
+}
+
+it('a notice to a guardian names the child it is about, on every channel and in every language', () => {
+  for (const locale of ['en', 'zh-CN'])
+    for (const channel of ['email', 'sms', 'voice'] as const) {
+      const render = (subjectName: string | null) =>
+        testRenderer().render({
+          channel, locale, content: sampleNoticeContent(), recipient: { name: 'Guardian A', isGuardian: true, locale, subjectName },
+          links: { publicNotice: 'https://example.com/status' }, incident: { title: 't', discoveredAt: new Date('2026-11-01T00:00:00Z') },
+        });
+      const mia = render('Mia Chen');
+      expect(`${mia.subject ?? ''}${mia.text ?? ''}`, `${channel} ${locale}`).toContain('Mia Chen');
+      expect(render('Leo Chen').text).not.toEqual(mia.text);
+      expect(render(null).text).not.toContain('Mia Chen');
+    }
+});
+
+describeEachDatabase('one set of counts', (harness) => {
+  it('snapshot, run and check count reachable, announcement only and uncovered alike; the announcement is required and enforced', async () => {
+    const h = harness();
+    const { id, users } = await prepared(h);
+    const individual = users.filter((u) => {
+      const minor = Boolean(u.birth_date);
+      const channels = [...((minor ? u.guardian_email : u.email) ? ['email'] : []), ...((minor ? u.guardian_phone : u.phone) ? ['sms', 'voice'] : []), ...(u.postal_address ? ['letter'] : [])];
+      return hasIndividualChannel(channels);
+    }).length;
+    const expectedAnnouncementOnly = users.length - individual;
+    // With no letter channel in the ledger, the letter-only people are left to the announcement like the no-contact ones.
+    expect(expectedAnnouncementOnly).toBe(hasIndividualChannel(['letter']) ? 3 : 7);
+
+    const snapshot = await json<{ row_count: number; summary: { announcement_only: number } }>(await h.request('GET', `/v1/incidents/${id}/affected`));
+    const before = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(snapshot.row_count).toBe(users.length);
+    expect(snapshot.summary.announcement_only).toBe(expectedAnnouncementOnly);
+    expect(before).toMatchObject({ people: users.length, covered_by_announcement: expectedAnnouncementOnly, not_planned: individual, uncovered: expectedAnnouncementOnly, announcement_required: true, ok: false });
+
+    const started = await json<{ announcement_only: number; planned: number; announcement: { required: boolean; reasons: string[] } }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }));
+    expect(started.announcement_only).toBe(expectedAnnouncementOnly);
+    expect(started.planned).toBe(individual);
+    expect(started.announcement.required).toBe(true);
+    expect(started.announcement.reasons[0]).toContain(`${expectedAnnouncementOnly} affected people have no individual channel`);
+    const planned = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(planned).toMatchObject({ in_flight: individual, not_planned: 0, covered_by_announcement: expectedAnnouncementOnly });
+
+    // Everyone reachable is told (capture mode); one phone-only person's every channel then fails.
+    await dispatchOnce(captureDeps(h));
+    const [phoneRow] = await h.db.sql<{ id: string }[]>`select id::text as id from deliveries where external_id = 'phone-0'`;
+    await h.db.sql`update deliveries set state = 'accepted' where id = ${Number(phoneRow!.id)}`;
+    const next = await ledger.failAndFallBack(h.db.sql, phoneRow!.id, 'undeliverable', '21614', new Date());
+    expect(next).toBe('voice');
+    const [voiceRow] = await h.db.sql<{ id: string }[]>`select id::text as id from deliveries where external_id = 'phone-0' and channel = 'voice'`;
+    await h.db.sql`update deliveries set state = 'sending' where id = ${Number(voiceRow!.id)}`;
+    expect(await ledger.failAndFallBack(h.db.sql, voiceRow!.id, 'undeliverable', 'no-answer', new Date())).toBeNull();
+
+    const runs = await json<{ data: { announcement_only: number }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
+    const after = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(runs.data[0]!.announcement_only).toBe(expectedAnnouncementOnly + 1);
+    expect(after).toMatchObject({ reached: individual - 1, in_flight: 0, covered_by_announcement: expectedAnnouncementOnly + 1, no_channel: expectedAnnouncementOnly, uncovered: expectedAnnouncementOnly + 1 });
+    // The guardian of several children: one notice per child, each proved in the ledger.
+    const children = await h.db.sql<{ external_id: string; state: string; content_hash: string }[]>`select external_id, state, content_hash from deliveries where external_id like 'child-a%' order by external_id`;
+    expect(children.map(({ external_id, state }) => ({ external_id, state }))).toEqual([0, 1, 2].map((k) => ({ external_id: `child-a${k}`, state: 'captured' })));
+    // Each names its child, so each proof is of a different text.
+    expect(new Set(children.map((c) => c.content_hash)).size).toBe(3);
+
+    // Monitoring is refused until the announcement is published.
+    for (const s of ['assessing', 'contained', 'notifying']) expect((await moveTo(h, id, s)).status).toBe(200);
+    const refused = await moveTo(h, id, 'monitoring');
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(await refused.json())).toContain('public announcement is required');
+    await h.request('POST', `/v1/incidents/${id}/announcement`, { as: 'responder', json: { impact: 'major' } });
+    expect((await h.request('POST', `/v1/incidents/${id}/announcement/publish`, { as: 'responder' })).status).toBe(200);
+    const covered = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(covered).toMatchObject({ uncovered: 0, ok: true });
+    expect((await moveTo(h, id, 'monitoring')).status).toBe(200);
+  });
+});
