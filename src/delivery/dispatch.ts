@@ -12,7 +12,7 @@ import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './providers
 export interface DispatchDeps {
   db: Db;
   renderer: NoticeRenderer;
-  providers: Record<ledger.DeliveryChannel, DeliveryProvider>;
+  providers: Record<ledger.WorkerChannel, DeliveryProvider>;
   clock: Clock;
   logger: Logger;
   owner: string;
@@ -21,7 +21,7 @@ export interface DispatchDeps {
   backoff: BackoffPolicy;
   publicNoticeUrl: string;
   /** Per channel: SMS pay one token per segment, other channels one per message. */
-  buckets: Partial<Record<ledger.DeliveryChannel, Pacer>>;
+  buckets: Partial<Record<ledger.WorkerChannel, Pacer>>;
   /** This worker's place in the queue between passes; without it every claim starts at the head. */
   claimCursor?: ClaimPosition;
 }
@@ -129,7 +129,7 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   tally.claimed = claimed.length;
   if (claimed.length === 0) return tally;
 
-  const byChannel = new Map<ledger.DeliveryChannel, OutgoingMessage[]>();
+  const byChannel = new Map<ledger.WorkerChannel, OutgoingMessage[]>();
   const attemptsOf = new Map<string, number>();
   const hashes = new Map<string, Map<string, Map<string, string>>>();
   for (const row of claimed) {

@@ -1,8 +1,11 @@
 // SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
 import type { Db } from '../db/client.js';
 
-export const deliveryChannels = ['email', 'sms', 'voice'] as const;
+export const deliveryChannels = ['email', 'sms', 'voice', 'letter'] as const;
 export type DeliveryChannel = (typeof deliveryChannels)[number];
+/** Channels that leave outside the worker (letters: print batches or Lob); the worker never claims them. */
+export const offlineChannels = ['letter'] as const satisfies readonly DeliveryChannel[];
+export type WorkerChannel = Exclude<DeliveryChannel, (typeof offlineChannels)[number]>;
 export const deliveryStates = ['queued', 'sending', 'accepted', 'delivered', 'failed', 'bounced', 'undeliverable', 'captured', 'cancelled'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
 
@@ -37,7 +40,7 @@ export interface ClaimedDelivery {
   incident_id: string;
   notice_version_id: string;
   external_id: string;
-  channel: DeliveryChannel;
+  channel: WorkerChannel;
   attempts: number;
   locale: string | null;
   recipient_name: string | null;
@@ -56,7 +59,7 @@ export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
 }
 
 /**
- * One queued row per person on their first deliverable channel (email, then SMS, then voice).
+ * One queued row per person on their first deliverable channel (email, then SMS, voice, letter).
  * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
  */
 export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; announcementOnly: number }> {
@@ -101,14 +104,14 @@ export interface ClaimCursor {
  */
 export async function claimDeliveries(
   db: Db,
-  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: DeliveryChannel; runId?: string; after?: ClaimCursor | null },
+  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: WorkerChannel; runId?: string; after?: ClaimCursor | null },
 ): Promise<(ClaimedDelivery & { not_before: Date })[]> {
   const leaseUntil = new Date(p.now.getTime() + p.leaseMs);
   return db<(ClaimedDelivery & { not_before: Date })[]>`
     with picked as (
       select d.id from deliveries d
       join delivery_runs r on r.id = d.run_id and r.status = 'running'
-      where d.state = 'queued' and d.not_before <= ${p.now} ${p.after ? db`and (d.not_before, d.id) > (${p.after.notBefore}, ${Number(p.after.id)})` : db``}
+      where d.state = 'queued' and d.not_before <= ${p.now} and d.channel <> all(${offlineChannels as unknown as string[]}::text[]) ${p.after ? db`and (d.not_before, d.id) > (${p.after.notBefore}, ${Number(p.after.id)})` : db``}
         ${p.channel ? db`and d.channel = ${p.channel}` : db``} ${p.runId ? db`and d.run_id = ${p.runId}` : db``}
       order by d.not_before, d.id
       limit ${p.limit}
@@ -210,7 +213,7 @@ export async function applyProviderState(db: Db, p: { provider: string; provider
 export async function takeExpiredLeases(
   db: Db,
   p: { owner: string; now: Date; leaseMs: number; limit: number },
-): Promise<{ id: string; channel: DeliveryChannel; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
+): Promise<{ id: string; channel: WorkerChannel; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
   return db`
     with picked as (
       select id from deliveries where state = 'sending' and lease_until < ${p.now}
