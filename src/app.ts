@@ -26,6 +26,8 @@ import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
+import { letterRoutes } from './delivery/letters/routes.js';
+import type { LetterFonts } from './delivery/letters/pdf.js';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +43,8 @@ export interface AppDeps {
   runbooks: Map<string, Runbook>;
   /** Report drafts for regulators, loaded and checked at start. */
   drafts: DraftRenderer;
+  /** The letter fonts, read on first use (a Node adapter); without them, letters are not rendered here. */
+  letterFonts?: () => LetterFonts;
   version?: string;
 }
 
@@ -70,7 +74,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts })));
+  const letters = { fonts: deps.letterFonts ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: deps.config.LOB_API_KEY ? ['US'] : [] };
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, letters })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   app.use(
@@ -99,6 +104,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', directoryRoutes);
   app.route('/', announcementRoutes);
   app.route('/', deliveryRoutes);
+  app.route('/', letterRoutes);
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
   app.route('/', obligationRoutes);

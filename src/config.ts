@@ -31,6 +31,9 @@ const configSchema = z.object({
   TWILIO_FROM: optionalText,
   TWILIO_MESSAGING_SERVICE_SID: optionalText,
   TWILIO_API_URL: optionalText.pipe(z.url().optional()),
+  /** Letters to US addresses through Lob (print and mail by API) instead of print batches. */
+  LOB_API_KEY: optionalText,
+  LOB_API_URL: optionalText.pipe(z.url().optional()),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** Passes one worker process runs at once: one claims and renders while another waits on the provider or the database. */

@@ -8,6 +8,7 @@ import type { PublicPageCache } from '../announcements/public.js';
 import type { TransitionGuard } from '../incidents/service.js';
 import type { Runbook } from '../runbooks/parse.js';
 import type { DraftRenderer } from '../obligations/draft.js';
+import type { LetterDeps } from '../delivery/letters/service.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -33,6 +34,8 @@ export interface Services {
   publicPage: { cache: PublicPageCache; baseUrl: string };
   /** Report drafts for regulators, from templates/obligations. */
   drafts: DraftRenderer;
+  /** What letters need: the fonts (Node only), the notice renderer, which countries go through Lob. */
+  letters: LetterDeps;
 }
 
 export interface AppEnv {

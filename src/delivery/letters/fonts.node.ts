@@ -5,7 +5,12 @@ import type { LetterFonts } from './pdf.js';
 
 const require = createRequire(import.meta.url);
 
+let loaded: LetterFonts | undefined;
+
+/** Reads the two font files once (about 21 MB), on first use. */
 export function loadLetterFonts(): LetterFonts {
+  if (loaded) return loaded;
   const file = (weight: string) => require.resolve(`@expo-google-fonts/noto-sans-sc/${weight}/NotoSansSC_${weight}.ttf`);
-  return { regular: new Uint8Array(readFileSync(file('400Regular'))), bold: new Uint8Array(readFileSync(file('700Bold'))) };
+  loaded = { regular: new Uint8Array(readFileSync(file('400Regular'))), bold: new Uint8Array(readFileSync(file('700Bold'))) };
+  return loaded;
 }

@@ -62,7 +62,7 @@ export function letterBlocks(text: string): Block[] {
     );
 }
 
-const sizes = { headline: 14, heading: 11, paragraph: 10.5, address: 9.5, small: 7, footer: 8 } as const;
+const sizes = { headline: 14, heading: 11, paragraph: 10.5, address: 9.5, addressMin: 7, small: 6.5, footer: 8 } as const;
 
 /**
  * Writes letters into one PDF, each starting on a new sheet with its own page numbers. `onData` receives
@@ -105,8 +105,12 @@ export class LetterPdfWriter {
     // The window: return line, then the recipient; beside it, the sender and the date.
     doc.font('regular').fontSize(sizes.small);
     draw(this.sender.returnLine, layout.returnLine.x, layout.returnLine.y, { width: layout.returnLine.width, height: layout.returnLine.height, lineBreak: false, ellipsis: true });
-    doc.fontSize(sizes.address);
-    draw(letter.recipientLines.join('\n'), layout.recipient.x, layout.recipient.y, { width: layout.recipient.width, height: layout.recipient.height, lineGap: 1.5, ellipsis: true });
+    // The recipient block shrinks to fit the window rather than lose a line; nothing is cut.
+    const recipient = letter.recipientLines.join('\n');
+    let size: number = sizes.address;
+    doc.fontSize(size);
+    while (size > sizes.addressMin && doc.heightOfString(recipient, { width: layout.recipient.width, lineGap: 0 }) > layout.recipient.height) doc.fontSize((size -= 0.5));
+    draw(recipient, layout.recipient.x, layout.recipient.y, { width: layout.recipient.width, lineGap: 0 });
     doc.fontSize(sizes.address);
     draw([...this.sender.lines, '', letter.date].join('\n'), layout.sender.x, layout.sender.y, { width: layout.sender.width, lineGap: 1.5 });
     this.foldMarks(layout);
