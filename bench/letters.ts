@@ -89,7 +89,7 @@ await approveNotice(sql, incident.id, version.version, { id: 'key_approver', nam
 await saveProfile(sql, profileSchema.parse({ name: 'Example Devices GmbH', return_address: { name: 'Example Devices GmbH', line1: 'Friedrichstraße 1', city: 'Berlin', postal_code: '10117', country: 'DE' } }), actor.id, now);
 await startDeliveries(sql, incident.id, actor, now);
 
-const letters: LetterDeps = { fonts: loadLetterFonts, renderer, publicNoticeUrl: ctx.publicNoticeUrl, lobCountries: [] };
+const letters: LetterDeps = { fonts: loadLetterFonts, renderer, publicNoticeUrl: ctx.publicNoticeUrl, lobCountries: [], lob: null };
 const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
 
 let peak = process.memoryUsage().rss;

@@ -28,6 +28,7 @@ import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 import { letterRoutes } from './delivery/letters/routes.js';
 import type { LetterFonts } from './delivery/letters/pdf.js';
+import { lobProvider } from './delivery/providers/lob.js';
 
 export interface AppDeps {
   config: Config;
@@ -74,7 +75,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
-  const letters = { fonts: deps.letterFonts ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: deps.config.LOB_API_KEY ? ['US'] : [] };
+  const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;
+  const letters = { fonts: deps.letterFonts ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: lob ? ['US'] : [], lob };
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, letters })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));

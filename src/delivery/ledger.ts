@@ -216,7 +216,7 @@ export async function takeExpiredLeases(
 ): Promise<{ id: string; channel: WorkerChannel; claimed_at: Date; email: string | null; phone: string | null; locale: string | null }[]> {
   return db`
     with picked as (
-      select id from deliveries where state = 'sending' and lease_until < ${p.now}
+      select id from deliveries where state = 'sending' and lease_until < ${p.now} and channel <> all(${offlineChannels as unknown as string[]}::text[])
       order by lease_until limit ${p.limit}
       for update skip locked
     ),

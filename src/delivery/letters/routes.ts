@@ -6,7 +6,7 @@ import { ApiError } from '../../http/errors.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Context } from 'hono';
 import { idParam, iso, label, timestamp } from '../../lib/schema.js';
-import { batchManifest, batchPdf, createBatch, getBatch, handOverBatch, listBatches, recordReturnedLetters, renderBatch, type BatchRow } from './service.js';
+import { batchManifest, batchPdf, createBatch, getBatch, handOverBatch, listBatches, recordReturnedLetters, renderBatch, sendLettersThroughLob, type BatchRow } from './service.js';
 
 const batchSchema = z
   .object({
@@ -167,6 +167,26 @@ const returnedRoute = authedRoute({
   },
 });
 
+const lobRoute = authedRoute({
+  method: 'post',
+  path: '/v1/incidents/{id}/letters/lob',
+  operationId: 'sendLettersThroughLob',
+  tags: ['Letters'],
+  summary: 'Send the queued letters to US addresses through Lob (LOB_API_KEY), one request each with an Idempotency-Key',
+  description: 'Safe to repeat: a letter whose earlier attempt was cut off is sent again with the same key, and Lob returns the letter it already made.',
+  roles: ['responder'],
+  request: { params: incidentParams },
+  responses: {
+    200: {
+      description: 'What happened',
+      content: { 'application/json': { schema: z.object({ sent: z.number().int(), refused: z.number().int(), retry_later: z.number().int() }).openapi('LobReport') } },
+    },
+    ...notFoundResponse,
+    ...conflictResponse,
+    503: problemDoc('This runtime cannot render letters (no fonts: letters are made by a Node process)'),
+  },
+});
+
 /** Reads the returned-mail list from JSON or CSV. */
 async function returnedIds(c: Context<AppEnv>): Promise<string[]> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -248,6 +268,16 @@ export const letterRoutes = createRouter()
     const { id, batch } = c.req.valid('param');
     const body = c.req.valid('json');
     return c.json(batchJson(await handOverBatch(db, id, batch, { takenBy: body.taken_by, takenAt: body.taken_at ?? null }, actorOf(c.var.principal), clock.now())), 200);
+  })
+  .openapi(lobRoute, async (c) => {
+    const { db, clock, logger, letters, config } = c.var.services;
+    if (!letters.fonts) throw new ApiError('not_ready', 'This runtime cannot render letters: send them from a Node process.');
+    const report = await sendLettersThroughLob(
+      { db, letters, logger, now: () => clock.now(), owner: `lob-${crypto.randomUUID()}`, leaseMs: config.DELIVERY_LEASE_MS },
+      c.req.valid('param').id,
+      actorOf(c.var.principal),
+    );
+    return c.json(report, 200);
   })
   .openapi(returnedRoute, async (c) => {
     const { db, clock } = c.var.services;

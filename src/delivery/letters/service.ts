@@ -13,7 +13,8 @@ import type { NoticeRenderer } from '../../notices/renderer.js';
 import { loadProfile } from '../../obligations/profile.js';
 import * as ledger from '../ledger.js';
 import { addressLines, letterPaperCountries, type PostalAddress } from './paper.js';
-import { LetterPdfWriter, type LetterFonts, type LetterSender, type LetterToPrint } from './pdf.js';
+import { letterPdf, LetterPdfWriter, type LetterFonts, type LetterSender, type LetterToPrint } from './pdf.js';
+import type { LobAddress, LobProvider } from '../providers/lob.js';
 import * as store from './store.js';
 
 export type { BatchRow } from './store.js';
@@ -25,6 +26,8 @@ export interface LetterDeps {
   publicNoticeUrl: string;
   /** Destination countries whose letters go through Lob instead of print batches (none without Lob). */
   lobCountries: readonly string[];
+  /** Lob, where LOB_API_KEY is set. */
+  lob: LobProvider | null;
 }
 
 /** A rendering with no progress for this long belongs to a process that died: the next batch request restarts it. */
@@ -72,6 +75,35 @@ export async function createBatch(db: Db, deps: LetterDeps, incidentId: string, 
     await recordEvent(tx, incidentId, 'letters.batch_created', actor, now, { batch_id: id, letters: taken, restarted: restarted.map((b) => b.id) });
     return { batch: (await store.selectBatch(tx, incidentId, id))!, restarted };
   });
+}
+
+/**
+ * Renders ledger rows into letters ready to print: the notice in the person's language (the letter
+ * template), the address block for the destination's post, and the date in that language.
+ */
+function letterPreparer(db: Db, deps: LetterDeps, sender: LetterSender & { country: string }, date: Date): (row: store.BatchLetterRow) => Promise<LetterToPrint> {
+  const facts = new Map<string, store.NoticeFactsRow>();
+  return async (row) => {
+    let f = facts.get(row.notice_version_id);
+    if (!f) facts.set(row.notice_version_id, (f = (await store.selectNoticeFacts(db, row.notice_version_id))!));
+    const notice = deps.renderer.render({
+      channel: 'letter',
+      locale: row.locale,
+      content: f.content,
+      recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
+      links: { publicNotice: deps.publicNoticeUrl },
+      incident: { title: f.title, discoveredAt: f.discovered_at },
+    });
+    const address = row.postal_address as PostalAddress;
+    return {
+      deliveryId: row.id,
+      locale: notice.locale,
+      text: notice.text!,
+      recipientLines: addressLines(row.recipient_name, address, sender.country),
+      country: address.country.toUpperCase(),
+      date: letterDate(date, notice.locale),
+    };
+  };
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
@@ -128,43 +160,21 @@ export async function renderBatch(d: RenderBatchDeps, incidentId: string, batchI
     };
 
     const manifest: unknown[][] = [[...manifestHeader]];
-    const facts = new Map<string, store.NoticeFactsRow>();
-    let after: { paperRank: number; id: string } | null = null;
+    const prepare = letterPreparer(db, d.letters, sender, batch.created_at);
+    const order = await store.selectBatchOrder(db, batchId, letterPaperCountries);
     let rendered = 0;
-    for (;;) {
-      const rows = await store.selectBatchLetters(db, batchId, after, slice, letterPaperCountries);
-      if (rows.length === 0) break;
+    for (let at = 0; at < order.length; at += slice) {
+      const rows = await store.selectLetters(db, order.slice(at, at + slice));
       const proofs: { id: string; contentHash: string; locale: string }[] = [];
       for (const row of rows) {
-        let f = facts.get(row.notice_version_id);
-        if (!f) facts.set(row.notice_version_id, (f = (await store.selectNoticeFacts(db, row.notice_version_id))!));
-        const notice = d.letters.renderer.render({
-          channel: 'letter',
-          locale: row.locale,
-          content: f.content,
-          recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
-          links: { publicNotice: d.letters.publicNoticeUrl },
-          incident: { title: f.title, discoveredAt: f.discovered_at },
-        });
-        const address = row.postal_address as PostalAddress;
-        const country = address.country.toUpperCase();
-        const letter: LetterToPrint = {
-          deliveryId: row.id,
-          locale: notice.locale,
-          text: notice.text!,
-          recipientLines: addressLines(row.recipient_name, address, sender.country),
-          country,
-          date: letterDate(batch.created_at, notice.locale),
-        };
+        const letter = await prepare(row);
         const printed = writer.add(letter);
         const contentHash = letterContentHash(letter, { lines: sender.lines, returnLine: sender.returnLine }, printed.paper);
-        const lines = addressLines(null, address, sender.country);
-        manifest.push([row.id, row.recipient_name ?? '', ...Array.from({ length: 6 }, (_, i) => lines[i] ?? ''), country, printed.paper, printed.firstPage, printed.pages, contentHash]);
-        proofs.push({ id: row.id, contentHash, locale: notice.locale });
+        const lines = addressLines(null, row.postal_address as PostalAddress, sender.country);
+        manifest.push([row.id, row.recipient_name ?? '', ...Array.from({ length: 6 }, (_, i) => lines[i] ?? ''), letter.country, printed.paper, printed.firstPage, printed.pages, contentHash]);
+        proofs.push({ id: row.id, contentHash, locale: letter.locale });
       }
       rendered += rows.length;
-      const last = rows[rows.length - 1]!;
-      after = { paperRank: last.paper_rank, id: last.id };
       // Lets the PDF stream hand over what it has produced before it is stored.
       await new Promise((resolve) => setTimeout(resolve, 0));
       await flush(false);
@@ -299,4 +309,74 @@ export async function recordReturnedLetters(db: Db, incidentId: string, ids: str
     await recordEvent(tx, incidentId, 'letters.returned', actor, now, { returned: report.returned, delivery_ids: ids.slice(0, 1000), next: report.next, already_recorded: report.already_recorded.length });
     return report;
   });
+}
+
+export interface LobReport {
+  sent: number;
+  /** Letters Lob refused for good (e.g. an address it cannot mail to): the person moved on. */
+  refused: number;
+  /** Letters to try again later (rate limit, Lob unreachable or failing). */
+  retry_later: number;
+}
+
+/**
+ * Sends the incident's queued letters to Lob's countries (US), one request per letter. Each row is
+ * `sending` before Lob is called, and the Idempotency-Key is fixed per delivery and content: a resend
+ * after a crash gets back the letter Lob already made (Lob keeps keys 24 hours) instead of a second one.
+ */
+export async function sendLettersThroughLob(d: RenderBatchDeps & { owner: string; leaseMs: number }, incidentId: string, actor: Actor): Promise<LobReport> {
+  const { db } = d;
+  await getIncident(db, incidentId);
+  const lob = d.letters.lob;
+  if (!lob) throw new ConflictError('Lob is not configured (set LOB_API_KEY)');
+  const fonts = d.letters.fonts;
+  if (!fonts) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
+  const sender = await letterSender(db);
+  const profile = (await loadProfile(db)).return_address!;
+  const from: LobAddress = {
+    name: profile.name,
+    address_line1: profile.line1,
+    address_line2: profile.line2,
+    address_city: profile.city,
+    address_state: profile.region,
+    address_zip: profile.postal_code,
+    address_country: profile.country,
+  };
+  const report: LobReport = { sent: 0, refused: 0, retry_later: 0 };
+  const started = d.now();
+  const prepare = letterPreparer(db, d.letters, sender, started);
+  for (;;) {
+    const rows = await store.claimLobLetters(db, { incidentId, countries: [...d.letters.lobCountries], owner: d.owner, now: d.now(), leaseMs: d.leaseMs, limit: 50 });
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const letter = await prepare(row);
+      const { pdf, printed } = await letterPdf(fonts(), sender, letter, started);
+      const contentHash = letterContentHash(letter, { lines: sender.lines, returnLine: sender.returnLine }, printed.paper);
+      const a = row.postal_address as PostalAddress;
+      const outcome = await lob.send({
+        deliveryId: row.id,
+        idempotencyKey: `breachkit-letter-${row.id}`,
+        to: { name: row.recipient_name ?? '', address_line1: a.line1 ?? '', address_line2: a.line2, address_city: a.city, address_state: a.region, address_zip: a.postal_code, address_country: a.country.toUpperCase() },
+        from,
+        pdf,
+        description: `breachkit notice ${incidentId}`,
+      });
+      const now = d.now();
+      if (outcome.outcome === 'accepted') {
+        await ledger.markAccepted(db, [{ id: row.id, providerId: outcome.providerId, contentHash, locale: letter.locale }], 'lob', 'accepted', now, d.owner);
+        report.sent++;
+      } else if (outcome.outcome === 'permanent') {
+        await ledger.failAndFallBack(db, row.id, 'undeliverable', outcome.errorCode, now);
+        report.refused++;
+      } else {
+        const wait = outcome.outcome === 'rate_limited' ? (outcome.retryAfterMs ?? 60_000) : 60_000;
+        await ledger.requeue(db, [row.id], { notBefore: new Date(now.getTime() + wait), errorCode: outcome.outcome === 'rate_limited' ? 'rate_limited' : outcome.errorCode, refundAttempt: outcome.outcome === 'rate_limited', now, owner: d.owner });
+        report.retry_later++;
+      }
+    }
+    // Rows put back for later are not retried in this call.
+    if (report.retry_later > 0) break;
+  }
+  await recordEvent(db, incidentId, 'letters.sent_through_lob', actor, d.now(), { ...report });
+  return report;
 }

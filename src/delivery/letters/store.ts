@@ -91,20 +91,27 @@ export interface BatchLetterRow {
   postal_address: { line1: string | null; line2?: string | null; city?: string | null; region?: string | null; postal_code?: string | null; country: string };
 }
 
-/** A page of a batch's letters, US Letter paper first then A4 (see paperFirst), each in id order. */
-export async function selectBatchLetters(db: Db, batchId: string, after: { paperRank: number; id: string } | null, limit: number, letterCountries: readonly string[]): Promise<(BatchLetterRow & { paper_rank: number })[]> {
-  return db<(BatchLetterRow & { paper_rank: number })[]>`
-    select * from (
-      select d.id::text as id, d.external_id, d.notice_version_id, d.locale, ap.recipient_name, ap.recipient, ap.postal_address,
-        case when upper(ap.postal_address->>'country') = any(${letterCountries as string[]}::text[]) then 0 else 1 end as paper_rank, d.id as n
-      from deliveries d
-      join delivery_runs r on r.id = d.run_id
-      join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
-      where d.letter_batch_id = ${batchId}
-    ) l
-    ${after ? db`where (l.paper_rank, l.n) > (${after.paperRank}, ${Number(after.id)})` : db``}
-    order by l.paper_rank, l.n
-    limit ${limit}`;
+/** The batch's letters in print order: US Letter paper first, then A4, each in id order. */
+export async function selectBatchOrder(db: Db, batchId: string, letterCountries: readonly string[]): Promise<string[]> {
+  const rows = await db<{ id: string }[]>`
+    select d.id::text as id from deliveries d
+    join delivery_runs r on r.id = d.run_id
+    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
+    where d.letter_batch_id = ${batchId}
+    order by case when upper(ap.postal_address->>'country') = any(${letterCountries as string[]}::text[]) then 0 else 1 end, d.id`;
+  return rows.map((r) => r.id);
+}
+
+/** The letters with these ids, in the order given. */
+export async function selectLetters(db: Db, ids: string[]): Promise<BatchLetterRow[]> {
+  const rows = await db<BatchLetterRow[]>`
+    select d.id::text as id, d.external_id, d.notice_version_id, d.locale, ap.recipient_name, ap.recipient, ap.postal_address
+    from deliveries d
+    join delivery_runs r on r.id = d.run_id
+    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
+    where d.id = any(${ids.map(Number)}::bigint[])`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!);
 }
 
 export async function insertPart(db: Db, batchId: string, seq: number, data: Uint8Array): Promise<void> {
@@ -182,4 +189,33 @@ export async function selectNoticeFacts(db: Db, noticeVersionId: string): Promis
   const [row] = await db<NoticeFactsRow[]>`
     select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where n.id = ${noticeVersionId}`;
   return row;
+}
+
+/**
+ * Letters for Lob: queued ones of running runs in no print batch, to `countries`, and ones whose earlier
+ * attempt was cut off (`sending` past its lease). They go to `sending` before Lob is called.
+ */
+export async function claimLobLetters(db: Db, p: { incidentId: string; countries: string[]; owner: string; now: Date; leaseMs: number; limit: number }): Promise<BatchLetterRow[]> {
+  return db<BatchLetterRow[]>`
+    with picked as (
+      select d.id from deliveries d
+      join delivery_runs r on r.id = d.run_id
+      join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
+      where d.incident_id = ${p.incidentId} and d.channel = 'letter' and d.letter_batch_id is null
+        and upper(ap.postal_address->>'country') = any(${p.countries}::text[])
+        and ((d.state = 'queued' and r.status = 'running' and d.not_before <= ${p.now}) or (d.state = 'sending' and d.lease_until < ${p.now}))
+      order by d.id limit ${p.limit}
+      for update of d skip locked
+    ),
+    claimed as (
+      update deliveries d set state = 'sending', provider = 'lob', lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.leaseMs)},
+        attempts = d.attempts + 1, updated_at = ${p.now}
+      from picked where d.id = picked.id
+      returning d.id, d.run_id, d.external_id, d.notice_version_id, d.locale
+    )
+    select c.id::text as id, c.external_id, c.notice_version_id, c.locale, ap.recipient_name, ap.recipient, ap.postal_address
+    from claimed c
+    join delivery_runs r on r.id = c.run_id
+    join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id
+    order by c.id`;
 }
