@@ -13,7 +13,7 @@ import type { NoticeRenderer } from '../../notices/renderer.js';
 import { loadProfile } from '../../obligations/profile.js';
 import * as ledger from '../ledger.js';
 import { addressLines, letterPaperCountries, type PostalAddress } from './paper.js';
-import { letterPdf, LetterPdfWriter, type LetterFonts, type LetterSender, type LetterToPrint } from './pdf.js';
+import { concatBytes, letterPdf, LetterPdfWriter, type LetterFonts, type LetterSender, type LetterToPrint } from './pdf.js';
 import type { LobAddress, LobProvider } from '../providers/lob.js';
 import * as store from './store.js';
 
@@ -60,7 +60,7 @@ export async function createBatch(db: Db, deps: LetterDeps, incidentId: string, 
   await getIncident(db, incidentId);
   if (!deps.fonts) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
   await letterSender(db);
-  return inTransaction(db, async (tx) => {
+  const made = await inTransaction(db, async (tx) => {
     const restarted = await store.selectStalledBatches(tx, incidentId, new Date(now.getTime() - stalledAfterMs));
     for (const b of restarted) await store.resetBatch(tx, b.id, now);
     const id = newId('lb', now);
@@ -75,7 +75,12 @@ export async function createBatch(db: Db, deps: LetterDeps, incidentId: string, 
     await recordEvent(tx, incidentId, 'letters.batch_created', actor, now, { batch_id: id, letters: taken, restarted: restarted.map((b) => b.id) });
     return { batch: (await store.selectBatch(tx, incidentId, id))!, restarted };
   });
+  if ((made.batch?.letters ?? 0) >= largeBatch) await store.analyzeForBatch(db);
+  return made;
 }
+
+/** From this many letters on, a batch refreshes the planner's statistics before it is rendered. */
+const largeBatch = 1000;
 
 /**
  * Renders ledger rows into letters ready to print: the notice in the person's language (the letter
@@ -150,7 +155,7 @@ export async function renderBatch(d: RenderBatchDeps, incidentId: string, batchI
     }, { title: `Letters ${batchId}`, createdAt: batch.created_at });
     const flush = async (all: boolean) => {
       while (pendingBytes >= partBytes || (all && pendingBytes > 0)) {
-        const joined = joinBytes(pending);
+        const joined = pending.length === 1 ? pending[0]! : concatBytes(pending);
         const piece = joined.subarray(0, Math.min(partBytes, joined.length));
         await store.insertPart(db, batchId, seq++, piece);
         const rest = joined.subarray(piece.length);
@@ -199,17 +204,6 @@ export async function renderBatch(d: RenderBatchDeps, incidentId: string, batchI
     d.logger.error({ err, batch_id: batchId }, 'letter batch rendering failed');
     await store.failBatch(db, batchId, err instanceof Error ? err.message.slice(0, 500) : 'rendering failed', d.now());
   }
-}
-
-function joinBytes(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 export async function getBatch(db: Db, incidentId: string, batchId: string): Promise<store.BatchRow> {

@@ -48,6 +48,16 @@ export async function takeQueuedLetters(db: Db, p: { batchId: string; incidentId
   return row!.n;
 }
 
+/**
+ * Fresh planner statistics after a large batch was taken: without them (autovacuum late, or none on
+ * PGlite) the planner takes the batch for one row and joins each letter to its person by scanning
+ * the whole snapshot.
+ */
+export async function analyzeForBatch(db: Db): Promise<void> {
+  await db`analyze deliveries`;
+  await db`analyze affected_people`;
+}
+
 export async function insertBatch(db: Db, b: { id: string; incidentId: string; letters: number; createdBy: string; now: Date }): Promise<void> {
   await db`
     insert into letter_batches (id, incident_id, status, letters, created_at, created_by, progress_at)
