@@ -8,8 +8,7 @@ import type { Sql } from '../src/db/client.js';
 import { serveEmbedded } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { connectPostgres, readMigrations } from '../src/db/node.js';
-import { loadLetterFonts } from '../src/delivery/letters/fonts.node.js';
-import { LetterPdfWriter } from '../src/delivery/letters/pdf.js';
+import { loadLetterFonts, nodeLetterPdf } from '../src/delivery/letters/pdf.node.js';
 import { batchPdf, createBatch, letterSender, renderBatch, type LetterDeps } from '../src/delivery/letters/service.js';
 import { startDeliveries } from '../src/delivery/service.js';
 import { upsertUsers } from '../src/directory/store.js';
@@ -89,7 +88,7 @@ await approveNotice(sql, incident.id, version.version, { id: 'key_approver', nam
 await saveProfile(sql, profileSchema.parse({ name: 'Example Devices GmbH', return_address: { name: 'Example Devices GmbH', line1: 'Friedrichstraße 1', city: 'Berlin', postal_code: '10117', country: 'DE' } }), actor.id, now);
 await startDeliveries(sql, incident.id, actor, now);
 
-const letters: LetterDeps = { fonts: loadLetterFonts, renderer, publicNoticeUrl: ctx.publicNoticeUrl, lobCountries: [], lob: null };
+const letters: LetterDeps = { pdf: nodeLetterPdf, renderer, publicNoticeUrl: ctx.publicNoticeUrl, lobCountries: [], lob: null };
 const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
 
 let peak = process.memoryUsage().rss;
@@ -101,7 +100,7 @@ loadLetterFonts();
 const sender = await letterSender(sql);
 const aloneStart = performance.now();
 let aloneBytes = 0;
-const alone = new LetterPdfWriter(loadLetterFonts(), sender, (c) => (aloneBytes += c.length), { title: 'bench', createdAt: now });
+const alone = nodeLetterPdf.open(sender, (c) => (aloneBytes += c.length), { title: 'bench', createdAt: now });
 const sample = renderer.render({ channel: 'letter', locale: 'en', content: noticeContent.parse(sampleNoticeContent()), recipient: { name: 'Person', isGuardian: false, locale: 'en' }, links: { publicNotice: ctx.publicNoticeUrl }, incident: { title: 'Letters bench', discoveredAt: now } });
 for (let i = 0; i < count; i++) {
   alone.add({ deliveryId: String(i), locale: 'en', text: sample.text!, recipientLines: [`Person ${i}`, '1 Main Street', 'Austin, TX 78701'], country: 'US', date: 'December 6, 2026' });

@@ -27,7 +27,7 @@ import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/pu
 import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 import { letterRoutes } from './delivery/letters/routes.js';
-import type { LetterFonts } from './delivery/letters/pdf.js';
+import type { LetterPdfMaker } from './delivery/letters/types.js';
 import { lobProvider } from './delivery/providers/lob.js';
 
 export interface AppDeps {
@@ -44,8 +44,8 @@ export interface AppDeps {
   runbooks: Map<string, Runbook>;
   /** Report drafts for regulators, loaded and checked at start. */
   drafts: DraftRenderer;
-  /** The letter fonts, read on first use (a Node adapter); without them, letters are not rendered here. */
-  letterFonts?: () => LetterFonts;
+  /** Makes letter PDFs (pdfkit and the fonts: a Node adapter); without it, letters are not rendered here. */
+  letterPdf?: LetterPdfMaker;
   version?: string;
 }
 
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
   const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;
-  const letters = { fonts: deps.letterFonts ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: lob ? ['US'] : [], lob };
+  const letters = { pdf: deps.letterPdf ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: lob ? ['US'] : [], lob };
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, letters })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));

@@ -16,7 +16,7 @@ import { createLogger } from './lib/logger.js';
 import { createDraftRenderer, DraftTemplateError } from './obligations/draft.js';
 import { runReminders } from './obligations/reminders.js';
 import { providersFor } from './delivery/setup.js';
-import { loadLetterFonts } from './delivery/letters/fonts.node.js';
+import { nodeLetterPdf } from './delivery/letters/pdf.node.js';
 
 async function main(): Promise<void> {
   const config = configFromProcess();
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   logger.info({ mode: db.mode }, 'database ready');
 
   const admin = await bootstrapAdminKey(db.sql, config.BREACHKIT_ADMIN_TOKEN, systemClock.now());
-  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres', letterFonts: loadLetterFonts });
+  const app = createApp({ config, logger, clock: systemClock, database: () => db.sql, renderer, runbooks, drafts, copy: db.mode === 'postgres', letterPdf: nodeLetterPdf });
   const stopWorker = new AbortController();
   if (config.IN_PROCESS_WORKER) {
     void runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopWorker.signal });

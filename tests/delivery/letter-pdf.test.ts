@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLetterFonts } from '../../src/delivery/letters/fonts.node.js';
+import { nodeLetterPdf } from '../../src/delivery/letters/pdf.node.js';
 import { addressLines, layoutFor } from '../../src/delivery/letters/paper.js';
-import { letterBlocks, letterPdf } from '../../src/delivery/letters/pdf.js';
-import { letterContentHash } from '../../src/delivery/letters/service.js';
+import { letterBlocks } from '../../src/delivery/letters/pdf.js';
+import { letterContentHash, letterPdf } from '../../src/delivery/letters/service.js';
 import { noticeContent } from '../../src/notices/content.js';
 import { testRenderer } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
@@ -49,7 +49,7 @@ describe.runIf(hasPoppler)('letter PDF', () => {
     it(`${c.locale}: ${c.paper} for ${c.address.country}, fonts embedded as subsets, text extracted equals the text rendered`, async () => {
       const notice = render(c.locale, c.name);
       const letter = { deliveryId: '1042', locale: notice.locale, text: notice.text!, recipientLines: addressLines(c.name, c.address, 'CN'), country: c.address.country, date: c.locale === 'en' ? 'December 6, 2026' : '2026年12月6日' };
-      const { pdf, printed } = await letterPdf(loadLetterFonts(), sender, letter, new Date('2026-12-06T00:00:00Z'));
+      const { pdf, printed } = await letterPdf(nodeLetterPdf, sender, letter, new Date('2026-12-06T00:00:00Z'));
       const file = join(outDir, `letter-${c.locale}.pdf`);
       writeFileSync(file, pdf);
 

@@ -1,13 +1,13 @@
 // Letters to US addresses through Lob (a strict fake): one letter each, never printed twice after a crash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lobProvider } from '../../src/delivery/providers/lob.js';
+import { letterPdf } from '../../src/delivery/letters/service.js';
 import { dbModes } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
 import { startFakeLob, type FakeLob } from '../fakes/lob.js';
-import { loadLetterFonts } from '../../src/delivery/letters/fonts.node.js';
-import { letterPdf } from '../../src/delivery/letters/pdf.js';
+import { nodeLetterPdf } from '../../src/delivery/letters/pdf.node.js';
 
 const us = (i: number) => ({ line1: `${100 + i} Main Street`, city: 'Austin', region: 'TX', postal_code: '78701', country: 'US' });
 const letter = { deliveryId: '7', locale: 'en', text: '# Notice\n\nHello.', recipientLines: ['Ada', '1 Main Street', 'Austin, TX 78701'], date: 'December 6, 2026' };
@@ -21,8 +21,8 @@ describe('the Lob fake is as strict as Lob', () => {
   afterAll(() => lob.close());
 
   it('wants the key as the Basic user name, the required fields, a US Letter PDF; a repeated Idempotency-Key returns the first letter', async () => {
-    const usPdf = (await letterPdf(loadLetterFonts(), sender, { ...letter, country: 'US' }, new Date(0))).pdf;
-    const a4Pdf = (await letterPdf(loadLetterFonts(), sender, { ...letter, country: 'DE' }, new Date(0))).pdf;
+    const usPdf = (await letterPdf(nodeLetterPdf, sender, { ...letter, country: 'US' }, new Date(0))).pdf;
+    const a4Pdf = (await letterPdf(nodeLetterPdf, sender, { ...letter, country: 'DE' }, new Date(0))).pdf;
     const to = { name: 'Ada Lovelace', address_line1: '1 Main Street', address_city: 'Austin', address_state: 'TX', address_zip: '78701', address_country: 'US' };
     const from = { name: 'Example Inc', address_line1: '2 Market Street', address_city: 'San Francisco', address_state: 'CA', address_zip: '94105', address_country: 'US' };
     const base = { deliveryId: '7', idempotencyKey: 'breachkit-letter-7', to, from, pdf: usPdf, description: 'test' };

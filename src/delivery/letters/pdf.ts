@@ -1,44 +1,7 @@
 // Lays rendered letters out as print-ready PDF pages (pdfkit, fonts subset through fontkit): one letter or a whole batch in one file.
 import PDFDocument from 'pdfkit';
 import { layoutFor, type PaperLayout } from './paper.js';
-
-/** Font files (TrueType or OpenType) with Latin and CJK glyphs; only the glyphs used are embedded. */
-export interface LetterFonts {
-  regular: Uint8Array;
-  bold: Uint8Array;
-}
-
-export interface LetterToPrint {
-  deliveryId: string;
-  /** The language the letter was rendered in (`en`, `zh-CN`). */
-  locale: string;
-  /** The rendered template text: `# ` headline, `## ` headings, blank lines between paragraphs. */
-  text: string;
-  /** The recipient block, in the order the post reads it (see addressLines). */
-  recipientLines: string[];
-  country: string;
-  /** The date printed on the letter, already in the letter's language. */
-  date: string;
-}
-
-export interface LetterSender {
-  /** The organisation's name and postal address lines, printed beside the window. */
-  lines: string[];
-  /** The same on one line, small, above the recipient in the window (returns come back to it). */
-  returnLine: string;
-}
-
-export interface PrintedLetter {
-  deliveryId: string;
-  /** 1-based page of the combined file where this letter starts. */
-  firstPage: number;
-  pages: number;
-  paper: PaperLayout['paper'];
-  /** Every string of the letter drawn, in order: what a text extraction of its pages gives back, less the footers. */
-  drawn: string[];
-  /** The page footers (reference and page numbers), two per page. */
-  footers: string[];
-}
+import type { LetterFonts, LetterSender, LetterToPrint, LetterWriter, PrintedLetter } from './types.js';
 
 const pageLabel: Record<string, (n: number, of: number) => string> = {
   en: (n, of) => `Page ${n} of ${of}`,
@@ -68,7 +31,7 @@ const sizes = { headline: 14, heading: 11, paragraph: 10.5, address: 9.5, addres
  * Writes letters into one PDF, each starting on a new sheet with its own page numbers. `onData` receives
  * the file as it is produced; pages are flushed after each letter, so memory stays flat for any batch.
  */
-export class LetterPdfWriter {
+export class LetterPdfWriter implements LetterWriter {
   private readonly doc: PDFKit.PDFDocument;
   private readonly ended: Promise<void>;
   private pagesWritten = 0;
@@ -168,23 +131,4 @@ export class LetterPdfWriter {
     this.doc.end();
     await this.ended;
   }
-}
-
-/** One letter as its own PDF (previews and tests); a batch uses LetterPdfWriter directly. */
-export async function letterPdf(fonts: LetterFonts, sender: LetterSender, letter: LetterToPrint, createdAt: Date): Promise<{ pdf: Uint8Array; printed: PrintedLetter }> {
-  const chunks: Uint8Array[] = [];
-  const writer = new LetterPdfWriter(fonts, sender, (c) => chunks.push(c), { title: `Letter ${letter.deliveryId}`, createdAt });
-  const printed = writer.add(letter);
-  await writer.end();
-  return { pdf: concatBytes(chunks), printed };
-}
-
-export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

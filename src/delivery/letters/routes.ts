@@ -220,7 +220,7 @@ export const letterRoutes = createRouter()
   .openapi(createRoute, async (c) => {
     const { db, clock, logger, letters } = c.var.services;
     const id = c.req.valid('param').id;
-    if (!letters.fonts) throw new ApiError('not_ready', 'This runtime cannot render letters: run letter batches on a Node process.');
+    if (!letters.pdf) throw new ApiError('not_ready', 'This runtime cannot render letters: run letter batches on a Node process.');
     const made = await createBatch(db, letters, id, actorOf(c.var.principal), clock.now());
     // Rendering goes on after the answer; its progress is on the batch.
     for (const b of [...(made.batch ? [made.batch] : []), ...made.restarted]) {
@@ -271,7 +271,7 @@ export const letterRoutes = createRouter()
   })
   .openapi(lobRoute, async (c) => {
     const { db, clock, logger, letters, config } = c.var.services;
-    if (!letters.fonts) throw new ApiError('not_ready', 'This runtime cannot render letters: send them from a Node process.');
+    if (!letters.pdf) throw new ApiError('not_ready', 'This runtime cannot render letters: send them from a Node process.');
     const report = await sendLettersThroughLob(
       { db, letters, logger, now: () => clock.now(), owner: `lob-${crypto.randomUUID()}`, leaseMs: config.DELIVERY_LEASE_MS },
       c.req.valid('param').id,

@@ -13,15 +13,16 @@ import type { NoticeRenderer } from '../../notices/renderer.js';
 import { loadProfile } from '../../obligations/profile.js';
 import * as ledger from '../ledger.js';
 import { addressLines, letterPaperCountries, type PostalAddress } from './paper.js';
-import { concatBytes, letterPdf, LetterPdfWriter, type LetterFonts, type LetterSender, type LetterToPrint } from './pdf.js';
+import { concatBytes } from '../../lib/bytes.js';
+import type { LetterPdfMaker, LetterSender, LetterToPrint, PrintedLetter } from './types.js';
 import type { LobAddress, LobProvider } from '../providers/lob.js';
 import * as store from './store.js';
 
 export type { BatchRow } from './store.js';
 
 export interface LetterDeps {
-  /** Gives the letter fonts (read on first use); null where this runtime has none (Workers): no letters there. */
-  fonts: (() => LetterFonts) | null;
+  /** Makes letter PDFs (pdfkit and its fonts, on Node); null where the runtime has none (Workers): no letters there. */
+  pdf: LetterPdfMaker | null;
   renderer: NoticeRenderer;
   publicNoticeUrl: string;
   /** Destination countries whose letters go through Lob instead of print batches (none without Lob). */
@@ -58,7 +59,7 @@ export async function letterSender(db: Db): Promise<LetterSender & { country: st
  */
 export async function createBatch(db: Db, deps: LetterDeps, incidentId: string, actor: Actor, now: Date): Promise<{ batch: store.BatchRow | null; restarted: store.BatchRow[] }> {
   await getIncident(db, incidentId);
-  if (!deps.fonts) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
+  if (!deps.pdf) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
   await letterSender(db);
   const made = await inTransaction(db, async (tx) => {
     const restarted = await store.selectStalledBatches(tx, incidentId, new Date(now.getTime() - stalledAfterMs));
@@ -118,6 +119,15 @@ const letterDate = (at: Date, locale: string) => {
   return f.format(at);
 };
 
+/** One letter as its own PDF (Lob, previews and tests); a batch writes many into one. */
+export async function letterPdf(maker: LetterPdfMaker, sender: LetterSender, letter: LetterToPrint, createdAt: Date): Promise<{ pdf: Uint8Array; printed: PrintedLetter }> {
+  const chunks: Uint8Array[] = [];
+  const writer = maker.open(sender, (c) => chunks.push(c), { title: `Letter ${letter.deliveryId}`, createdAt });
+  const printed = writer.add(letter);
+  await writer.end();
+  return { pdf: concatBytes(chunks), printed };
+}
+
 /** The proof of one letter: everything printed on it, hashed in a canonical form anyone can recompute. */
 export function letterContentHash(letter: LetterToPrint, sender: LetterSender, paper: string): string {
   return sha256Hex(canonicalJson({ channel: 'letter', letter, sender, paper }));
@@ -136,8 +146,8 @@ export interface RenderBatchDeps {
  */
 export async function renderBatch(d: RenderBatchDeps, incidentId: string, batchId: string): Promise<void> {
   const { db } = d;
-  const fonts = d.letters.fonts;
-  if (!fonts) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
+  const maker = d.letters.pdf;
+  if (!maker) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
   const batch = await store.selectBatch(db, incidentId, batchId);
   if (!batch) throw new NotFoundError('letter batch', batchId);
   try {
@@ -147,7 +157,7 @@ export async function renderBatch(d: RenderBatchDeps, incidentId: string, batchI
     let pendingBytes = 0;
     let bytes = 0;
     let seq = 0;
-    const writer = new LetterPdfWriter(fonts(), sender, (chunk) => {
+    const writer = maker.open(sender, (chunk) => {
       pending.push(chunk);
       pendingBytes += chunk.length;
       bytes += chunk.length;
@@ -323,8 +333,8 @@ export async function sendLettersThroughLob(d: RenderBatchDeps & { owner: string
   await getIncident(db, incidentId);
   const lob = d.letters.lob;
   if (!lob) throw new ConflictError('Lob is not configured (set LOB_API_KEY)');
-  const fonts = d.letters.fonts;
-  if (!fonts) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
+  const maker = d.letters.pdf;
+  if (!maker) throw new ConflictError('letters are rendered by a Node process (the fonts are not available on this runtime)');
   const sender = await letterSender(db);
   const profile = (await loadProfile(db)).return_address!;
   const from: LobAddress = {
@@ -344,7 +354,7 @@ export async function sendLettersThroughLob(d: RenderBatchDeps & { owner: string
     if (rows.length === 0) break;
     for (const row of rows) {
       const letter = await prepare(row);
-      const { pdf, printed } = await letterPdf(fonts(), sender, letter, started);
+      const { pdf, printed } = await letterPdf(maker, sender, letter, started);
       const contentHash = letterContentHash(letter, { lines: sender.lines, returnLine: sender.returnLine }, printed.paper);
       const a = row.postal_address as PostalAddress;
       const outcome = await lob.send({

@@ -1,7 +1,8 @@
-// Node adapter: the letter fonts (Noto Sans SC, regular and bold: Latin and Simplified Chinese) from their npm package.
+// Node adapter: letter PDFs through pdfkit, with the letter fonts (Noto Sans SC, regular and bold: Latin and Simplified Chinese) from their npm package.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { LetterFonts } from './pdf.js';
+import { LetterPdfWriter } from './pdf.js';
+import type { LetterFonts, LetterPdfMaker } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,3 +15,8 @@ export function loadLetterFonts(): LetterFonts {
   loaded = { regular: new Uint8Array(readFileSync(file('400Regular'))), bold: new Uint8Array(readFileSync(file('700Bold'))) };
   return loaded;
 }
+
+/** The PDF maker the Node entry points hand to the app. */
+export const nodeLetterPdf: LetterPdfMaker = {
+  open: (sender, onData, info) => new LetterPdfWriter(loadLetterFonts(), sender, onData, info),
+};
