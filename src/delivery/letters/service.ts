@@ -12,8 +12,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { NoticeRenderer } from '../../notices/renderer.js';
 import { loadProfile } from '../../obligations/profile.js';
 import * as ledger from '../ledger.js';
-import { addressLines, letterPaperCountries, type PostalAddress } from './paper.js';
 import { concatBytes } from '../../lib/bytes.js';
+import { addressLines, letterPaperCountries, type PostalAddress } from './paper.js';
 import type { LetterPdfMaker, LetterSender, LetterToPrint, PrintedLetter } from './types.js';
 import type { LobAddress, LobProvider } from '../providers/lob.js';
 import * as store from './store.js';
@@ -49,7 +49,7 @@ export async function letterSender(db: Db): Promise<LetterSender & { country: st
   const profile = await loadProfile(db);
   const a = profile.return_address;
   if (!a) throw new ConflictError('no return address: set return_address in the organisation profile (PUT /v1/organisation) before printing letters');
-  const lines = [a.name, ...addressLines(null, { ...a, country: a.country }, a.country)];
+  const lines = [a.name, ...addressLines(null, a, a.country)];
   return { lines, returnLine: lines.join(' · '), country: a.country };
 }
 
@@ -66,7 +66,7 @@ export async function createBatch(db: Db, deps: LetterDeps, incidentId: string, 
     for (const b of restarted) await store.resetBatch(tx, b.id, now);
     const id = newId('lb', now);
     await store.insertBatch(tx, { id, incidentId, letters: 0, createdBy: actor.id, now });
-    const taken = await store.takeQueuedLetters(tx, { batchId: id, incidentId, createdBy: actor.id, now, excludeCountries: [...deps.lobCountries] });
+    const taken = await store.takeQueuedLetters(tx, { batchId: id, incidentId, now, excludeCountries: [...deps.lobCountries] });
     if (taken === 0) {
       await tx`delete from letter_batches where id = ${id}`;
       if (restarted.length === 0) throw new ConflictError('no letters are waiting to be printed (none queued outside a batch)');

@@ -31,7 +31,7 @@ const batchColumns = (db: Db) =>
  * Takes every queued letter of the incident's running runs that is in no batch yet (skipping rows
  * another batch is taking at this moment) into a new batch; `excludeCountries` stay queued (Lob's).
  */
-export async function takeQueuedLetters(db: Db, p: { batchId: string; incidentId: string; createdBy: string; now: Date; excludeCountries: string[] }): Promise<number> {
+export async function takeQueuedLetters(db: Db, p: { batchId: string; incidentId: string; now: Date; excludeCountries: string[] }): Promise<number> {
   const [row] = await db<{ n: number }[]>`
     with picked as (
       select d.id from deliveries d
