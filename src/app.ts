@@ -29,6 +29,9 @@ import { publicRouteDocs } from './announcements/public-docs.js';
 import { obligationRoutes } from './obligations/routes.js';
 import { registerRoutes } from './register/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
+import { letterRoutes } from './delivery/letters/routes.js';
+import type { LetterPdfMaker } from './delivery/letters/types.js';
+import { lobProvider } from './delivery/providers/lob.js';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +47,8 @@ export interface AppDeps {
   runbooks: Map<string, Runbook>;
   /** Report drafts for regulators, loaded and checked at start. */
   drafts: DraftRenderer;
+  /** Makes letter PDFs (pdfkit and the fonts: a Node adapter); without it, letters are not rendered here. */
+  letterPdf?: LetterPdfMaker;
   version?: string;
   /** Stopping: `draining` refuses new requests and ends event streams; `halted` stops work still running when the grace period is over. */
   lifecycle?: Lifecycle;
@@ -85,7 +90,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
   // Workers has no stop to drain for, and no signal may outlive the request it was made in there.
   const lifecycle = deps.lifecycle;
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle })));
+  const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;
+  const letters = { pdf: deps.letterPdf ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: lob ? ['US'] : [], lob };
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle, letters })));
   app.use(requestLog);
   if (lifecycle) app.use(refuseWhileDraining(lifecycle.draining));
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
@@ -114,6 +121,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', directoryRoutes);
   app.route('/', announcementRoutes);
   app.route('/', deliveryRoutes);
+  app.route('/', letterRoutes);
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
   app.route('/', obligationRoutes);

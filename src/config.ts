@@ -45,6 +45,9 @@ const configSchema = z.object({
   TWILIO_FROM: optionalText,
   TWILIO_MESSAGING_SERVICE_SID: optionalText,
   TWILIO_API_URL: optionalText.pipe(z.url().optional()),
+  /** Letters to US addresses through Lob (print and mail by API) instead of print batches. */
+  LOB_API_KEY: optionalText,
+  LOB_API_URL: optionalText.pipe(z.url().optional()),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** A send nobody can confirm (lease expired, no provider event, no look-up) is settled this long after its lease ran out. */

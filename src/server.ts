@@ -52,6 +52,8 @@ async function waitFor(done: () => boolean, ms: number, tick: () => void): Promi
   }
   return done();
 }
+import { providersFor } from './delivery/setup.js';
+import { nodeLetterPdf } from './delivery/letters/pdf.node.js';
 
 async function main(): Promise<void> {
   const config = configFromProcess();
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     copy: db.mode === 'postgres',
     lifecycle: { draining: draining.signal, halted: halted.signal },
     apiReferenceScript: readApiReferenceScript(),
+    letterPdf: nodeLetterPdf,
   });
   handle = app.fetch;
 

@@ -36,6 +36,9 @@ const personSchema = z
     postal_address: z.record(z.string(), z.unknown()).nullable(),
     locale: z.string().nullable(),
     channels: z.array(z.enum(channels)),
+    channel_rejections: z
+      .array(z.object({ channel: z.enum(channels), field: z.string(), reason: z.string() }))
+      .openapi({ description: 'Channels refused when the snapshot was made, each naming the field at fault (e.g. postal_address.country).' }),
     announcement_only: z.boolean(),
     reasons: z.object({ data_categories: z.array(z.string()), systems: z.array(z.string()), include_list: z.boolean() }),
   })
@@ -56,6 +59,7 @@ const personJson = (p: AffectedPersonRow) => ({
   postal_address: p.postal_address,
   locale: p.locale,
   channels: p.channels as (typeof channels)[number][],
+  channel_rejections: p.channel_rejections ?? [],
   announcement_only: p.announcement_only,
   reasons: { data_categories: p.matched_categories, systems: p.matched_systems, include_list: p.included_by_list },
 });
@@ -161,7 +165,7 @@ function decodeCursor(s: string): string {
   }
 }
 
-const csvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list'];
+const csvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list', 'channel_rejections'];
 
 export const affectedRoutes = createRouter()
   .openapi(putScope, async (c) => {
@@ -221,7 +225,7 @@ export const affectedRoutes = createRouter()
         controller.enqueue(
           encoder.encode(
             csvRows(
-              rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), p.announcement_only, p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list]),
+              rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), p.announcement_only, p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list, (p.channel_rejections ?? []).map((r) => `${r.channel}:${r.field}`).join(';')]),
             ),
           ),
         );

@@ -40,6 +40,8 @@ export interface SnapshotSummary {
   by_subdivision: Record<string, number>;
   by_channel: Record<string, number>;
   by_data_category: Record<string, number>;
+  /** People whose channel was refused at resolve time (e.g. a letter to an address without a country), by channel. */
+  rejected_channels: Record<string, number>;
   minors: number;
   minors_without_guardian: number;
   deleted_accounts: number;
@@ -55,6 +57,10 @@ export const summarySchema = z
     by_subdivision: z.record(z.string(), z.number().int()),
     by_channel: z.record(z.string(), z.number().int()),
     by_data_category: z.record(z.string(), z.number().int()),
+    rejected_channels: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .openapi({ description: 'People whose channel was refused at resolve time (a letter to an address without a country or with unknown lines), by channel; they fall to their next channel or the announcement.' }),
     minors: z.number().int(),
     minors_without_guardian: z.number().int(),
     deleted_accounts: z.number().int(),

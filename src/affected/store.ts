@@ -1,5 +1,6 @@
 // SQL for scopes and affected snapshots: resolution is one INSERT … SELECT over the directory.
 import type { Db } from '../db/client.js';
+import { countryCodes, letterAddressChecks, placeholderLines, type ChannelRejection } from './postal-address.js';
 import type { Scope, SnapshotSummary } from './schema.js';
 
 export interface SnapshotRow {
@@ -60,13 +61,29 @@ export async function insertSnapshotHeader(db: Db, s: { id: string; incidentId: 
 }
 
 /**
- * A person's channels, in this order, each a CASE giving its name when the contact detail it needs
- * is there. The insert builds the stored list from it, and the hash the same list's text from the
- * returned rows, so both follow one rule.
+ * Which letter check (see postal-address.ts) an address fails first, as its 1-based index; null when
+ * it passes or there is no address. Built once from constants (no input reaches this text).
  */
-const channelCases = (email: string, phone: string, address: string) =>
+const letterProblem = (address: string) => {
+  const sqlList = (values: readonly string[]) => `array[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[]`;
+  const fill = (cond: string) => cond.replace('$countries', sqlList(countryCodes)).replace('$placeholders', sqlList(placeholderLines));
+  return `case when ${address} is null then null ${letterAddressChecks.map((c, i) => `when ${fill(c.failsWhen(address))} then ${i + 1}`).join(' ')} end`;
+};
+
+/** The rejection stored for a failed letter check: the channel, the field at fault and why. */
+const letterRejection = (problem: string) =>
+  `case when ${problem} is not null then jsonb_build_array(jsonb_build_object('channel', 'letter', ` +
+  `'field', (${`array[${letterAddressChecks.map((c) => `'${c.field}'`).join(',')}]`})[${problem}], ` +
+  `'reason', (${`array[${letterAddressChecks.map((c) => `'${c.reason.replace(/'/g, "''")}'`).join(',')}]`})[${problem}])) end`;
+
+/**
+ * A person's channels, in this order, each a CASE giving its name when the contact detail it needs
+ * is there (for a letter: an address that passes the checks). The stored list, the counts and the
+ * hash all read this one list.
+ */
+const channelCases = (email: string, phone: string, address: string, addressProblem: string) =>
   `case when ${email} is not null then 'email' end, case when ${phone} is not null then 'sms' end, ` +
-  `case when ${phone} is not null then 'voice' end, case when ${address} is not null then 'letter' end`;
+  `case when ${phone} is not null then 'voice' end, case when ${address} is not null and ${addressProblem} is null then 'letter' end`;
 
 /** Scopes with more values than this match them through one subquery per person instead. */
 const inPlaceMatchLimit = 16;
@@ -162,7 +179,7 @@ export async function insertAffectedPeople(
     ins as (
       insert into affected_people (snapshot_id, user_id, external_id, jurisdiction, country, subdivision, account_status,
         minor, guardian_missing, recipient, recipient_name, email, phone, postal_address, locale, channels,
-        announcement_only, matched_categories, matched_systems, included_by_list)
+        announcement_only, matched_categories, matched_systems, included_by_list, channel_rejections)
       select ${p.snapshotId}, u.id, u.external_id,
         case when u.subdivision is not null and u.country = any(${p.perSubdivision}::text[]) then u.subdivision else u.country end,
         u.country, u.subdivision, u.account_status,
@@ -172,7 +189,8 @@ export async function insertAffectedPeople(
         ch.channels, not (ch.channels && ${p.individualChannels as string[]}::text[]),
         ${matched('data_categories', s.data_categories)},
         ${matched('systems', s.systems)},
-        u.included
+        u.included,
+        ${db.unsafe(letterRejection('lp.letter_problem'))}
       from candidates u
       cross join lateral (
         select coalesce(u.minor, false)
@@ -184,14 +202,15 @@ export async function insertAffectedPeople(
                case when m.minor then u.guardian_email else u.email end as email,
                case when m.minor then u.guardian_phone else u.phone end as phone
       ) r
+      cross join lateral (select ${db.unsafe(letterProblem('u.postal_address'))} as letter_problem) lp
       cross join lateral (
-        select array_remove(array[${db.unsafe(channelCases('r.email', 'r.phone', 'u.postal_address'))}], null) as channels
+        select array_remove(array[${db.unsafe(channelCases('r.email', 'r.phone', 'u.postal_address', 'lp.letter_problem'))}], null) as channels
       ) ch
       where not (u.external_id = any(${s.exclude_ids}::text[]))
         ${p.hasExcludeList ? db`and not exists (select 1 from incident_scope_ids e where e.incident_id = ${p.incidentId} and e.list = 'exclude' and e.external_id = u.external_id)` : db``}
       -- Only what the totals and the hash read: the rows are held in memory until both are done.
       returning external_id, jurisdiction, country, subdivision, account_status, minor, guardian_missing, recipient, email, phone,
-        postal_address, announcement_only, matched_categories, matched_systems, included_by_list
+        postal_address, channels, channel_rejections, announcement_only, matched_categories, matched_systems, included_by_list
     ),
     counted as (
       -- One pass for the three place counts: each grouping set leaves the other two columns null.
@@ -214,16 +233,19 @@ export async function insertAffectedPeople(
             'email', nullif(count(email), 0)::int,
             'sms', nullif(count(phone), 0)::int,
             'voice', nullif(count(phone), 0)::int,
-            'letter', nullif(count(postal_address), 0)::int)),
+            'letter', nullif(count(*) filter (where 'letter' = any(channels)), 0)::int)),
+          -- Channels refused at resolve time (a letter to an address without a country…), absent when none.
+          'rejected_channels', jsonb_strip_nulls(jsonb_build_object(
+            'letter', nullif(count(channel_rejections), 0)::int)),
           -- The matched categories are among the scope's few: counted in the same pass, absent when none.
           'by_data_category', ${byCategory}
         ) from ins)
       || coalesce((select jsonb_object_agg(k, m) from (select k, jsonb_object_agg(v, n) as m from counted group by k) g), '{}')
       as summary,
       (select encode(sha256(convert_to(coalesce(string_agg(concat_ws('|', external_id, jurisdiction, recipient, email, phone, postal_address::text,
-          concat_ws(',', ${db.unsafe(channelCases('email', 'phone', 'postal_address'))}), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id collate "C"), ''), 'UTF8')), 'hex')
+          array_to_string(channels, ','), array_to_string(matched_categories, ','), array_to_string(matched_systems, ',')), E'\n' order by external_id collate "C"), ''), 'UTF8')), 'hex')
         from ins) as content_hash`;
-  const summary = { by_jurisdiction: {}, by_country: {}, by_subdivision: {}, by_channel: {}, by_data_category: {}, ...row!.summary } as SnapshotSummary;
+  const summary = { by_jurisdiction: {}, by_country: {}, by_subdivision: {}, by_channel: {}, by_data_category: {}, rejected_channels: {}, ...row!.summary } as SnapshotSummary;
   return { summary, contentHash: row!.content_hash, rowCount: summary.total };
 }
 
@@ -261,6 +283,8 @@ export interface AffectedPersonRow {
   postal_address: Record<string, unknown> | null;
   locale: string | null;
   channels: string[];
+  /** Channels refused at resolve time, with the field at fault; null when none. */
+  channel_rejections: ChannelRejection[] | null;
   announcement_only: boolean;
   matched_categories: string[];
   matched_systems: string[];
@@ -270,7 +294,7 @@ export interface AffectedPersonRow {
 export async function selectPeople(db: Db, snapshotId: string, after: string | null, limit: number): Promise<AffectedPersonRow[]> {
   return db<AffectedPersonRow[]>`
     select external_id, jurisdiction, country, subdivision, account_status, minor, guardian_missing, recipient, recipient_name,
-      email, phone, postal_address, locale, channels, announcement_only, matched_categories, matched_systems, included_by_list
+      email, phone, postal_address, locale, channels, channel_rejections, announcement_only, matched_categories, matched_systems, included_by_list
     from affected_people
     where snapshot_id = ${snapshotId} ${after === null ? db`` : db`and external_id > ${after}`}
     order by external_id
@@ -280,7 +304,7 @@ export async function selectPeople(db: Db, snapshotId: string, after: string | n
 export async function selectPerson(db: Db, snapshotId: string, externalId: string): Promise<AffectedPersonRow | undefined> {
   const [row] = await db<AffectedPersonRow[]>`
     select external_id, jurisdiction, country, subdivision, account_status, minor, guardian_missing, recipient, recipient_name,
-      email, phone, postal_address, locale, channels, announcement_only, matched_categories, matched_systems, included_by_list
+      email, phone, postal_address, locale, channels, channel_rejections, announcement_only, matched_categories, matched_systems, included_by_list
     from affected_people where snapshot_id = ${snapshotId} and external_id = ${externalId}`;
   return row;
 }

@@ -15,7 +15,7 @@ import { recordEvent } from '../incidents/service.js';
 export interface DispatchDeps {
   db: Db;
   renderer: NoticeRenderer;
-  providers: Record<ledger.DeliveryChannel, DeliveryProvider>;
+  providers: Record<ledger.WorkerChannel, DeliveryProvider>;
   clock: Clock;
   logger: Logger;
   owner: string;
@@ -24,7 +24,7 @@ export interface DispatchDeps {
   backoff: BackoffPolicy;
   publicNoticeUrl: string;
   /** Per channel: SMS pay one token per segment, other channels one per message. */
-  buckets: Partial<Record<ledger.DeliveryChannel, Pacer>>;
+  buckets: Partial<Record<ledger.WorkerChannel, Pacer>>;
   /** This worker's place in the queue between passes; without it every claim starts at the head. */
   claimCursor?: ClaimPosition;
   /**

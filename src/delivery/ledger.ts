@@ -2,8 +2,16 @@
 import type { Db } from '../db/client.js';
 import type { ReachCounts } from './reach.js';
 
-export const deliveryChannels = ['email', 'sms', 'voice'] as const;
+export const deliveryChannels = ['email', 'sms', 'voice', 'letter'] as const;
 export type DeliveryChannel = (typeof deliveryChannels)[number];
+/** Channels that leave outside the worker (letters: print batches or Lob); the worker never claims them. */
+export const offlineChannels = ['letter'] as const satisfies readonly DeliveryChannel[];
+export type WorkerChannel = Exclude<DeliveryChannel, (typeof offlineChannels)[number]>;
+/**
+ * The same, as literal SQL over `d.channel`: written out (not a parameter) so the planner can use the
+ * claim index, whose predicate leaves those channels out (queued letters would otherwise fill its head).
+ */
+const workerChannelsOnly = offlineChannels.map((c) => `d.channel <> '${c}'`).join(' and ');
 export const deliveryStates = ['queued', 'sending', 'accepted', 'delivered', 'failed', 'bounced', 'undeliverable', 'captured', 'cancelled', 'unknown'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
 
@@ -48,7 +56,7 @@ export interface ClaimedDelivery {
   incident_id: string;
   notice_version_id: string;
   external_id: string;
-  channel: DeliveryChannel;
+  channel: WorkerChannel;
   attempts: number;
   locale: string | null;
   recipient_name: string | null;
@@ -71,7 +79,7 @@ export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
 }
 
 /**
- * One queued row per person on their first deliverable channel (email, then SMS, then voice).
+ * One queued row per person on their first deliverable channel (email, then SMS, voice, letter).
  * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
  */
 export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; reach: ReachCounts }> {
@@ -151,14 +159,14 @@ export interface ClaimCursor {
  */
 export async function claimDeliveries(
   db: Db,
-  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: DeliveryChannel; runId?: string; after?: ClaimCursor | null },
+  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: WorkerChannel; runId?: string; after?: ClaimCursor | null },
 ): Promise<(ClaimedDelivery & { not_before: Date })[]> {
   const leaseUntil = new Date(p.now.getTime() + p.leaseMs);
   return db<(ClaimedDelivery & { not_before: Date })[]>`
     with picked as (
       select d.id from deliveries d
       join delivery_runs r on r.id = d.run_id and r.status = 'running'
-      where d.state = 'queued' and d.not_before <= ${p.now} ${p.after ? db`and (d.not_before, d.id) > (${p.after.notBefore}, ${Number(p.after.id)})` : db``}
+      where d.state = 'queued' and d.not_before <= ${p.now} and ${db.unsafe(workerChannelsOnly)} ${p.after ? db`and (d.not_before, d.id) > (${p.after.notBefore}, ${Number(p.after.id)})` : db``}
         ${p.channel ? db`and d.channel = ${p.channel}` : db``} ${p.runId ? db`and d.run_id = ${p.runId}` : db``}
       order by d.not_before, d.id
       limit ${p.limit}
@@ -317,7 +325,7 @@ export interface ExpiredRow extends ClaimedDelivery {
 export async function takeExpiredLeases(db: Db, p: { owner: string; now: Date; holdMs: number; limit: number }): Promise<ExpiredRow[]> {
   return db<ExpiredRow[]>`
     with picked as (
-      select id from deliveries where state = 'sending' and lease_until < ${p.now}
+      select d.id from deliveries d where d.state = 'sending' and d.lease_until < ${p.now} and ${db.unsafe(workerChannelsOnly)}
       order by lease_until limit ${p.limit}
       for update skip locked
     ),

@@ -11,11 +11,11 @@ import { captureProvider } from './providers/capture.js';
 import { sendgridProvider } from './providers/sendgrid.js';
 import { twilioProvider } from './providers/twilio.js';
 import type { DeliveryProvider } from './providers/types.js';
-import type { DeliveryChannel } from './ledger.js';
+import type { WorkerChannel } from './ledger.js';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 
 /** Real providers where credentials are configured; capture mode (nothing sent) elsewhere. */
-export function providersFor(config: Config, baseUrl: string, logger: Logger, twilioHttpClient?: RequestClient): Record<DeliveryChannel, DeliveryProvider> {
+export function providersFor(config: Config, baseUrl: string, logger: Logger, twilioHttpClient?: RequestClient): Record<WorkerChannel, DeliveryProvider> {
   const email =
     config.SENDGRID_API_KEY && config.SENDGRID_FROM
       ? sendgridProvider({ apiKey: config.SENDGRID_API_KEY, from: config.SENDGRID_FROM, baseUrl: config.SENDGRID_API_URL })

@@ -8,6 +8,7 @@ import type { PublicPageCache } from '../announcements/public.js';
 import type { TransitionGuard } from '../incidents/service.js';
 import type { Runbook } from '../runbooks/parse.js';
 import type { DraftRenderer } from '../obligations/draft.js';
+import type { LetterDeps } from '../delivery/letters/service.js';
 
 export const roles = ['admin', 'responder', 'approver', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -35,6 +36,8 @@ export interface Services {
   drafts: DraftRenderer;
   /** The process is stopping: streams end at `draining`, long work gives up at `halted` (Node only; none on Workers). */
   lifecycle?: { draining: AbortSignal; halted: AbortSignal };
+  /** What letters need: the fonts (Node only), the notice renderer, which countries go through Lob. */
+  letters: LetterDeps;
 }
 
 export interface AppEnv {

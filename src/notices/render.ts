@@ -121,8 +121,6 @@ function assemble(channel: NoticeChannel, locale: string, texts: Map<PartName, s
   switch (channel) {
     case 'email':
       return { channel, locale, subject: texts.get('subject')!, html: texts.get('html')!, text: texts.get('text')! };
-    case 'letter':
-      return { channel, locale, html: texts.get('html')! };
     default:
       return { channel, locale, text: texts.get('text')! };
   }

@@ -33,7 +33,10 @@ export interface RenderedNotice {
   locale: string;
   subject?: string;
   html?: string;
-  /** Absent for letters, which are HTML only. */
+  /**
+   * Plain text. A letter's text marks its headline with `# ` and its section headings with `## `; the
+   * letter renderer (src/letters) lays it out on paper.
+   */
   text?: string;
   /** SMS only: how many parts the message takes, and in which encoding. */
   sms?: { encoding: 'GSM-7' | 'UCS-2'; parts: number; characters: number };

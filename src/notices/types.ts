@@ -27,7 +27,7 @@ export const channelParts: Readonly<Record<NoticeChannel, readonly PartSpec[]>> 
   ],
   sms: [{ part: 'text', file: 'sms.liquid', format: 'line', carriesElements: true }],
   voice: [{ part: 'text', file: 'voice.liquid', format: 'text', carriesElements: true }],
-  letter: [{ part: 'html', file: 'letter.html.liquid', format: 'html', carriesElements: true }],
+  letter: [{ part: 'text', file: 'letter.liquid', format: 'text', carriesElements: true }],
   announcement: [{ part: 'text', file: 'announcement.liquid', format: 'text', carriesElements: true }],
 };
 

@@ -35,6 +35,19 @@ export const profileSchema = z
       })
       .default({ name: '', email: null, phone: null, address: null })
       .openapi({ description: 'The contact point named in reports (data protection officer or privacy team).' }),
+    return_address: z
+      .strictObject({
+        name: text(200).pipe(z.string().min(1)),
+        line1: text(200).pipe(z.string().min(1)),
+        line2: text(200).nullable().default(null),
+        city: text(100).nullable().default(null),
+        region: text(100).nullable().default(null),
+        postal_code: text(20).nullable().default(null),
+        country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. DE'),
+      })
+      .nullable()
+      .default(null)
+      .openapi({ description: 'The postal address printed on letters as sender and return address (returned mail comes back here).' }),
     cii_operator: flag('A critical information infrastructure operator under PRC law (1-hour CAC reports).'),
     hipaa_covered_entity: flag('A HIPAA covered entity or business associate.'),
     sec_domestic_registrant: flag('Files periodic reports with the US SEC (Form 8-K item 1.05).'),

@@ -13,6 +13,7 @@ import { createNoticeRenderer } from '../../src/notices/render.js';
 import { loadRunbooks } from '../../src/runbooks/parse.js';
 import { createDraftRenderer } from '../../src/obligations/draft.js';
 import type { NoticeRenderer } from '../../src/notices/renderer.js';
+import { nodeLetterPdf } from '../../src/delivery/letters/pdf.node.js';
 
 /** The real templates from the repository, loaded once per test file. */
 export const templateFiles = () => readTextTree('templates');
@@ -56,7 +57,7 @@ export async function createHarness(mode: DbMode, options: HarnessOptions = {}):
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres', lifecycle: options.lifecycle, apiReferenceScript: apiReferenceScript() });
+  const app = createApp({ config, logger, clock, database: () => db.sql, renderer: testRenderer(config.SMS_MAX_PARTS), runbooks: loadRunbooks(readTextTree('runbooks')), drafts: createDraftRenderer(readTextTree('templates')), copy: mode === 'postgres', lifecycle: options.lifecycle, apiReferenceScript: apiReferenceScript(), letterPdf: nodeLetterPdf });
   const tokens = {} as Record<Role, string>;
   const otherTokens = {} as Record<Role, string>;
   for (const role of roles) {

@@ -69,9 +69,10 @@ describe('every channel × locale renders for generated recipients', () => {
             for (const part of [c.measures, c.self_protection, c.remedies, c.nature_and_impact.split('\n')[0]!]) expect(all).toContain(part);
           }
           if (channel === 'email') expect(out.subject).toContain(c.headline);
-          if (channel === 'email' || channel === 'letter') {
+          if (channel === 'email') {
             if (recipient.name) expect(out.html).toContain(recipient.name.replace(/'/g, '&#39;'));
           }
+          if (channel === 'letter' && recipient.name) expect(out.text).toContain(recipient.name);
           // Public: the same text whoever it is rendered "for".
           if (channel === 'announcement') expect(out).toEqual(renderer.render(input(channel, null, content, recipient.locale)));
         }),

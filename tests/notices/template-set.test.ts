@@ -91,7 +91,7 @@ describe('variables', () => {
   });
 
   it('refuses declaring a variable the renderer does not supply', () => {
-    const file = 'en/letter.html.liquid';
+    const file = 'en/letter.liquid';
     expectRefused({ ...files, [file]: files[file]!.replace('variables: [', 'variables: [recipient.password, ') }, file, 'unknown_variable', 'recipient.password');
   });
 

@@ -1,0 +1,185 @@
+// Letters end to end through the API: address checks at resolve time, planning onto letters, print batches, handover, returned mail.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { expect, it } from 'vitest';
+import * as ledger from '../../src/delivery/ledger.js';
+import { describeEachDatabase, json, type Harness } from '../helpers/harness.js';
+import { sampleIncident } from '../helpers/fixtures.js';
+import { sampleNoticeContent } from '../helpers/notice-content.js';
+
+const user = (id: string, fields: Record<string, unknown>) => ({ external_id: id, data_categories: ['contact'], country: 'DE', locale: 'en', ...fields });
+
+/** A directory of every kind of contact: email only, letter only (three countries and languages), bad addresses, nothing. */
+const directory = [
+  user('email-1', { email: 'e1@example.com' }),
+  user('email-2', { email: 'e2@example.com' }),
+  user('email-3', { email: 'e3@example.com' }),
+  user('letter-us', { name: 'Ada Lovelace', country: 'US', subdivision: 'US-TX', postal_address: { line1: '1600 Main Street', city: 'Austin', region: 'TX', postal_code: '78701', country: 'US' } }),
+  user('letter-cn', { name: '李伟', country: 'CN', locale: 'zh-CN', postal_address: { line1: '中南路 99 号', city: '武汉市', region: '湖北省', postal_code: '430071', country: 'CN' } }),
+  user('letter-de', { name: 'Max Muster', postal_address: { line1: 'Hauptstraße 5', city: 'Berlin', postal_code: '10115', country: 'DE' } }),
+  // An email that will bounce, then a letter: letter follows in fallback.
+  user('email-then-letter', { email: 'bounce@example.com', name: 'Eva Weber', postal_address: { line1: 'Ring 1', city: 'Köln', postal_code: '50667', country: 'DE' } }),
+  // Addresses a letter cannot go to: refused at resolve time with the field, never dropped.
+  user('no-country', { postal_address: { line1: 'Ring 2', city: 'Köln', postal_code: '50667' } }),
+  user('unknown-line', { phone: '+4915112345678', postal_address: { line1: 'unknown', city: 'Köln', postal_code: '50667', country: 'DE' } }),
+  user('no-contact', {}),
+];
+
+async function ok<T>(res: Response, status = 200): Promise<T> {
+  const body = await res.text();
+  expect(res.status, body).toBe(status);
+  return JSON.parse(body) as T;
+}
+
+async function setUp(h: Harness) {
+  const imported = await h.request('POST', '/v1/directory/imports?name=letters.ndjson', {
+    body: directory.map((u) => JSON.stringify(u)).join('\n'),
+    headers: { 'content-type': 'application/x-ndjson' },
+    as: 'responder',
+  });
+  expect(imported.status, await imported.clone().text()).toBeLessThan(300);
+  await ok(
+    await h.request('PUT', '/v1/organisation', {
+      json: { name: 'Example Devices GmbH', return_address: { name: 'Example Devices GmbH', line1: 'Friedrichstraße 1', city: 'Berlin', postal_code: '10117', country: 'DE' } },
+    }),
+  );
+  const incident = await ok<{ id: string }>(await h.request('POST', '/v1/incidents', { json: sampleIncident(), as: 'responder' }), 201);
+  await ok(await h.request('PUT', `/v1/incidents/${incident.id}/scope`, { json: { data_categories: ['contact'] }, as: 'responder' }));
+  const snapshot = await ok<{ summary: Record<string, unknown> }>(await h.request('POST', `/v1/incidents/${incident.id}/affected`, { as: 'responder' }), 201);
+  await ok(await h.request('POST', `/v1/incidents/${incident.id}/notices`, { json: { content: sampleNoticeContent() }, as: 'responder' }), 201);
+  await ok(await h.request('POST', `/v1/incidents/${incident.id}/notices/1/approve`, { as: 'approver' }));
+  return { id: incident.id, snapshot };
+}
+
+interface Batch {
+  id: string;
+  status: string;
+  letters: number;
+  rendered: number;
+  pages: number;
+  pdf_sha256: string;
+  links: { pdf: string; manifest: string };
+}
+
+async function untilReady(h: Harness, incident: string, batch: string): Promise<Batch> {
+  const by = Date.now() + 60_000;
+  for (;;) {
+    const b = await ok<Batch>(await h.request('GET', `/v1/incidents/${incident}/letters/batches/${batch}`, { as: 'viewer' }));
+    if (b.status !== 'rendering' || Date.now() > by) return b;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const letterRows = (h: Harness, incident: string) =>
+  h.db.sql<{ id: string; external_id: string; state: string; content_hash: string | null; letter_batch_id: string | null; error_code: string | null }[]>`
+    select id::text as id, external_id, state, content_hash, letter_batch_id, error_code from deliveries where incident_id = ${incident} and channel = 'letter' order by external_id`;
+
+describeEachDatabase('letters', (harness) => {
+  it('refuses a letter to an address without a country or with unknown lines at resolve time, naming the field; the person falls to the next channel or the announcement', async () => {
+    const h = harness();
+    const { id, snapshot } = await setUp(h);
+    expect(snapshot.summary).toMatchObject({ rejected_channels: { letter: 2 }, by_channel: { letter: 4 } });
+    const people = await ok<{ data: { external_id: string; channels: string[]; channel_rejections: unknown[]; announcement_only: boolean }[] }>(
+      await h.request('GET', `/v1/incidents/${id}/affected/users?limit=100`, { as: 'responder' }),
+    );
+    const byId = new Map(people.data.map((p) => [p.external_id, p]));
+    expect(byId.get('no-country')).toMatchObject({ channels: [], announcement_only: true, channel_rejections: [{ channel: 'letter', field: 'postal_address.country' }] });
+    expect(byId.get('unknown-line')).toMatchObject({ channels: ['sms', 'voice'], announcement_only: false, channel_rejections: [{ channel: 'letter', field: 'postal_address.line1' }] });
+    expect(byId.get('letter-cn')).toMatchObject({ channels: ['letter'], channel_rejections: [] });
+    const csv = await (await h.request('GET', `/v1/incidents/${id}/affected.csv`, { as: 'responder' })).text();
+    const rows = parseCsv(csv, { columns: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.external_id === 'no-country')!.channel_rejections).toBe('letter:postal_address.country');
+
+    // Planning: letter-only people go straight onto letters; the worker never claims them.
+    const run = await ok<{ planned: number; announcement_only: number }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }), 201);
+    expect(run).toMatchObject({ planned: 8, announcement_only: 2 });
+    expect((await letterRows(h, id)).map((r) => [r.external_id, r.state])).toEqual([['letter-cn', 'queued'], ['letter-de', 'queued'], ['letter-us', 'queued']]);
+    const claimed = await ledger.claimDeliveries(h.db.sql, { owner: 'test', limit: 100, leaseMs: 60_000, now: new Date() });
+    expect(claimed.map((c) => c.channel).sort()).toEqual(['email', 'email', 'email', 'email', 'sms']);
+    // The bounced email moves the person on to a letter (no phone: letter follows voice).
+    const bounced = claimed.find((c) => c.email === 'bounce@example.com')!;
+    expect(await ledger.failAndFallBack(h.db.sql, bounced.id, 'bounced', 'bounce', new Date())).toBe('letter');
+    for (const c of claimed.filter((c) => c.id !== bounced.id)) await ledger.markAccepted(h.db.sql, [{ id: c.id, providerId: null, contentHash: 'x', locale: 'en' }], 'capture', 'captured', new Date());
+
+    // A print batch: every letter-only person (and the one moved to letters) is in it.
+    const created = await ok<{ batch: Batch }>(await h.request('POST', `/v1/incidents/${id}/letters/batches`, { as: 'responder' }), 202);
+    expect(created.batch).toMatchObject({ status: 'rendering', letters: 4 });
+    const batch = await untilReady(h, id, created.batch.id);
+    expect(batch).toMatchObject({ status: 'ready', letters: 4, rendered: 4 });
+    // Nothing is left to batch.
+    expect((await h.request('POST', `/v1/incidents/${id}/letters/batches`, { as: 'responder' })).status).toBe(409);
+
+    // The manifest, read as a mail house would: one line per letter with its pages and proof.
+    const manifestRes = await h.request('GET', batch.links.manifest, { as: 'viewer' });
+    expect(manifestRes.headers.get('content-type')).toMatch(/^text\/csv/);
+    const manifest = parseCsv(await manifestRes.text(), { columns: true }) as Record<string, string>[];
+    const letters = await letterRows(h, id);
+    expect(manifest.map((m) => m.delivery_id).sort()).toEqual(letters.map((l) => l.id).sort());
+    expect(letters.every((l) => l.letter_batch_id === batch.id && /^[0-9a-f]{64}$/.test(l.content_hash ?? ''))).toBe(true);
+    for (const m of manifest) expect(m.content_hash).toBe(letters.find((l) => l.id === m.delivery_id)!.content_hash);
+    // US Letter paper first, then A4; pages run on without gaps.
+    expect(manifest.map((m) => [m.country, m.paper])).toEqual([['US', 'LETTER'], ['CN', 'A4'], ['DE', 'A4'], ['DE', 'A4']]);
+    expect(manifest[0]).toMatchObject({ recipient: 'Ada Lovelace', address_line_1: '1600 Main Street', address_line_2: 'Austin, TX 78701', address_line_3: 'UNITED STATES OF AMERICA' });
+    let page = 1;
+    for (const m of manifest) {
+      expect(Number(m.first_page)).toBe(page);
+      page += Number(m.pages);
+    }
+    expect(page - 1).toBe(batch.pages);
+
+    // The combined PDF: as many pages as the manifest says, and each letter's words in it.
+    const pdfRes = await h.request('GET', batch.links.pdf, { as: 'viewer' });
+    expect(pdfRes.headers.get('content-type')).toBe('application/pdf');
+    const pdf = new Uint8Array(await pdfRes.arrayBuffer());
+    expect(new TextDecoder().decode(pdf.subarray(0, 5))).toBe('%PDF-');
+    const { sha256 } = await import('@noble/hashes/sha2.js');
+    const { bytesToHex } = await import('@noble/hashes/utils.js');
+    expect(bytesToHex(sha256(pdf))).toBe(batch.pdf_sha256);
+    // poppler-utils (pdfinfo, pdftotext) is installed by .ci/run.
+    const file = join(mkdtempSync(join(tmpdir(), 'bk-letters-')), 'batch.pdf');
+    writeFileSync(file, pdf);
+    expect(Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1])).toBe(batch.pages);
+    const text = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
+    for (const words of ['Ada Lovelace', '李伟', 'Max Muster', 'Eva Weber', '您的订单信息曾被泄露', 'Your order details were exposed']) expect(text).toContain(words);
+
+    // Handover: the letters are with the mail house, on the timeline.
+    expect((await h.request('POST', `/v1/incidents/${id}/letters/batches/${batch.id}/handover`, { json: { taken_by: '' }, as: 'responder' })).status).toBe(400);
+    const handed = await ok<Batch & { taken_by: string }>(
+      await h.request('POST', `/v1/incidents/${id}/letters/batches/${batch.id}/handover`, { json: { taken_by: 'Printhaus Nord, courier J. Weber' }, as: 'responder' }),
+    );
+    expect(handed).toMatchObject({ status: 'handed_over', taken_by: 'Printhaus Nord, courier J. Weber' });
+    expect((await letterRows(h, id)).every((l) => l.state === 'accepted')).toBe(true);
+    expect((await h.request('POST', `/v1/incidents/${id}/letters/batches/${batch.id}/handover`, { json: { taken_by: 'again' }, as: 'responder' })).status).toBe(409);
+    const timeline = await ok<{ data: { kind?: string; type?: string; data?: Record<string, unknown> }[] }>(await h.request('GET', `/v1/incidents/${id}/timeline`, { as: 'responder' }));
+    const kinds = JSON.stringify(timeline);
+    expect(kinds).toContain('letters.handed_over');
+    expect(kinds).toContain('Printhaus Nord, courier J. Weber');
+
+    // Returned mail with an unknown id: 422 naming it, nothing applied.
+    const cn = manifest.find((m) => m.country === 'CN')!.delivery_id;
+    const unknown = await h.request('POST', `/v1/incidents/${id}/letters/returned`, { json: { delivery_ids: [cn, '999999999', 'abc'] }, as: 'responder' });
+    expect(unknown.status).toBe(422);
+    const problem = await json<{ errors: { field: string; message: string }[] }>(unknown);
+    expect(problem.errors.map((e) => e.field)).toEqual(['delivery_ids[1]', 'delivery_ids[2]']);
+    expect(problem.errors[0]!.message).toContain('999999999');
+    expect((await letterRows(h, id)).find((l) => l.id === cn)!.state).toBe('accepted');
+
+    // Returned mail as CSV (the manifest's own column): the person moves on — here to the announcement.
+    const returned = await ok<{ returned: number; next: Record<string, number> }>(
+      await h.request('POST', `/v1/incidents/${id}/letters/returned`, { body: `delivery_id,note\n${cn},moved away\n`, headers: { 'content-type': 'text/csv' }, as: 'responder' }),
+    );
+    expect(returned).toMatchObject({ returned: 1, next: { announcement: 1 } });
+    expect((await letterRows(h, id)).find((l) => l.id === cn)).toMatchObject({ state: 'undeliverable', error_code: 'returned_mail' });
+    // Sending it again changes nothing.
+    expect(await ok(await h.request('POST', `/v1/incidents/${id}/letters/returned`, { json: { delivery_ids: [cn] }, as: 'responder' }))).toMatchObject({ returned: 0, already_recorded: [cn] });
+    const check = await ok<{ covered_by_announcement: number; reached: number }>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`, { as: 'responder' }));
+    // no-country and no-contact had no channel; letter-cn came back.
+    expect(check.covered_by_announcement).toBe(3);
+    const csvMissing = await h.request('POST', `/v1/incidents/${id}/letters/returned`, { body: 'id\n1\n', headers: { 'content-type': 'text/csv' }, as: 'responder' });
+    expect(csvMissing.status).toBe(400);
+    expect(JSON.stringify(await csvMissing.json())).toContain('delivery_id');
+  }, 120_000);
+});
