@@ -25,6 +25,8 @@ import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 import { obligationRoutes } from './obligations/routes.js';
+import { sampleNoticePageUrl } from './notice-pages/link.js';
+import { noticePageRoutes } from './notice-pages/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 
 export interface AppDeps {
@@ -55,6 +57,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   };
 
   app.route('/', publicRoutes(publicPage.cache, deps.database, new PublicTraffic(deps.logger, () => deps.clock.now().getTime())));
+  app.route(
+    '/',
+    noticePageRoutes({
+      database: deps.database,
+      renderer: deps.renderer,
+      publicNoticeUrl: `${baseUrl}/status`,
+      now: () => deps.clock.now(),
+      ratePerMinute: deps.config.NOTICE_PAGE_RATE_PER_MINUTE,
+      clientHeader: deps.config.CLIENT_IP_HEADER,
+    }),
+  );
   app.use(
     requestId({
       headerName: 'x-request-id',
@@ -69,7 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
-  const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
+  const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, noticePageUrl: sampleNoticePageUrl(baseUrl) };
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts })));
   app.use(requestLog);
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));

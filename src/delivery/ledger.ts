@@ -1,7 +1,8 @@
 // SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
 import type { Db } from '../db/client.js';
+import type { InappMode } from '../notices/content.js';
 
-export const deliveryChannels = ['email', 'sms', 'voice'] as const;
+export const deliveryChannels = ['email', 'sms', 'voice', 'inapp'] as const;
 export type DeliveryChannel = (typeof deliveryChannels)[number];
 export const deliveryStates = ['queued', 'sending', 'accepted', 'delivered', 'failed', 'bounced', 'undeliverable', 'captured', 'cancelled'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
@@ -29,6 +30,10 @@ export interface RunRow {
   announcement_only: number;
   created_at: Date;
   created_by: string;
+  /** The company's channel order when the run was planned; fallback follows it too. */
+  channel_order: string[];
+  /** In-app as one channel of the order, or sent in addition to the first one (from the notice version). */
+  inapp: InappMode;
 }
 
 export interface ClaimedDelivery {
@@ -46,36 +51,62 @@ export interface ClaimedDelivery {
   phone: string | null;
 }
 
-export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
+/** Without an order or in-app mode, the run takes the defaults (email → SMS → voice → letter; in-app in order). */
+export async function insertRun(db: Db, r: Omit<RunRow, 'channel_order' | 'inapp'> & Partial<Pick<RunRow, 'channel_order' | 'inapp'>>): Promise<RunRow> {
   const [row] = await db<RunRow[]>`
-    insert into delivery_runs (id, incident_id, notice_version_id, snapshot_id, status, created_at, created_by)
-    values (${r.id}, ${r.incident_id}, ${r.notice_version_id}, ${r.snapshot_id}, ${r.status}, ${r.created_at}, ${r.created_by})
+    insert into delivery_runs (id, incident_id, notice_version_id, snapshot_id, status, created_at, created_by, channel_order, inapp)
+    values (${r.id}, ${r.incident_id}, ${r.notice_version_id}, ${r.snapshot_id}, ${r.status}, ${r.created_at}, ${r.created_by},
+      coalesce(${r.channel_order ?? null}::text[], '{email,sms,voice,letter}'), ${r.inapp ?? 'in_order'})
     on conflict (notice_version_id, snapshot_id) do update set status = delivery_runs.status
     returning *`;
   return row!;
 }
 
 /**
- * One queued row per person on their first deliverable channel (email, then SMS, then voice).
+ * A person's channels: those their snapshot row holds contact details for, and in-app when they are
+ * the recipient themselves with a live account (a guardian has no account of the child's; a deleted
+ * account has no app to show it in). `p` is an affected_people row.
+ */
+const personChannels = (db: Db) => db`(p.channels || case when p.account_status = 'active' and p.recipient = 'self' then '{inapp}'::text[] else '{}'::text[] end)`;
+
+/**
+ * The run's individual channels in order: its channel order, keeping only channels this build can
+ * send, without in-app when in-app goes in addition to the first channel. `r` is a delivery_runs row.
+ */
+const individualOrder = (db: Db) => db`array(
+  select o.c from unnest(r.channel_order) with ordinality o(c, i)
+  where o.c = any(${deliveryChannels as unknown as string[]}::text[]) and not (o.c = 'inapp' and r.inapp = 'additional')
+  order by o.i)`;
+
+/**
+ * One queued row per person on their first reachable channel in the run's channel order, and, when
+ * in-app goes in addition, an in-app row beside it (rank 0, outside the fallback chain).
  * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
  */
-export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; announcementOnly: number }> {
+export async function planDeliveries(db: Db, run: Pick<RunRow, 'id' | 'snapshot_id'>, now: Date): Promise<{ inserted: number; announcementOnly: number }> {
   const inserted = await db`
+    with run as (
+      select r.id, r.incident_id, r.notice_version_id, r.snapshot_id, r.inapp, ${individualOrder(db)} as individual
+      from delivery_runs r where r.id = ${run.id}
+    )
     insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
-    select ${run.id}, ${run.incident_id}, ${run.notice_version_id}, p.external_id, ch.channel, ch.rank, 'queued', ${now}, p.locale, ${now}, ${now}
-    from affected_people p
+    select run.id, run.incident_id, run.notice_version_id, p.external_id, ch.channel, ch.rank, 'queued', ${now}, p.locale, ${now}, ${now}
+    from run
+    join affected_people p on p.snapshot_id = run.snapshot_id
+    cross join lateral (select ${personChannels(db)} as channels) a
     cross join lateral (
-      select c as channel, array_position(${deliveryChannels as unknown as string[]}::text[], c) as rank
-      from unnest(p.channels) c where c = any(${deliveryChannels as unknown as string[]}::text[])
-      order by 2 limit 1
+      (select c as channel, array_position(run.individual, c) as rank
+        from unnest(a.channels) c where c = any(run.individual)
+        order by 2 limit 1)
+      union all
+      select 'inapp', 0 where run.inapp = 'additional' and 'inapp' = any(a.channels)
     ) ch
-    where p.snapshot_id = ${run.snapshot_id}
     on conflict do nothing`;
   const [counts] = await db<{ planned: number; announcement_only: number }[]>`
     select
       (select count(distinct external_id)::int from deliveries where run_id = ${run.id}) as planned,
       (select count(*)::int from affected_people p where p.snapshot_id = ${run.snapshot_id}
-        and not (p.channels && ${deliveryChannels as unknown as string[]}::text[])) as announcement_only`;
+        and not exists (select 1 from deliveries d where d.run_id = ${run.id} and d.external_id = p.external_id)) as announcement_only`;
   await db`update delivery_runs set planned = ${counts!.planned}, announcement_only = ${counts!.announcement_only} where id = ${run.id}`;
   return { inserted: inserted.count, announcementOnly: counts!.announcement_only };
 }
@@ -156,23 +187,25 @@ export async function requeue(db: Db, ids: string[], p: { notBefore: Date; error
 }
 
 /**
- * A permanent failure on one channel: the row ends in `state`, and the person's next channel is
- * queued. With none left, the person counts toward the public announcement.
+ * A permanent failure on one channel: the row ends in `state`, and the person's next channel in the
+ * run's order is queued. With none left, the person counts toward the public announcement. An in-app
+ * notice sent in addition to the first channel has no next channel: the person's own chain goes on.
  */
 export async function failAndFallBack(db: Db, id: string, state: 'failed' | 'bounced' | 'undeliverable', errorCode: string, now: Date): Promise<DeliveryChannel | null> {
   const [row] = await db<{ next: DeliveryChannel | null }[]>`
     with failed as (
       update deliveries set state = ${state}, error_code = ${errorCode}, lease_until = null, lease_owner = null, updated_at = ${now}
       where id = ${Number(id)} and state in ('sending', 'accepted')
-      returning run_id, incident_id, notice_version_id, external_id, channel_rank, locale
+      returning run_id, incident_id, notice_version_id, external_id, channel, locale
     ),
     next as (
-      select f.*, c as channel, array_position(${deliveryChannels as unknown as string[]}::text[], c) as rank
+      select f.run_id, f.incident_id, f.notice_version_id, f.external_id, f.locale, c as channel, array_position(o.individual, c) as rank
       from failed f
       join delivery_runs r on r.id = f.run_id
+      cross join lateral (select ${individualOrder(db)} as individual) o
       join affected_people p on p.snapshot_id = r.snapshot_id and p.external_id = f.external_id
-      cross join lateral unnest(p.channels) c
-      where array_position(${deliveryChannels as unknown as string[]}::text[], c) > f.channel_rank
+      cross join lateral unnest(${personChannels(db)}) c
+      where array_position(o.individual, c) > array_position(o.individual, f.channel)
       order by rank limit 1
     ),
     queued as (

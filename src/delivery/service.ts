@@ -11,8 +11,11 @@ import * as ledger from './ledger.js';
 
 export type { RunRow } from './ledger.js';
 
-/** Plans (or re-plans, filling gaps) the ledger for the newest approved notice and the current snapshot. */
-export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date): Promise<ledger.RunRow> {
+/**
+ * Plans (or re-plans, filling gaps) the ledger for the newest approved notice and the current snapshot.
+ * `channelOrder` (the company's DELIVERY_CHANNEL_ORDER) is kept on a new run; a re-plan keeps the run's own.
+ */
+export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date, channelOrder?: readonly string[]): Promise<ledger.RunRow> {
   await getIncident(db, incidentId);
   const notice = await latestApprovedNotice(db, incidentId);
   if (!notice) throw new ConflictError('no approved notice version: a second person must approve one before anything is sent');
@@ -28,6 +31,8 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       announcement_only: 0,
       created_at: now,
       created_by: actor.id,
+      channel_order: channelOrder ? [...channelOrder] : undefined,
+      inapp: notice.inapp,
     });
     const planned = await ledger.planDeliveries(tx, run, now);
     await recordEvent(tx, incidentId, 'delivery.planned', actor, now, {
@@ -36,6 +41,8 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       snapshot_version: snapshot.version,
       rows_added: planned.inserted,
       announcement_only: planned.announcementOnly,
+      channel_order: run.channel_order,
+      inapp: run.inapp,
     });
     const [fresh] = await tx<ledger.RunRow[]>`select * from delivery_runs where id = ${run.id}`;
     return { run: fresh!, inserted: planned.inserted };
