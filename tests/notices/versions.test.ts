@@ -40,7 +40,7 @@ describeEachDatabase('notice versions', (harness) => {
     const v = await json<{ version: number; status: string; content_hash: string; rendered_hashes: Record<string, string> }>(frozen);
     expect(v).toMatchObject({ version: 1, status: 'awaiting_approval' });
     expect(Object.keys(v.rendered_hashes).sort()).toEqual(
-      ['announcement', 'email', 'letter', 'sms', 'voice'].flatMap((c) => [`${c}/en`, `${c}/zh-CN`]).sort(),
+      ['announcement', 'email', 'inapp', 'letter', 'page', 'sms', 'voice'].flatMap((c) => [`${c}/en`, `${c}/zh-CN`]).sort(),
     );
 
     // The drafter's own key cannot approve.
