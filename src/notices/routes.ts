@@ -75,28 +75,20 @@ const previewRoute = authedRoute({
   responses: { 200: { description: 'The rendering', content: { 'application/json': { schema: renderedSchema } } }, ...notFoundResponse, 422: problemDoc('The content cannot be rendered (e.g. an SMS too long)') },
 });
 
+const freezeBody = z.strictObject({
+  content: noticeContent,
+  inapp: z.enum(inappModes).default('in_order').openapi({
+    description: 'In-app notices: `in_order` — one channel where DELIVERY_CHANNEL_ORDER puts it; `additional` — to everyone with an app account, beside their first channel. Frozen with the version.',
+  }),
+});
+
 const freezeRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/notices',
   tags: ['Notices'],
   summary: 'Freeze content as the next notice version (it then needs a second person to approve it)',
   roles: ['responder'],
-  request: {
-    params: incidentParams,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.strictObject({
-            content: noticeContent,
-            inapp: z.enum(inappModes).default('in_order').openapi({
-              description: 'In-app notices: `in_order` — one channel where DELIVERY_CHANNEL_ORDER puts it; `additional` — to everyone with an app account, beside their first channel. Frozen with the version.',
-            }),
-          }),
-        },
-      },
-    },
-  },
+  request: { params: incidentParams, body: { required: true, content: { 'application/json': { schema: freezeBody } } } },
   responses: { 201: { description: 'The frozen version', content: { 'application/json': { schema: versionSchema } } }, ...notFoundResponse, 422: problemDoc('The content cannot be rendered') },
 });
 
