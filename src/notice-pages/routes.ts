@@ -58,7 +58,7 @@ export function noticePageRoutes(o: NoticePageOptions): Hono {
       const body = problem('too_many_requests', 'Too many notice pages were asked for from this address; try again later.', crypto.randomUUID());
       return c.body(JSON.stringify(body), 429, { ...baseHeaders, 'content-type': 'application/problem+json', 'retry-after': String(decision.retryAfterSeconds) });
     }
-    const page = await openNoticePage(o.database(c.env), { renderer: o.renderer, token: c.req.param('token'), publicNoticeUrl: o.publicNoticeUrl, now: o.now() });
+    const page = await openNoticePage(o.database(c.env), { renderer: o.renderer, token: c.req.param('token'), publicNoticeUrl: o.publicNoticeUrl, now: o.now(), record: c.req.method === 'GET' });
     if (!page) return c.body(notFoundHtml, 404, { ...baseHeaders, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(notFoundHtml) });
     return c.body(page.html, 200, { ...baseHeaders, 'content-type': 'text/html; charset=utf-8', 'content-language': page.locale, 'content-security-policy': csp(page.html) });
   });

@@ -25,12 +25,13 @@ export interface NoticePage {
 }
 
 /**
- * The page behind a token, in the person's language, with the view recorded; null for a token that is
- * malformed or unknown. It shows the notice and nothing else: no name, address or number.
+ * The page behind a token, in the person's language, with the view recorded when `record` (a GET, not a
+ * HEAD); null for a token that is malformed or unknown. It shows the notice and nothing else: no name,
+ * address or number.
  */
-export async function openNoticePage(db: Db, p: { renderer: NoticeRenderer; token: string; publicNoticeUrl: string; now: Date }): Promise<NoticePage | null> {
+export async function openNoticePage(db: Db, p: { renderer: NoticeRenderer; token: string; publicNoticeUrl: string; now: Date; record: boolean }): Promise<NoticePage | null> {
   if (!noticePageTokenPattern.test(p.token)) return null;
-  const row = await store.viewPage(db, noticePageTokenHash(p.token), p.now);
+  const row = await store.viewPage(db, noticePageTokenHash(p.token), p.now, p.record);
   if (!row) return null;
   const rendered = p.renderer.render({
     channel: 'page',

@@ -20,20 +20,22 @@ export interface PageRow {
 }
 
 /**
- * Records one view of the page behind `tokenHash` (the first time is kept, on the link and on its
- * delivery, beside the delivery's state and never instead of it) and returns what the page shows.
+ * What the page behind `tokenHash` shows. With `record`, one view is counted, and the first time is kept on
+ * the link and on its delivery, beside the delivery's state and never instead of it.
  */
-export async function viewPage(db: Db, tokenHash: string, now: Date): Promise<PageRow | undefined> {
+export async function viewPage(db: Db, tokenHash: string, now: Date, record: boolean): Promise<PageRow | undefined> {
   const [row] = await db<PageRow[]>`
     with link as (
-      update notice_links set views = views + 1, first_viewed_at = coalesce(first_viewed_at, ${now}), last_viewed_at = ${now}
-      where token_hash = ${tokenHash}
-      returning delivery_id
+      ${record
+        ? db`update notice_links set views = views + 1, first_viewed_at = coalesce(first_viewed_at, ${now}), last_viewed_at = ${now}
+          where token_hash = ${tokenHash} returning delivery_id`
+        : db`select delivery_id from notice_links where token_hash = ${tokenHash}`}
     ),
     delivery as (
-      update deliveries d set viewed_at = coalesce(d.viewed_at, ${now})
-      from link where d.id = link.delivery_id
-      returning d.id, d.run_id, d.external_id, d.notice_version_id, d.locale
+      ${record
+        ? db`update deliveries d set viewed_at = coalesce(d.viewed_at, ${now}) from link where d.id = link.delivery_id
+          returning d.id, d.run_id, d.external_id, d.notice_version_id, d.locale`
+        : db`select d.id, d.run_id, d.external_id, d.notice_version_id, d.locale from deliveries d join link on d.id = link.delivery_id`}
     )
     select d.id::text as delivery_id, coalesce(d.locale, ap.locale) as locale, ap.recipient, n.content, i.title, i.discovered_at
     from delivery d

@@ -137,6 +137,10 @@ for (const mode of dbModes) {
       expect(first!.viewed_at).toBeInstanceOf(Date);
       await new Promise((r) => setTimeout(r, 20));
       await open(links.get('p-zh')!);
+      // A HEAD (a link checker) gets the headers and records nothing.
+      const head = await h.app.request(new URL(links.get('p-zh')!).pathname, { method: 'HEAD', headers: { 'x-forwarded-for': '198.51.100.250' } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('x-robots-tag')).toBe('noindex, nofollow, noarchive');
       const [second] = await viewed();
       expect(second!.views).toBe(beforeViews + 2);
       expect(second!.viewed_at!.getTime()).toBe(first!.viewed_at!.getTime());
