@@ -105,8 +105,11 @@ function placeholderPageUrl(base: string): string {
 
 function withPageLink(rendered: RenderedNotice, placeholder: string, url: string | undefined): RenderedNotice {
   if (!url) return rendered;
-  const swap = (s: string | undefined) => (s === undefined ? undefined : s.replaceAll(placeholder, url));
-  return { ...rendered, ...(rendered.subject !== undefined && { subject: swap(rendered.subject) }), ...(rendered.html !== undefined && { html: swap(rendered.html) }), ...(rendered.text !== undefined && { text: swap(rendered.text) }) };
+  const out = { ...rendered };
+  if (out.subject !== undefined) out.subject = out.subject.replaceAll(placeholder, url);
+  if (out.html !== undefined) out.html = out.html.replaceAll(placeholder, url);
+  if (out.text !== undefined) out.text = out.text.replaceAll(placeholder, url);
+  return out;
 }
 
 const costOf = (m: OutgoingMessage) => (m.channel === 'sms' ? (m.rendered.sms?.parts ?? 1) : 1);

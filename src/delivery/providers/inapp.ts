@@ -10,8 +10,6 @@ export interface InappSettings {
   secret: string;
   concurrency?: number;
   timeoutMs?: number;
-  /** Seconds since the epoch for `webhook-timestamp`; injected in tests. */
-  now?: () => Date;
 }
 
 /** The event type the app back end receives. */
@@ -56,11 +54,11 @@ export function outcomeOfInappResponse(deliveryId: string, status: number, retry
 
 export function inappProvider(settings: InappSettings): DeliveryProvider {
   const webhook = new Webhook(settings.secret);
-  const now = settings.now ?? (() => new Date());
   const timeoutMs = settings.timeoutMs ?? 15_000;
 
   async function one(m: OutgoingMessage): Promise<SendOutcome> {
-    const at = now();
+    // The receiver checks this against its own clock: the real time, never a test clock.
+    const at = new Date();
     const msgId = inappMessageId(m.deliveryId);
     const body = JSON.stringify(inappPayload(m, at));
     try {
