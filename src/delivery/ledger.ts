@@ -105,8 +105,12 @@ export async function planDeliveries(db: Db, run: Pick<RunRow, 'id' | 'snapshot_
   const [counts] = await db<{ planned: number; announcement_only: number }[]>`
     select
       (select count(distinct external_id)::int from deliveries where run_id = ${run.id}) as planned,
-      (select count(*)::int from affected_people p where p.snapshot_id = ${run.snapshot_id}
-        and not exists (select 1 from deliveries d where d.run_id = ${run.id} and d.external_id = p.external_id)) as announcement_only`;
+      -- The people planning gives no row: no channel of the run's order, and no in-app beside it.
+      (select count(*)::int from affected_people p
+        cross join lateral (select ${personChannels(db)} as channels) a
+        join (select r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.id = ${run.id}) run on true
+        where p.snapshot_id = ${run.snapshot_id}
+          and not (a.channels && run.individual) and not (run.inapp = 'additional' and 'inapp' = any(a.channels))) as announcement_only`;
   await db`update delivery_runs set planned = ${counts!.planned}, announcement_only = ${counts!.announcement_only} where id = ${run.id}`;
   return { inserted: inserted.count, announcementOnly: counts!.announcement_only };
 }
