@@ -63,11 +63,13 @@ export async function insertRun(db: Db, r: Omit<RunRow, 'channel_order' | 'inapp
 }
 
 /**
- * A person's channels: those their snapshot row holds contact details for, and in-app when they are
- * the recipient themselves with a live account (a guardian has no account of the child's; a deleted
- * account has no app to show it in). `p` is an affected_people row.
+ * In-app reaches a person who is the recipient themselves with a live account (a guardian has no
+ * account of the child's; a deleted account has no app to show it in). `p` is an affected_people row.
  */
-const personChannels = (db: Db) => db`(p.channels || case when p.account_status = 'active' and p.recipient = 'self' then '{inapp}'::text[] else '{}'::text[] end)`;
+const inappEligible = (db: Db) => db`(p.account_status = 'active' and p.recipient = 'self')`;
+
+/** A person's channels: those their snapshot row holds contact details for, and in-app where it reaches them. */
+const personChannels = (db: Db) => db`(p.channels || case when ${inappEligible(db)} then '{inapp}'::text[] else '{}'::text[] end)`;
 
 /**
  * The run's individual channels in order: its channel order, keeping only channels this build can
@@ -84,33 +86,30 @@ const individualOrder = (db: Db) => db`array(
  * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
  */
 export async function planDeliveries(db: Db, run: Pick<RunRow, 'id' | 'snapshot_id'>, now: Date): Promise<{ inserted: number; announcementOnly: number }> {
+  const [r] = await db<{ incident_id: string; notice_version_id: string; inapp: InappMode; individual: string[] }[]>`
+    select r.incident_id, r.notice_version_id, r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.id = ${run.id}`;
+  const { individual } = r!;
+  // The first channel as one CASE over the (short) order: no per-person array to build and sort.
+  const has = (c: string) => (c === 'inapp' ? inappEligible(db) : db`${c}::text = any(p.channels)`);
+  const first = individual.length ? db`case ${individual.map((c) => db`when ${has(c)} then ${c}::text `)} end` : db`null::text`;
+  const additional = r!.inapp === 'additional' && (deliveryChannels as readonly string[]).includes('inapp') ? db`${inappEligible(db)}` : db`false`;
   const inserted = await db`
-    with run as (
-      select r.id, r.incident_id, r.notice_version_id, r.snapshot_id, r.inapp, ${individualOrder(db)} as individual
-      from delivery_runs r where r.id = ${run.id}
-    )
     insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
-    select run.id, run.incident_id, run.notice_version_id, p.external_id, ch.channel, ch.rank, 'queued', ${now}, p.locale, ${now}, ${now}
-    from run
-    join affected_people p on p.snapshot_id = run.snapshot_id
-    cross join lateral (select ${personChannels(db)} as channels) a
-    cross join lateral (
-      (select c as channel, array_position(run.individual, c) as rank
-        from unnest(a.channels) c where c = any(run.individual)
-        order by 2 limit 1)
+    select ${run.id}, ${r!.incident_id}, ${r!.notice_version_id}, x.external_id, x.channel, x.rank, 'queued', ${now}, x.locale, ${now}, ${now}
+    from (
+      select p.external_id, p.locale, f.channel, array_position(${individual}::text[], f.channel) as rank
+      from affected_people p cross join lateral (select ${first} as channel) f
+      where p.snapshot_id = ${run.snapshot_id} and f.channel is not null
       union all
-      select 'inapp', 0 where run.inapp = 'additional' and 'inapp' = any(a.channels)
-    ) ch
+      select p.external_id, p.locale, 'inapp', 0 from affected_people p where p.snapshot_id = ${run.snapshot_id} and ${additional}
+    ) x
     on conflict do nothing`;
   const [counts] = await db<{ planned: number; announcement_only: number }[]>`
     select
       (select count(distinct external_id)::int from deliveries where run_id = ${run.id}) as planned,
       -- The people planning gives no row: no channel of the run's order, and no in-app beside it.
       (select count(*)::int from affected_people p
-        cross join lateral (select ${personChannels(db)} as channels) a
-        join (select r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.id = ${run.id}) run on true
-        where p.snapshot_id = ${run.snapshot_id}
-          and not (a.channels && run.individual) and not (run.inapp = 'additional' and 'inapp' = any(a.channels))) as announcement_only`;
+        where p.snapshot_id = ${run.snapshot_id} and (${first}) is null and not ${additional}) as announcement_only`;
   await db`update delivery_runs set planned = ${counts!.planned}, announcement_only = ${counts!.announcement_only} where id = ${run.id}`;
   return { inserted: inserted.count, announcementOnly: counts!.announcement_only };
 }
