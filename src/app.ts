@@ -28,6 +28,8 @@ import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/pu
 import { publicRouteDocs } from './announcements/public-docs.js';
 import { obligationRoutes } from './obligations/routes.js';
 import { registerRoutes } from './register/routes.js';
+import { sampleNoticePageUrl } from './notice-pages/link.js';
+import { noticePageRoutes } from './notice-pages/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
 import { letterRoutes } from './delivery/letters/routes.js';
 import type { LetterPdfMaker } from './delivery/letters/types.js';
@@ -73,6 +75,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   };
 
   app.route('/', publicRoutes(publicPage.cache, deps.database, new PublicTraffic(deps.logger, () => deps.clock.now().getTime())));
+  app.route(
+    '/',
+    noticePageRoutes({
+      database: deps.database,
+      renderer: deps.renderer,
+      publicNoticeUrl: `${baseUrl}/status`,
+      now: () => deps.clock.now(),
+      ratePerMinute: deps.config.NOTICE_PAGE_RATE_PER_MINUTE,
+      clientHeader: deps.config.CLIENT_IP_HEADER,
+    }),
+  );
   app.use(
     requestId({
       headerName: 'x-request-id',
@@ -87,7 +100,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   const dbFeatures = { copy: deps.copy ?? false };
   const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
-  const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status` };
+  const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, noticePageUrl: sampleNoticePageUrl(baseUrl) };
   // Workers has no stop to drain for, and no signal may outlive the request it was made in there.
   const lifecycle = deps.lifecycle;
   const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;

@@ -7,6 +7,33 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** Every individual channel a company may put in its delivery order. */
+export const orderableChannels = ['email', 'sms', 'voice', 'letter', 'inapp'] as const;
+export type OrderableChannel = (typeof orderableChannels)[number];
+
+/** A comma-separated channel order: known channels, each once, at least one; the bad value is named. */
+const channelOrder = z
+  .string()
+  .default('email,sms,voice,letter')
+  .transform((v, ctx) => {
+    const list = v.split(',').map((c) => c.trim()).filter((c) => c !== '');
+    for (const c of list) {
+      if (!(orderableChannels as readonly string[]).includes(c)) ctx.addIssue({ code: 'custom', message: `unknown channel '${c}' (known: ${orderableChannels.join(', ')})` });
+    }
+    const twice = list.filter((c, i) => list.indexOf(c) !== i);
+    if (twice.length) ctx.addIssue({ code: 'custom', message: `channel '${twice[0]}' is listed twice` });
+    if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one channel' });
+    return list as OrderableChannel[];
+  });
+
+/** A Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes. */
+const webhookSecret = optionalText.pipe(
+  z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, "must be 'whsec_' followed by the base64 of 24 to 64 random bytes")
+    .optional(),
+);
+
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('0.0.0.0'),
@@ -48,6 +75,15 @@ const configSchema = z.object({
   /** Letters to US addresses through Lob (print and mail by API) instead of print batches. */
   LOB_API_KEY: optionalText,
   LOB_API_URL: optionalText.pipe(z.url().optional()),
+  /** In-app notices: the company's app back end receives them as Standard Webhooks. */
+  INAPP_WEBHOOK_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  INAPP_WEBHOOK_SECRET: webhookSecret,
+  /** Notice pages (`/n/{token}`) one client may open a minute (bursts up to the same number). */
+  NOTICE_PAGE_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Behind a proxy: the header naming the client (its first address), e.g. `x-forwarded-for`. Unset: the connection's address. */
+  CLIENT_IP_HEADER: optionalText.pipe(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').optional()),
+  /** The order individual channels are tried in: a person's first reachable one, then the next on permanent failure. */
+  DELIVERY_CHANNEL_ORDER: channelOrder,
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** A send nobody can confirm (lease expired, no provider event, no look-up) is settled this long after its lease ran out. */
@@ -75,7 +111,8 @@ function checkProviderSets(c: Config): string[] {
   if (!c.SENDGRID_API_KEY && c.SENDGRID_FROM) problems.push('SENDGRID_API_KEY: required with SENDGRID_FROM');
   if (Boolean(c.TWILIO_ACCOUNT_SID) !== Boolean(c.TWILIO_AUTH_TOKEN)) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
   if (c.TWILIO_ACCOUNT_SID && !c.TWILIO_FROM && !c.TWILIO_MESSAGING_SERVICE_SID) problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with Twilio credentials');
-  if ((c.SENDGRID_API_KEY || c.TWILIO_ACCOUNT_SID) && !c.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required to send (links in notices, provider callbacks)');
+  if (Boolean(c.INAPP_WEBHOOK_URL) !== Boolean(c.INAPP_WEBHOOK_SECRET)) problems.push('INAPP_WEBHOOK_URL and INAPP_WEBHOOK_SECRET: set both or neither');
+  if ((c.SENDGRID_API_KEY || c.TWILIO_ACCOUNT_SID || c.INAPP_WEBHOOK_URL) && !c.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required to send (links in notices, provider callbacks)');
   return problems;
 }
 

@@ -6,6 +6,8 @@ import type { Logger } from '../lib/logger.js';
 import type { NoticeContent } from '../notices/content.js';
 import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
 import * as ledger from './ledger.js';
+import { issueNoticeLinks } from '../notice-pages/service.js';
+import { newNoticePageToken, noticePageUrl } from '../notice-pages/link.js';
 import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
 import { providerFor } from './providers/select.js';
@@ -23,6 +25,8 @@ export interface DispatchDeps {
   leaseMs: number;
   backoff: BackoffPolicy;
   publicNoticeUrl: string;
+  /** Where notice-page links point (PUBLIC_BASE_URL); without it, the public notice's origin. */
+  noticePageBaseUrl?: string;
   /** Per channel: SMS pay one token per segment, other channels one per message. */
   buckets: Partial<Record<ledger.WorkerChannel, Pacer>>;
   /** This worker's place in the queue between passes; without it every claim starts at the head. */
@@ -96,6 +100,29 @@ function contentHashOf(cache: Map<string, Map<string, Map<string, string>>>, ren
   return hash;
 }
 
+/** Channels whose notices carry the person's own notice-page link. */
+const channelsWithPageLink = new Set<string>(['sms', 'inapp', 'letter']);
+
+/** Where a channel reaches the person: email address, phone number, or (in-app) their id in the company's directory. */
+const addressOf = (row: ledger.ClaimedDelivery): string | null => (row.channel === 'email' ? row.email : row.channel === 'inapp' ? row.external_id : row.phone);
+
+const placeholders = new Map<string, string>();
+/** Per base URL and process: a link no responder can type, as long as a real one. */
+function placeholderPageUrl(base: string): string {
+  let p = placeholders.get(base);
+  if (!p) placeholders.set(base, (p = noticePageUrl(base, newNoticePageToken())));
+  return p;
+}
+
+function withPageLink(rendered: RenderedNotice, placeholder: string, url: string | undefined): RenderedNotice {
+  if (!url) return rendered;
+  const out = { ...rendered };
+  if (out.subject !== undefined) out.subject = out.subject.replaceAll(placeholder, url);
+  if (out.html !== undefined) out.html = out.html.replaceAll(placeholder, url);
+  if (out.text !== undefined) out.text = out.text.replaceAll(placeholder, url);
+  return out;
+}
+
 const costOf = (m: OutgoingMessage) => (m.channel === 'sms' ? (m.rendered.sms?.parts ?? 1) : 1);
 
 export interface ReconcileTally {
@@ -121,6 +148,7 @@ const defaultLookupUnavailableTtlMs = 6 * 3_600_000;
 async function renderFor(
   d: DispatchDeps,
   row: { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null },
+  noticePage?: string,
 ): Promise<RenderedNotice> {
   const facts = await noticeFacts(d.db, row.notice_version_id);
   return d.renderer.render({
@@ -128,7 +156,7 @@ async function renderFor(
     locale: row.locale,
     content: facts.content,
     recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
-    links: { publicNotice: d.publicNoticeUrl },
+    links: { publicNotice: d.publicNoticeUrl, noticePage },
     incident: { title: facts.title, discoveredAt: facts.discoveredAt },
   });
 }
@@ -243,13 +271,18 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const byProvider = new Map<DeliveryProvider, OutgoingMessage[]>();
   const attemptsOf = new Map<string, number>();
   const hashes = new Map<string, Map<string, Map<string, string>>>();
+  const pageBase = d.noticePageBaseUrl ?? new URL(d.publicNoticeUrl).origin;
+  const placeholder = placeholderPageUrl(pageBase);
+  const linked = claimed.filter((r) => channelsWithPageLink.has(r.channel));
+  const pageLinks = linked.length ? await issueNoticeLinks(d.db, linked.map((r) => r.id), pageBase, d.clock.now()) : new Map<string, string>();
   for (const row of claimed) {
-    const rendered = await renderFor(d, row);
-    const to = row.channel === 'email' ? row.email : row.phone;
+    const noticeUrl = pageLinks.get(row.id);
+    // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
+    const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
     attemptsOf.set(row.id, row.attempts);
     const provider = providerFor(d.providers, row.channel, row, d.logger);
     const list = byProvider.get(provider) ?? [];
-    list.push({ deliveryId: row.id, channel: row.channel, to: to ?? '', rendered, contentHash: contentHashOf(hashes, rendered) });
+    list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered) });
     byProvider.set(provider, list);
   }
 

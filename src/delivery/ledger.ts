@@ -2,7 +2,8 @@
 import type { Db } from '../db/client.js';
 import type { ReachCounts } from './reach.js';
 
-export const deliveryChannels = ['email', 'sms', 'voice', 'letter'] as const;
+export const deliveryChannels = ['email', 'sms', 'voice', 'letter', 'inapp'] as const;
+import type { InappMode } from '../notices/content.js';
 export type DeliveryChannel = (typeof deliveryChannels)[number];
 /** Channels that leave outside the worker (letters: print batches or Lob); the worker never claims them. */
 export const offlineChannels = ['letter'] as const satisfies readonly DeliveryChannel[];
@@ -48,6 +49,10 @@ export interface RunRow {
   created_by: string;
   /** The run's incident is a drill (read with the run; not stored on it). */
   drill?: boolean;
+  /** The company's channel order when the run was planned; fallback follows it too. */
+  channel_order: string[];
+  /** In-app as one channel of the order, or sent in addition to the first one (from the notice version). */
+  inapp: InappMode;
 }
 
 export interface ClaimedDelivery {
@@ -69,30 +74,58 @@ export interface ClaimedDelivery {
   subject_name: string | null;
 }
 
-export async function insertRun(db: Db, r: RunRow): Promise<RunRow> {
+/** Without an order or in-app mode, the run takes the defaults (email → SMS → voice → letter; in-app in order). */
+export async function insertRun(db: Db, r: Omit<RunRow, 'channel_order' | 'inapp'> & Partial<Pick<RunRow, 'channel_order' | 'inapp'>>): Promise<RunRow> {
   const [row] = await db<RunRow[]>`
-    insert into delivery_runs (id, incident_id, notice_version_id, snapshot_id, status, created_at, created_by)
-    values (${r.id}, ${r.incident_id}, ${r.notice_version_id}, ${r.snapshot_id}, ${r.status}, ${r.created_at}, ${r.created_by})
+    insert into delivery_runs (id, incident_id, notice_version_id, snapshot_id, status, created_at, created_by, channel_order, inapp)
+    values (${r.id}, ${r.incident_id}, ${r.notice_version_id}, ${r.snapshot_id}, ${r.status}, ${r.created_at}, ${r.created_by},
+      coalesce(${r.channel_order ?? null}::text[], '{email,sms,voice,letter}'), ${r.inapp ?? 'in_order'})
     on conflict (notice_version_id, snapshot_id) do update set status = delivery_runs.status
     returning *`;
   return row!;
 }
 
 /**
- * One queued row per person on their first deliverable channel (email, then SMS, voice, letter).
+ * In-app reaches a person who is the recipient themselves with a live account (a guardian has no
+ * account of the child's; a deleted account has no app to show it in). `p` is an affected_people row.
+ */
+const inappEligible = (db: Db) => db`(p.account_status = 'active' and p.recipient = 'self')`;
+
+/** A person's channels: those their snapshot row holds contact details for, and in-app where it reaches them. */
+const personChannels = (db: Db) => db`(p.channels || case when ${inappEligible(db)} then '{inapp}'::text[] else '{}'::text[] end)`;
+
+/**
+ * The run's individual channels in order: its channel order, keeping only channels this build can
+ * send, without in-app when in-app goes in addition to the first channel. `r` is a delivery_runs row.
+ */
+const individualOrder = (db: Db) => db`array(
+  select o.c from unnest(r.channel_order) with ordinality o(c, i)
+  where o.c = any(${deliveryChannels as unknown as string[]}::text[]) and not (o.c = 'inapp' and r.inapp = 'additional')
+  order by o.i)`;
+
+/**
+ * One queued row per person on their first reachable channel in the run's channel order, and, when
+ * in-app goes in addition, an in-app row beside it (rank 0, outside the fallback chain).
  * ON CONFLICT DO NOTHING makes planning idempotent: running it again only fills gaps.
  */
-export async function planDeliveries(db: Db, run: RunRow, now: Date): Promise<{ inserted: number; reach: ReachCounts }> {
+export async function planDeliveries(db: Db, run: Pick<RunRow, 'id' | 'snapshot_id'>, now: Date): Promise<{ inserted: number; reach: ReachCounts }> {
+  const [r] = await db<{ incident_id: string; notice_version_id: string; inapp: InappMode; individual: string[] }[]>`
+    select r.incident_id, r.notice_version_id, r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.id = ${run.id}`;
+  const { individual } = r!;
+  // The first channel as one CASE over the (short) order: no per-person array to build and sort.
+  const has = (c: string) => (c === 'inapp' ? inappEligible(db) : db`${c}::text = any(p.channels)`);
+  const first = individual.length ? db`case ${individual.map((c) => db`when ${has(c)} then ${c}::text `)} end` : db`null::text`;
+  const additional = r!.inapp === 'additional' && (deliveryChannels as readonly string[]).includes('inapp') ? db`${inappEligible(db)}` : db`false`;
   const inserted = await db`
     insert into deliveries (run_id, incident_id, notice_version_id, external_id, channel, channel_rank, state, not_before, locale, created_at, updated_at)
-    select ${run.id}, ${run.incident_id}, ${run.notice_version_id}, p.external_id, ch.channel, ch.rank, 'queued', ${now}, p.locale, ${now}, ${now}
-    from affected_people p
-    cross join lateral (
-      select c as channel, array_position(${deliveryChannels as unknown as string[]}::text[], c) as rank
-      from unnest(p.channels) c where c = any(${deliveryChannels as unknown as string[]}::text[])
-      order by 2 limit 1
-    ) ch
-    where p.snapshot_id = ${run.snapshot_id}
+    select ${run.id}, ${r!.incident_id}, ${r!.notice_version_id}, x.external_id, x.channel, x.rank, 'queued', ${now}, x.locale, ${now}, ${now}
+    from (
+      select p.external_id, p.locale, f.channel, array_position(${individual}::text[], f.channel) as rank
+      from affected_people p cross join lateral (select ${first} as channel) f
+      where p.snapshot_id = ${run.snapshot_id} and f.channel is not null
+      union all
+      select p.external_id, p.locale, 'inapp', 0 from affected_people p where p.snapshot_id = ${run.snapshot_id} and ${additional}
+    ) x
     on conflict do nothing`;
   const reach = await reachCounts(db, run.snapshot_id);
   const [planned] = await db<{ n: number }[]>`select count(distinct external_id)::int as n from deliveries where run_id = ${run.id}`;
@@ -259,23 +292,25 @@ export async function requeue(
 }
 
 /**
- * A permanent failure on one channel: the row ends in `state`, and the person's next channel is
- * queued. With none left, the person counts toward the public announcement.
+ * A permanent failure on one channel: the row ends in `state`, and the person's next channel in the
+ * run's order is queued. With none left, the person counts toward the public announcement. An in-app
+ * notice sent in addition to the first channel has no next channel: the person's own chain goes on.
  */
 export async function failAndFallBack(db: Db, id: string, state: 'failed' | 'bounced' | 'undeliverable', errorCode: string, now: Date): Promise<DeliveryChannel | null> {
   const [row] = await db<{ next: DeliveryChannel | null }[]>`
     with failed as (
       update deliveries set state = ${state}, error_code = ${errorCode}, lease_until = null, lease_owner = null, updated_at = ${now}
       where id = ${Number(id)} and state in ('sending', 'accepted', 'unknown')
-      returning run_id, incident_id, notice_version_id, external_id, channel_rank, locale
+      returning run_id, incident_id, notice_version_id, external_id, channel, locale
     ),
     next as (
-      select f.*, c as channel, array_position(${deliveryChannels as unknown as string[]}::text[], c) as rank
+      select f.run_id, f.incident_id, f.notice_version_id, f.external_id, f.locale, c as channel, array_position(o.individual, c) as rank
       from failed f
       join delivery_runs r on r.id = f.run_id
+      cross join lateral (select ${individualOrder(db)} as individual) o
       join affected_people p on p.snapshot_id = r.snapshot_id and p.external_id = f.external_id
-      cross join lateral unnest(p.channels) c
-      where array_position(${deliveryChannels as unknown as string[]}::text[], c) > f.channel_rank
+      cross join lateral unnest(${personChannels(db)}) c
+      where array_position(o.individual, c) > array_position(o.individual, f.channel)
       order by rank limit 1
     ),
     queued as (

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { idParam, iso } from '../lib/schema.js';
+import { inappModes } from '../notices/content.js';
 import { streamSSE } from 'hono/streaming';
 import { sleepUnlessAborted } from '../lib/sleep.js';
 import {
@@ -29,6 +30,8 @@ const runSchema = z
     announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: the public announcement covers them.' }),
     created_at: z.string(),
     drill: z.boolean().openapi({ description: "The incident is a drill: every notice of the run is captured (provider `drill`), nothing is sent." }),
+    channel_order: z.array(z.string()).openapi({ description: 'The channel order this run was planned with; fallback on a permanent failure follows it.' }),
+    inapp: z.enum(inappModes).openapi({ description: "From the notice version: in-app as one channel of the order, or in addition to each person's first channel." }),
     counts: z.array(z.object({ channel: z.string(), state: z.string(), n: z.number().int() })).optional(),
     rate_per_second: z.number().optional(),
     remaining: z.number().int().optional(),
@@ -51,7 +54,9 @@ const runJson = (r: RunRow & Partial<RunProgress>) => ({
   announcement_only: r.announcement_only,
   created_at: iso(r.created_at)!,
   drill: r.drill ?? false,
-  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, unknown: r.unknown, eta_seconds: r.eta_seconds } : {}),
+  channel_order: r.channel_order,
+  inapp: r.inapp,
+  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, eta_seconds: r.eta_seconds } : {}),
 });
 
 const startRoute = authedRoute({
@@ -236,7 +241,7 @@ export const deliveryRoutes = createRouter()
   .openapi(startRoute, async (c) => {
     const { db, clock, config } = c.var.services;
     const id = c.req.valid('param').id;
-    const run = await startDeliveries(db, id, actorOf(c.var.principal), clock.now());
+    const run = await startDeliveries(db, id, actorOf(c.var.principal), clock.now(), config.DELIVERY_CHANNEL_ORDER);
     return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD) }, 201);
   })
   .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now())).map(runJson) }, 200))

@@ -12,8 +12,11 @@ import type { ReachCounts } from './reach.js';
 
 export type { RunRow } from './ledger.js';
 
-/** Plans (or re-plans, filling gaps) the ledger for the newest approved notice and the current snapshot. */
-export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date): Promise<ledger.RunRow & { reach: ReachCounts }> {
+/**
+ * Plans (or re-plans, filling gaps) the ledger for the newest approved notice and the current snapshot.
+ * `channelOrder` (the company's DELIVERY_CHANNEL_ORDER) is kept on a new run; a re-plan keeps the run's own.
+ */
+export async function startDeliveries(db: Db, incidentId: string, actor: Actor, now: Date, channelOrder?: readonly string[]): Promise<ledger.RunRow & { reach: ReachCounts }> {
   await getIncident(db, incidentId);
   const notice = await latestApprovedNotice(db, incidentId);
   if (!notice) throw new ConflictError('no approved notice version: a second person must approve one before anything is sent');
@@ -29,6 +32,8 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       announcement_only: 0,
       created_at: now,
       created_by: actor.id,
+      channel_order: channelOrder ? [...channelOrder] : undefined,
+      inapp: notice.inapp,
     });
     // A completed run given new rows (a re-plan after a scope change) runs again.
     if (run.status === 'completed') await tx`update delivery_runs set status = 'running' where id = ${run.id}`;
@@ -40,6 +45,8 @@ export async function startDeliveries(db: Db, incidentId: string, actor: Actor, 
       rows_added: planned.inserted,
       announcement_only: planned.reach.announcement_only,
       no_channel: planned.reach.no_channel,
+      channel_order: run.channel_order,
+      inapp: run.inapp,
     });
     const [fresh] = await tx<ledger.RunRow[]>`select r.*, i.drill from delivery_runs r join incidents i on i.id = r.incident_id where r.id = ${run.id}`;
     return { run: { ...fresh!, reach: planned.reach }, inserted: planned.inserted };

@@ -10,6 +10,7 @@ import { defaultBackoff, SharedTokenBucket } from './pacing.js';
 import { captureProvider } from './providers/capture.js';
 import { sendgridProvider } from './providers/sendgrid.js';
 import { twilioProvider } from './providers/twilio.js';
+import { inappProvider } from './providers/inapp.js';
 import type { DeliveryProvider } from './providers/types.js';
 import type { WorkerChannel } from './ledger.js';
 import type RequestClient from 'twilio/lib/base/RequestClient';
@@ -34,7 +35,9 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tw
           httpClient: twilioHttpClient,
         })
       : captureProvider(channel, logger);
-  return { email, sms: twilio('sms'), voice: twilio('voice') };
+  const inapp =
+    config.INAPP_WEBHOOK_URL && config.INAPP_WEBHOOK_SECRET ? inappProvider({ url: config.INAPP_WEBHOOK_URL, secret: config.INAPP_WEBHOOK_SECRET }) : captureProvider('inapp', logger);
+  return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }
 
 /** `twilioHttpClient`: what the host offers instead of `fetch` (the Node worker: kept-alive node:http). */
@@ -53,6 +56,7 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     unknownOutcome: p.config.DELIVERY_UNKNOWN_OUTCOME,
     backoff: defaultBackoff,
     publicNoticeUrl: `${baseUrl}/status`,
+    noticePageBaseUrl: baseUrl,
     claimCursor: newClaimPosition(),
     // Per provider and sender, shared by every process sending through the same database: the
     // configured rate is what all of them send together.

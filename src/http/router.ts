@@ -31,5 +31,6 @@ export class SplitRouter<T> implements Router<T> {
   }
 }
 
-/** The public status-page paths (see announcements/public.ts). */
-export const isPublicPath = (path: string) => path.startsWith('/api/v2/') || path === '/status' || path.startsWith('/status/') || path.startsWith('/history.');
+/** The public paths: the status page (see announcements/public.ts) and the notice pages (notice-pages/routes.ts). */
+export const isPublicPath = (path: string) =>
+  path.startsWith('/api/v2/') || path === '/status' || path.startsWith('/status/') || path.startsWith('/history.') || path.startsWith('/n/');

@@ -34,4 +34,11 @@ export const noticeContent = z
   .openapi('NoticeContent');
 
 export type NoticeContent = z.output<typeof noticeContent>;
+
+/**
+ * How a notice version uses in-app notices: `in_order` — as one channel where the company's channel
+ * order puts it; `additional` — to every person with an app account, beside their first channel.
+ */
+export const inappModes = ['in_order', 'additional'] as const;
+export type InappMode = (typeof inappModes)[number];
 export type LocalizedContent = z.output<typeof localizedContent>;

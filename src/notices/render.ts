@@ -4,6 +4,7 @@ import { RenderRefusedError, type NoticeChannel, type NoticeRenderer, type Rende
 import { countSmsSegments, type SmsSegments } from './sms.js';
 import { escapeHtml, loadTemplateSet, type LoadedPart, type TemplateSet, type TemplateSetOptions } from './template-set.js';
 import type { PartFormat, PartName } from './types.js';
+import { sampleNoticePageUrl } from '../notice-pages/link.js';
 
 interface PreparedPart {
   part: PartName;
@@ -62,6 +63,10 @@ function formatDate(date: Date, locale: string, timeZone: string): string {
 
 const isWebUrl = (u: string) => u.startsWith('https://') || u.startsWith('http://');
 
+/** The person's page link, or a stand-in of its length on the public page's host. */
+const noticePageOf = (input: RenderInput): string =>
+  input.links.noticePage ?? sampleNoticePageUrl(URL.canParse(input.links.publicNotice) ? new URL(input.links.publicNotice).origin : input.links.publicNotice);
+
 function finish(text: string, format: PartFormat): string {
   if (format === 'line') return text.replace(/\s+/g, ' ').trim();
   if (format === 'text') return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim();
@@ -74,6 +79,7 @@ function scopeFor(set: TemplateSet, locale: string, input: RenderInput, recipien
   const { contact } = input.content;
   if (!isWebUrl(contact.url)) throw new RenderRefusedError(input.channel, locale, 'contact.url', 'must be an http(s) address');
   if (!isWebUrl(input.links.publicNotice)) throw new RenderRefusedError(input.channel, locale, 'links.public_notice', 'must be an http(s) address');
+  if (!isWebUrl(noticePageOf(input))) throw new RenderRefusedError(input.channel, locale, 'links.notice_page', 'must be an http(s) address');
   return {
     notice: {
       headline: c.headline,
@@ -84,7 +90,7 @@ function scopeFor(set: TemplateSet, locale: string, input: RenderInput, recipien
       sms_summary: c.sms_summary ?? null,
     },
     contact: { email: contact.email, phone: contact.phone, url: contact.url, hours: contact.hours ?? null },
-    links: { public_notice: input.links.publicNotice },
+    links: { public_notice: input.links.publicNotice, notice_page: noticePageOf(input) },
     incident: { title: input.incident.title, discovered_on: formatDate(input.incident.discoveredAt, locale, set.timeZone) },
     // Announcements are public: their scope has no recipient (nor data subject) at all, so a template cannot reach one.
     ...(recipient ? { recipient, subject: { name: subjectName } } : {}),
@@ -121,6 +127,11 @@ function assemble(channel: NoticeChannel, locale: string, texts: Map<PartName, s
   switch (channel) {
     case 'email':
       return { channel, locale, subject: texts.get('subject')!, html: texts.get('html')!, text: texts.get('text')! };
+    case 'letter':
+    case 'page':
+      return { channel, locale, html: texts.get('html')! };
+    case 'inapp':
+      return { channel, locale, subject: texts.get('subject')!, text: texts.get('text')! };
     default:
       return { channel, locale, text: texts.get('text')! };
   }
@@ -150,7 +161,7 @@ export function renderNotice(set: TemplateSet, input: RenderInput, options: Rend
     if (!byContent) preparedBySet.set(set, (byContent = new WeakMap()));
     let cache = byContent.get(input.content);
     if (!cache) byContent.set(input.content, (cache = new Map()));
-    const key = `${input.channel}\u0000${locale}\u0000${isGuardian ? 1 : 0}${name === null ? 0 : 1}\u0000${input.links.publicNotice}\u0000${input.incident.discoveredAt.getTime()}\u0000${input.incident.title}`;
+    const key = `${input.channel}\u0000${locale}\u0000${isGuardian ? 1 : 0}${name === null ? 0 : 1}\u0000${input.links.publicNotice}\u0000${input.links.noticePage ?? ''}\u0000${input.incident.discoveredAt.getTime()}\u0000${input.incident.title}`;
     let hit = cache.get(key);
     if (!hit) {
       const recipient = input.channel === 'announcement' ? null : { name: name === null ? null : placeholderFor(set), is_guardian: isGuardian };

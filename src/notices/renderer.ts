@@ -1,7 +1,7 @@
 // What the notice service needs from the template layer: render one channel in one language for one recipient.
 import type { LocalizedContent, NoticeContent } from './content.js';
 
-export const noticeChannels = ['email', 'sms', 'voice', 'letter', 'announcement'] as const;
+export const noticeChannels = ['email', 'sms', 'voice', 'letter', 'announcement', 'inapp', 'page'] as const;
 export type NoticeChannel = (typeof noticeChannels)[number];
 
 export interface RecipientView {
@@ -23,7 +23,11 @@ export interface RenderInput {
   locale: string | null;
   content: NoticeContent;
   recipient: RecipientView | null;
-  links: { publicNotice: string };
+  /**
+   * `publicNotice`: the public status page. `noticePage`: this person's own notice page (absent in
+   * previews: a stand-in as long as a real link, on the public page's host).
+   */
+  links: { publicNotice: string; noticePage?: string };
   incident: { title: string; discoveredAt: Date };
 }
 

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf, problemDoc } from '../http/openapi.js';
 import { idParam, iso, label } from '../lib/schema.js';
 import { findAffectedPerson } from '../affected/service.js';
-import { noticeContent } from './content.js';
+import { inappModes, noticeContent } from './content.js';
 import { noticeChannels, type RecipientView } from './renderer.js';
 import { approveNotice, freezeNotice, getNotice, listNotices, previewNotice, type NoticeVersionRow } from './service.js';
 
@@ -30,6 +30,7 @@ const versionSchema = z
     version: z.number().int(),
     status: z.enum(['awaiting_approval', 'approved']),
     content: noticeContent,
+    inapp: z.enum(inappModes),
     content_hash: z.string(),
     templates_hash: z.string(),
     rendered_hashes: z.record(z.string(), z.string()),
@@ -75,6 +76,13 @@ const previewRoute = authedRoute({
   responses: { 200: { description: 'The rendering', content: { 'application/json': { schema: renderedSchema } } }, ...notFoundResponse, 422: problemDoc('The content cannot be rendered (e.g. an SMS too long)') },
 });
 
+const freezeBody = z.strictObject({
+  content: noticeContent,
+  inapp: z.enum(inappModes).default('in_order').openapi({
+    description: 'In-app notices: `in_order` — one channel where DELIVERY_CHANNEL_ORDER puts it; `additional` — to everyone with an app account, beside their first channel. Frozen with the version.',
+  }),
+});
+
 const freezeRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/notices',
@@ -82,7 +90,7 @@ const freezeRoute = authedRoute({
   tags: ['Notices'],
   summary: 'Freeze content as the next notice version (it then needs a second person to approve it)',
   roles: ['responder'],
-  request: { params: incidentParams, body: { required: true, content: { 'application/json': { schema: z.strictObject({ content: noticeContent }) } } } },
+  request: { params: incidentParams, body: { required: true, content: { 'application/json': { schema: freezeBody } } } },
   responses: { 201: { description: 'The frozen version', content: { 'application/json': { schema: versionSchema } } }, ...notFoundResponse, 422: problemDoc('The content cannot be rendered') },
 });
 
@@ -136,7 +144,8 @@ export const noticeRoutes = createRouter()
   })
   .openapi(freezeRoute, async (c) => {
     const { db, clock, notices } = c.var.services;
-    const row = await freezeNotice(db, notices, c.req.valid('param').id, c.req.valid('json').content, actorOf(c.var.principal), clock.now());
+    const body = c.req.valid('json');
+    const row = await freezeNotice(db, notices, c.req.valid('param').id, body.content, actorOf(c.var.principal), clock.now(), body.inapp);
     return c.json(versionJson(row), 201);
   })
   .openapi(listRoute, async (c) => {

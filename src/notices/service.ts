@@ -5,7 +5,7 @@ import { ConflictError, InvalidFactsError, NotAllowedError, NotFoundError } from
 import { canonicalJson, sha256Hex } from '../lib/hash.js';
 import { newId } from '../lib/ids.js';
 import { getIncident, recordEvent, type Actor, type Incident } from '../incidents/service.js';
-import type { NoticeContent } from './content.js';
+import type { InappMode, NoticeContent } from './content.js';
 import { noticeChannels, RenderRefusedError, type NoticeRenderer, type RecipientView, type RenderedNotice, type NoticeChannel } from './renderer.js';
 import * as store from './store.js';
 
@@ -17,6 +17,8 @@ export const canonicalRecipient: RecipientView = { name: 'Alex Example', isGuard
 export interface RenderContext {
   renderer: NoticeRenderer;
   publicNoticeUrl: string;
+  /** A stand-in for a person's notice-page link, as long as a real one (see notice-pages/link.ts). */
+  noticePageUrl?: string;
 }
 
 function render(ctx: RenderContext, incident: Incident, channel: NoticeChannel, locale: string | null, content: NoticeContent, recipient: RecipientView | null): RenderedNotice {
@@ -26,7 +28,7 @@ function render(ctx: RenderContext, incident: Incident, channel: NoticeChannel, 
       locale,
       content,
       recipient: channel === 'announcement' ? null : recipient,
-      links: { publicNotice: ctx.publicNoticeUrl },
+      links: { publicNotice: ctx.publicNoticeUrl, noticePage: ctx.noticePageUrl },
       incident: { title: incident.title, discoveredAt: incident.discovered_at },
     });
   } catch (err) {
@@ -47,8 +49,11 @@ export async function previewNotice(
   return render(ctx, incident, input.channel, input.locale, input.content, input.recipient ?? canonicalRecipient);
 }
 
-/** Freezes content as the next version: the content and every channel × language rendering get hashes. */
-export async function freezeNotice(db: Db, ctx: RenderContext, incidentId: string, content: NoticeContent, actor: Actor, now: Date): Promise<store.NoticeVersionRow> {
+/**
+ * Freezes content as the next version: the content and every channel × language rendering get hashes.
+ * `inapp` (how in-app notices go out) is frozen with it and recorded on the timeline.
+ */
+export async function freezeNotice(db: Db, ctx: RenderContext, incidentId: string, content: NoticeContent, actor: Actor, now: Date, inapp: InappMode = 'in_order'): Promise<store.NoticeVersionRow> {
   const incident = await getIncident(db, incidentId);
   const renderedHashes: Record<string, string> = {};
   for (const channel of noticeChannels) {
@@ -69,6 +74,7 @@ export async function freezeNotice(db: Db, ctx: RenderContext, incidentId: strin
       templates_hash: ctx.renderer.templatesHash,
       rendered_hashes: renderedHashes,
       status: 'awaiting_approval',
+      inapp,
       drafted_by: actor.id,
       drafted_by_name: actor.name,
       drafted_at: now,
@@ -82,6 +88,7 @@ export async function freezeNotice(db: Db, ctx: RenderContext, incidentId: strin
       content_hash: row.content_hash,
       templates_hash: row.templates_hash,
       rendered_hashes: renderedHashes,
+      inapp,
     });
     return row;
   });

@@ -1,6 +1,6 @@
 // SQL for notice versions.
 import type { Db } from '../db/client.js';
-import type { NoticeContent } from './content.js';
+import type { InappMode, NoticeContent } from './content.js';
 
 export interface NoticeVersionRow {
   id: string;
@@ -11,6 +11,7 @@ export interface NoticeVersionRow {
   templates_hash: string;
   rendered_hashes: Record<string, string>;
   status: 'awaiting_approval' | 'approved';
+  inapp: InappMode;
   drafted_by: string;
   drafted_by_name: string;
   drafted_at: Date;
@@ -19,7 +20,7 @@ export interface NoticeVersionRow {
   approved_at: Date | null;
 }
 
-const columns = `id, incident_id, version, content, content_hash, templates_hash, rendered_hashes, status, drafted_by,
+const columns = `id, incident_id, version, content, content_hash, templates_hash, rendered_hashes, status, inapp, drafted_by,
   drafted_by_name, drafted_at, approved_by, approved_by_name, approved_at`;
 
 export async function latestVersionNumber(db: Db, incidentId: string): Promise<number> {
@@ -27,12 +28,12 @@ export async function latestVersionNumber(db: Db, incidentId: string): Promise<n
   return row!.v;
 }
 
-export async function insertVersion(db: Db, r: NoticeVersionRow): Promise<void> {
+export async function insertVersion(db: Db, r: Omit<NoticeVersionRow, 'inapp'> & { inapp?: InappMode }): Promise<void> {
   await db`
-    insert into notice_versions (id, incident_id, version, content, content_hash, templates_hash, rendered_hashes, status,
+    insert into notice_versions (id, incident_id, version, content, content_hash, templates_hash, rendered_hashes, status, inapp,
       drafted_by, drafted_by_name, drafted_at)
     values (${r.id}, ${r.incident_id}, ${r.version}, ${db.json(r.content as never)}, ${r.content_hash}, ${r.templates_hash},
-      ${db.json(r.rendered_hashes)}, ${r.status}, ${r.drafted_by}, ${r.drafted_by_name}, ${r.drafted_at})`;
+      ${db.json(r.rendered_hashes)}, ${r.status}, ${r.inapp ?? 'in_order'}, ${r.drafted_by}, ${r.drafted_by_name}, ${r.drafted_at})`;
 }
 
 export async function selectVersion(db: Db, incidentId: string, version: number, forUpdate = false): Promise<NoticeVersionRow | undefined> {

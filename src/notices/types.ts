@@ -29,6 +29,12 @@ export const channelParts: Readonly<Record<NoticeChannel, readonly PartSpec[]>> 
   voice: [{ part: 'text', file: 'voice.liquid', format: 'text', carriesElements: true }],
   letter: [{ part: 'text', file: 'letter.liquid', format: 'text', carriesElements: true }],
   announcement: [{ part: 'text', file: 'announcement.liquid', format: 'text', carriesElements: true }],
+  inapp: [
+    { part: 'subject', file: 'inapp.title.liquid', format: 'line', carriesElements: false },
+    { part: 'text', file: 'inapp.liquid', format: 'text', carriesElements: true },
+  ],
+  // The person's notice page (`/n/{token}`): the notice and nothing else, no contact data of theirs.
+  page: [{ part: 'html', file: 'page.html.liquid', format: 'html', carriesElements: true }],
 };
 
 /**
@@ -47,6 +53,7 @@ export const variableCatalogue = [
   'contact.url',
   'contact.hours',
   'links.public_notice',
+  'links.notice_page',
   'incident.title',
   'incident.discovered_on',
   'recipient.name',
@@ -55,9 +62,13 @@ export const variableCatalogue = [
 ] as const;
 export type TemplateVariable = (typeof variableCatalogue)[number];
 
-/** Public notices carry no personal data: nothing about the recipient. */
+/** Public notices carry no personal data: nothing about the recipient, no personal link. The notice page shows no name. */
 export const channelVariables = (channel: NoticeChannel): readonly TemplateVariable[] =>
-  channel === 'announcement' ? variableCatalogue.filter((v) => !v.startsWith('recipient.') && !v.startsWith('subject.')) : variableCatalogue;
+  channel === 'announcement'
+    ? variableCatalogue.filter((v) => !v.startsWith('recipient.') && !v.startsWith('subject.') && v !== 'links.notice_page')
+    : channel === 'page'
+      ? variableCatalogue.filter((v) => v !== 'recipient.name' && !v.startsWith('subject.') && v !== 'links.notice_page')
+      : variableCatalogue;
 
 export type TemplateProblem =
   | 'missing_template'

@@ -37,7 +37,7 @@ describeEachDatabase('delivery in capture mode', (harness) => {
     const tally = await dispatchOnce({
       db: h.db.sql,
       renderer: testRenderer(),
-      providers: { email: captureProvider('email', logger), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+      providers: { email: captureProvider('email', logger), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
       clock: systemClock,
       logger,
       owner: 'test',

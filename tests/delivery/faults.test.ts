@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { dispatchOnce, type DispatchDeps } from '../../src/delivery/dispatch.js';
 import { SharedTokenBucket } from '../../src/delivery/pacing.js';
+import { captureProvider } from '../../src/delivery/providers/capture.js';
 import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
 import { twilioProvider } from '../../src/delivery/providers/twilio.js';
 import { upsertUsers } from '../../src/directory/store.js';
@@ -85,7 +86,7 @@ function deps(clock: ReturnType<typeof fixedClock>): DispatchDeps {
   return {
     db: h.db.sql,
     renderer: testRenderer(),
-    providers: { email: sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url, timeoutMs: 300 }), sms: twilioProvider('sms', settings), voice: twilioProvider('voice', settings) },
+    providers: { email: sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url, timeoutMs: 300 }), sms: twilioProvider('sms', settings), voice: twilioProvider('voice', settings), inapp: captureProvider('inapp', createLogger('silent')) },
     clock,
     logger: createLogger('silent'),
     owner: 'fault-test',

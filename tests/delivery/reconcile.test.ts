@@ -46,7 +46,7 @@ describeEachDatabase('interrupted sends', (harness) => {
     const deps: DispatchDeps = {
       db: h.db.sql,
       renderer: testRenderer(),
-      providers: { email, sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+      providers: { email, sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
       clock: systemClock,
       logger,
       owner: 'reconciler',
@@ -92,7 +92,7 @@ describeEachDatabase('interrupted sends', (harness) => {
     const deps = (owner: string, lookup: () => Promise<Answer>): DispatchDeps => ({
       db: h.db.sql,
       renderer: testRenderer(),
-      providers: { email: email(lookup), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+      providers: { email: email(lookup), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
       clock: systemClock,
       logger,
       owner,

@@ -33,7 +33,7 @@ const makeContent = (): NoticeContent => ({
   contact: { email: 'privacy@example.com', phone: '+86 27 0000 0000', url: 'https://example.com/security', hours: '9:00-18:00' },
 });
 const content = makeContent();
-const links = { publicNotice: 'https://status.example.com/n/1' };
+const links = { publicNotice: 'https://status.example.com/status', noticePage: 'https://status.example.com/n/Abcdefghijklmnopqrstuv' };
 const incident = { title: 'Backup exposure', discoveredAt: new Date('2026-03-03T10:00:00Z') };
 const input = (channel: NoticeChannel, recipient: RecipientView | null, c: NoticeContent = content, locale: string | null = recipient?.locale ?? null): RenderInput => ({
   channel,
@@ -63,13 +63,16 @@ describe('every channel × locale renders for generated recipients', () => {
           const all = bodies(out).join('\n');
           if (channel === 'sms') {
             expect(out.text).toContain(c.sms_summary);
-            expect(out.text).toContain(links.publicNotice);
+            expect(out.text).toContain(links.noticePage);
             expect(out.sms).toEqual({ encoding: locale === 'en' ? 'GSM-7' : 'UCS-2', parts: countSmsSegments(out.text!).parts, characters: out.text!.length });
           } else {
             for (const part of [c.measures, c.self_protection, c.remedies, c.nature_and_impact.split('\n')[0]!]) expect(all).toContain(part);
           }
-          if (channel === 'email') expect(out.subject).toContain(c.headline);
-          if (channel === 'email') {
+          if (channel === 'email' || channel === 'inapp') expect(out.subject).toContain(c.headline);
+          if (channel === 'inapp') expect(out.text).toContain(links.noticePage);
+          // The notice page names nobody: the link may be forwarded.
+          if (channel === 'page') expect(out).toEqual(renderer.render(input(channel, { ...recipient, name: null })));
+          if (channel === 'email' || channel === 'letter') {
             if (recipient.name) expect(out.html).toContain(recipient.name.replace(/'/g, '&#39;'));
           }
           if (channel === 'letter' && recipient.name) expect(out.text).toContain(recipient.name);

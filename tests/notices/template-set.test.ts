@@ -43,8 +43,8 @@ describe('loadTemplateSet on the real templates', () => {
     expect(loadTemplateSet({ ...files, 'en/sms.liquid': `${files['en/sms.liquid']} ` }).templatesHash).not.toBe(set.templatesHash);
   });
 
-  it('covers twelve body files', () => {
-    expect(bodyFiles).toHaveLength(12);
+  it('covers sixteen body files', () => {
+    expect(bodyFiles).toHaveLength(16);
     for (const f of bodyFiles) expect(files[f], f).toBeDefined();
   });
 });

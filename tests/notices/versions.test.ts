@@ -32,6 +32,20 @@ describeEachDatabase('notice versions', (harness) => {
     expect((await json<{ errors: { field: string }[] }>(res)).errors.map((e) => e.field)).toContain('content.locales.zh-CN.remedies');
   });
 
+  it('freezes how in-app notices go with the version, and refuses an unknown way naming the field', async () => {
+    const h = harness();
+    const id = await incident(h);
+    const bad = await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent(), inapp: 'sometimes' } });
+    expect(bad.status).toBe(400);
+    expect((await json<{ errors: { field: string }[] }>(bad)).errors.map((e) => e.field)).toEqual(['inapp']);
+    const plain = await json<{ inapp: string }>(await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } }));
+    expect(plain.inapp).toBe('in_order');
+    const extra = await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent(), inapp: 'additional' } });
+    expect(await json(extra)).toMatchObject({ version: 2, inapp: 'additional' });
+    const timeline = await json<{ events: { type: string; data: { inapp?: string } }[] }>(await h.request('GET', `/v1/incidents/${id}/timeline`, { as: 'responder' }));
+    expect(timeline.events.filter((e) => e.type === 'notice.frozen').map((e) => e.data.inapp)).toEqual(['in_order', 'additional']);
+  });
+
   it('freezes a version with hashes, and only a second person may approve it', async () => {
     const h = harness();
     const id = await incident(h);
@@ -40,7 +54,7 @@ describeEachDatabase('notice versions', (harness) => {
     const v = await json<{ version: number; status: string; content_hash: string; rendered_hashes: Record<string, string> }>(frozen);
     expect(v).toMatchObject({ version: 1, status: 'awaiting_approval' });
     expect(Object.keys(v.rendered_hashes).sort()).toEqual(
-      ['announcement', 'email', 'letter', 'sms', 'voice'].flatMap((c) => [`${c}/en`, `${c}/zh-CN`]).sort(),
+      ['announcement', 'email', 'inapp', 'letter', 'page', 'sms', 'voice'].flatMap((c) => [`${c}/en`, `${c}/zh-CN`]).sort(),
     );
 
     // The drafter's own key cannot approve.

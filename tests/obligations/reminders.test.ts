@@ -166,7 +166,7 @@ for (const mode of dbModes) {
       await dispatchOnce({
         db: h.db.sql,
         renderer: testRenderer(),
-        providers: { email: sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url }), sms: captureProvider('sms', createLogger('silent')), voice: captureProvider('voice', createLogger('silent')) },
+        providers: { email: sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url }), sms: captureProvider('sms', createLogger('silent')), voice: captureProvider('voice', createLogger('silent')), inapp: captureProvider('inapp', createLogger('silent')) },
         clock,
         logger: createLogger('silent'),
         owner: 'anchor-test',

@@ -5,6 +5,7 @@ import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, Se
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { createTwilioFetchClient } from './sdk-base-url.js';
 import { permanentTwilioCodes } from './codes.js';
+import { sendEach } from './pool.js';
 
 export interface TwilioSettings {
   accountSid: string;
@@ -103,21 +104,6 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
     channel,
     maxBatch: 1000,
     capture: false,
-    async send(messages, hooks = {}) {
-      // A pool: `concurrency` requests in flight all the time, rather than rounds that wait for their slowest.
-      // Each lane takes its tokens just before its own request, so pacing holds per message, not per batch.
-      const outcomes: SendOutcome[] = new Array(messages.length);
-      let next = 0;
-      const lane = async () => {
-        for (let i = next++; i < messages.length; i = next++) {
-          const m = messages[i]!;
-          await hooks.beforeRequest?.([m]);
-          outcomes[i] = await one(m);
-          hooks.onOutcomes?.([outcomes[i]!]);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 100, messages.length) }, lane));
-      return outcomes;
-    },
+    send: (messages, hooks = {}) => sendEach(messages, settings.concurrency ?? 100, hooks, one),
   };
 }

@@ -5,8 +5,10 @@ import type { DeliveryChannel } from '../ledger.js';
 export interface OutgoingMessage {
   deliveryId: string;
   channel: DeliveryChannel;
-  /** Email address or E.164 number. */
+  /** Email address, E.164 number, or (in-app) the person's external id in the company's directory. */
   to: string;
+  /** The person's own notice page, on channels that carry it (SMS, in-app, letters). */
+  noticeUrl?: string;
   rendered: RenderedNotice;
   contentHash: string;
 }
