@@ -26,6 +26,7 @@ import { announcementGuard } from './delivery/service.js';
 import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
 import { obligationRoutes } from './obligations/routes.js';
 import type { DraftRenderer } from './obligations/draft.js';
+import { consoleRoutes } from './console/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -102,6 +103,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', webhookRoutes);
   app.route('/', runbookRoutes);
   app.route('/', obligationRoutes);
+  // The console is plain Hono routes: pages, not API operations, so it stays out of /openapi.json.
+  app.route('/console', consoleRoutes(app));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
