@@ -215,14 +215,14 @@ export interface Translator {
   lang: Lang;
   (key: WordKey, values?: Record<string, string | number>): string;
   /** The display name of a fixed value (status, severity, nature): words in Chinese, the value itself in English. */
-  name(value: string): string;
+  term(value: string): string;
 }
 
 export function translator(lang: Lang): Translator {
   const words: Words = lang === 'en' ? en : zh;
   const t = ((key: WordKey, values: Record<string, string | number> = {}) => words[key].replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''))) as Translator;
   t.lang = lang;
-  t.name = (value) => names[lang][value] ?? value.replace(/_/g, ' ');
+  t.term = (value) => names[lang][value] ?? value.replace(/_/g, ' ');
   return t;
 }
 

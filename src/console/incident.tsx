@@ -77,13 +77,13 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
       <h2>{t('facts')}</h2>
       <dl class="facts">
         <dt>{t('status')}</dt>
-        <dd>{t.name(i.status)}</dd>
+        <dd>{t.term(i.status)}</dd>
         <dt>{t('severity')}</dt>
         <dd>
-          <span class={`badge ${i.severity}`}>{t.name(i.severity)}</span>
+          <span class={`badge ${i.severity}`}>{t.term(i.severity)}</span>
         </dd>
         <dt>{t('nature')}</dt>
-        <dd>{t.name(i.nature)}</dd>
+        <dd>{t.term(i.nature)}</dd>
         <dt>{t('drill')}</dt>
         <dd>{i.drill ? t('yes') : t('no')}</dd>
         <dt>{t('summary')}</dt>
@@ -128,7 +128,7 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
               <Csrf token={p.csrf} />
               <input type="hidden" name="version" value={String(i.version)} />
               <input type="hidden" name="status" value={to} />
-              <button type="submit">{`${t('moveTo')} ${t.name(to)}`}</button>
+              <button type="submit">{`${t('moveTo')} ${t.term(to)}`}</button>
             </form>
           ))}
         </div>

@@ -30,7 +30,7 @@ export const IncidentListPage: FC<Shell & { filter: ListFilter; incidents: Incid
           <legend>{t('status')}</legend>
           {statuses.map((s) => (
             <label>
-              <input type="checkbox" name="status" value={s} checked={filter.status.includes(s)} /> {t.name(s)}
+              <input type="checkbox" name="status" value={s} checked={filter.status.includes(s)} /> {t.term(s)}
             </label>
           ))}
         </fieldset>
@@ -38,7 +38,7 @@ export const IncidentListPage: FC<Shell & { filter: ListFilter; incidents: Incid
           <legend>{t('severity')}</legend>
           {severities.map((s) => (
             <label>
-              <input type="checkbox" name="severity" value={s} checked={filter.severity.includes(s)} /> {t.name(s)}
+              <input type="checkbox" name="severity" value={s} checked={filter.severity.includes(s)} /> {t.term(s)}
             </label>
           ))}
         </fieldset>
@@ -78,9 +78,9 @@ export const IncidentListPage: FC<Shell & { filter: ListFilter; incidents: Incid
                     <a href={`/console/incidents/${i.id}`}>{i.title}</a>
                     {i.drill && <span class="badge">{` ${t('drill')}`}</span>}
                   </td>
-                  <td>{t.name(i.status)}</td>
+                  <td>{t.term(i.status)}</td>
                   <td>
-                    <span class={`badge ${i.severity}`}>{t.name(i.severity)}</span>
+                    <span class={`badge ${i.severity}`}>{t.term(i.severity)}</span>
                   </td>
                   <td>
                     <Time at={i.discovered_at} />
@@ -140,7 +140,7 @@ export const FactsFields: FC<{ t: Translator; values: Partial<Record<FormField, 
           <select {...a}>
             {natures.map((n) => (
               <option value={n} selected={v('nature') === n}>
-                {t.name(n)}
+                {t.term(n)}
               </option>
             ))}
           </select>
@@ -151,7 +151,7 @@ export const FactsFields: FC<{ t: Translator; values: Partial<Record<FormField, 
           <select {...a}>
             {severities.map((n) => (
               <option value={n} selected={v('severity') === n}>
-                {t.name(n)}
+                {t.term(n)}
               </option>
             ))}
           </select>

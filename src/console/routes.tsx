@@ -53,7 +53,7 @@ const limitsOf = (c: C): SessionLimits => ({ idleMs: c.var.services.config.CONSO
 const sessionTokenOf = (c: C) => getCookie(c, sessionCookie.secure) ?? getCookie(c, sessionCookie.plain);
 /** Only a path inside the console may be a place to return to. */
 const safeNext = (v: unknown) => (typeof v === 'string' && /^\/console(\/[\w\-/.?=&%]*)?$/.test(v) && !v.includes('//') ? v : '/console/incidents');
-const html = (c: C, node: unknown, status: 200 | 400 | 403 | 404 | 409 | 412 | 422 | 500 = 200) => c.html(node as string, status);
+const html = async (c: C, node: unknown, status: 200 | 400 | 403 | 404 | 409 | 412 | 422 | 500 = 200) => c.html(`<!DOCTYPE html>${await (node as { toString(): string | Promise<string> }).toString()}`, status);
 
 function setSessionCookie(c: C, token: string, maxAgeSeconds: number): void {
   const secure = https(c);
