@@ -95,13 +95,12 @@ export function placeProblems(problems: readonly FieldProblem[]): { byField: Pro
   return { byField, other };
 }
 
-/** Reads a posted form into text values (several values under one name become a list). */
+/** Reads a posted form into text values (several values under one name, as checkboxes send them, become a list). */
 export function formValues(parsed: Record<string, string | File | (string | File)[]>): FormValues & Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(parsed)) {
     const texts = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-    const key = k.endsWith('[]') ? k.slice(0, -2) : k;
-    out[key] = k.endsWith('[]') ? texts : (texts.at(-1) ?? '');
+    out[k] = Array.isArray(v) ? texts : (texts[0] ?? '');
   }
   return out;
 }
