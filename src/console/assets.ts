@@ -44,10 +44,18 @@ button.link { background: none; border: none; color: var(--accent); text-decorat
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 999px; border: 1px solid var(--line); font-size: .9rem; background: #f6f8fa; }
 .badge.critical, .badge.high { background: var(--bad-bg); border-color: var(--bad); color: #7a1010; }
 .moves { display: flex; flex-wrap: wrap; gap: .5rem; }
+ul.moves { list-style: none; padding: 0; margin: 0 0 1rem; }
 .muted { color: var(--muted); }
 code, .hash { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; overflow-wrap: anywhere; }
 details > summary { cursor: pointer; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; padding: .5rem; border-radius: 4px; }
+.side-by-side { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; }
+.preview { border: 1px solid var(--line); border-radius: 4px; padding: .5rem .75rem; min-width: 0; }
+.preview h4 { margin: .25rem 0 .5rem; }
+.preview iframe { width: 100%; height: 28rem; border: 1px solid var(--line); background: #fff; }
+.preview .problem { color: var(--bad); font-weight: 600; }
+.notice-editor { display: grid; gap: 1rem; }
+.notice-editor fieldset { display: grid; gap: .75rem; min-width: 0; }
 @media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } th, td { padding: .3rem; } }
 `;
 

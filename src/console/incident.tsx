@@ -40,9 +40,16 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
   const { t, incident: i } = p;
   return (
     <Page {...p} title={i.title}>
-      <p>
-        <a href="/console/incidents">{t('back')}</a>
-      </p>
+      <nav aria-label={t('incidents')}>
+        <ul class="moves">
+          <li>
+            <a href="/console/incidents">{t('back')}</a>
+          </li>
+          <li>
+            <a href={`/console/incidents/${i.id}/notice`}>{t('notice')}</a>
+          </li>
+        </ul>
+      </nav>
       {p.saved && (
         <p class="notice good" role="status">
           {t('changed')}

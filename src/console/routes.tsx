@@ -24,7 +24,14 @@ import { pickLang, translator, type Translator, type WordKey } from './i18n.js';
 import { IncidentListPage, NewIncidentPage, type ListFilter } from './incidents.js';
 import { IncidentPage, type IncidentPageProps, type Stale } from './incident.js';
 import { SingleSignOn, SsoRefused, ssoSettings } from './oidc.js';
-import { isHttps, securityHeaders } from './security.js';
+import { framedDocumentPolicy, isHttps, securityHeaders } from './security.js';
+import { approveNotice, freezeNotice, getNotice, listNotices, previewNotice, sameHolder } from '../notices/service.js';
+import { noticeContent, type NoticeContent } from '../notices/content.js';
+import { noticeChannels } from '../notices/renderer.js';
+import type { FieldProblem } from '../errors.js';
+import type { Problems } from './layout.js';
+import { NoticePage, type NoticePageProps, type PreviewCell } from './notice.js';
+import { noticeBodyOf, noticeFieldsFrom, noticeFieldsOf } from './notice-form.js';
 import { csrfTokenOf, endSession, openSession, principalOf, resolveSession, sameToken, type SessionLimits } from './session.js';
 import { ContinuePage, MessagePage, SignInPage } from './sign-in.js';
 import * as store from './store.js';
@@ -354,10 +361,189 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     return { read, current, changes };
   }
 
+  // ---- the notice ----
+
+  const noticeRoute = {
+    list: 'GET /v1/incidents/{id}/notices',
+    preview: 'POST /v1/incidents/{id}/notices/preview',
+    freeze: 'POST /v1/incidents/{id}/notices',
+    approve: 'POST /v1/incidents/{id}/notices/{version}/approve',
+  } as const satisfies Record<string, ApiOperation>;
+
+  /** Every channel in every language, through the same rendering as POST …/notices/preview. */
+  async function previewCells(c: C, id: string, content: NoticeContent, frameQuery: string): Promise<PreviewCell[]> {
+    const { db, notices } = c.var.services;
+    const cells: PreviewCell[] = [];
+    for (const channel of noticeChannels) {
+      for (const locale of notices.renderer.locales) {
+        try {
+          const r = await previewNotice(db, notices, id, { content, channel, locale, recipient: null });
+          cells.push({ channel, locale, subject: r.subject, text: r.text, sms: r.sms, frameUrl: r.html ? `/console/incidents/${id}/notice/frame/${channel}/${locale}?${frameQuery}` : undefined });
+        } catch (err) {
+          if (!(err instanceof InvalidFactsError)) throw err;
+          cells.push({ channel, locale, problem: err.problems.map((p) => p.message).join('; ') });
+        }
+      }
+    }
+    return cells;
+  }
+
+  interface NoticeExtra {
+    fields?: Record<string, string>;
+    problems?: Problems;
+    other?: FieldProblem[];
+    message?: string;
+    refusal?: string;
+    version?: number;
+  }
+
+  async function noticePage(c: C, id: string, extra: NoticeExtra = {}, status: 200 | 400 | 403 | 409 | 422 = 200) {
+    requireApi(c, noticeRoute.list);
+    const { db } = c.var.services;
+    const principal = c.var.principal;
+    const [incident, versions] = await Promise.all([getIncident(db, id), listNotices(db, id)]);
+    const canEdit = can(c, noticeRoute.preview);
+    const canApprove = can(c, noticeRoute.approve);
+    const draft = canEdit ? await store.selectDraft(db, id, principal.keyId) : undefined;
+    const shown = extra.version !== undefined ? versions.find((v) => v.version === extra.version) : undefined;
+    if (extra.version !== undefined && !shown) throw new NotFoundError('notice version', `${id}/${extra.version}`);
+    const latest = versions.at(-1);
+    const fields = extra.fields ?? draft ?? (latest ? noticeFieldsFrom(latest.content) : {});
+    let source: NoticePageProps['source'] = null;
+    let previews: PreviewCell[] = [];
+    const draftContent = !shown && draft ? noticeContent.safeParse(noticeBodyOf(draft)) : undefined;
+    if (draftContent?.success) {
+      source = { kind: 'draft' };
+      previews = await previewCells(c, id, draftContent.data, 'source=draft');
+    } else if (shown ?? latest) {
+      const v = (shown ?? latest)!;
+      source = { kind: 'version', version: v.version };
+      previews = await previewCells(c, id, v.content, `version=${v.version}`);
+    }
+    const own = new Set(versions.filter((v) => sameHolder(actorOf(principal), { id: v.drafted_by, name: v.drafted_by_name })).map((v) => v.version));
+    const approvable = new Set(canApprove ? versions.filter((v) => v.status === 'awaiting_approval' && !own.has(v.version)).map((v) => v.version) : []);
+    return html(
+      c,
+      <NoticePage
+        {...shell(c)}
+        incident={incident}
+        versions={versions}
+        approvable={approvable}
+        ownVersions={own}
+        canApprove={canApprove}
+        source={source}
+        previews={previews}
+        canEdit={canEdit}
+        canFreeze={can(c, noticeRoute.freeze)}
+        fields={fields}
+        problems={extra.problems ?? {}}
+        other={extra.other ?? []}
+        message={extra.message}
+        refusal={extra.refusal}
+      />,
+      status,
+    );
+  }
+
+  app.get('/incidents/:id/notice', async (c) => {
+    const id = incidentId(c);
+    const version = c.req.query('version');
+    const frozen = c.req.query('frozen');
+    const approved = c.req.query('approved');
+    const message = frozen ? t(c)('frozen', { n: frozen }) : approved ? t(c)('approvedDone', { n: approved }) : undefined;
+    return noticePage(c, id, { version: version && /^\d{1,6}$/.test(version) ? Number(version) : undefined, message });
+  });
+
+  /** Reads the editor, keeps it as the person's draft, and checks it as the API would. */
+  async function postedNotice(c: C, id: string) {
+    const fields = noticeFieldsOf(formValues(await c.req.parseBody({ all: true })));
+    const { db, clock } = c.var.services;
+    await getIncident(db, id);
+    await store.upsertDraft(db, id, c.var.principal.keyId, fields, clock.now());
+    const parsed = noticeContent.safeParse(noticeBodyOf(fields));
+    const invalid = parsed.success ? null : placeNoticeProblems(fieldProblems(parsed.error.issues));
+    return { fields, parsed, invalid };
+  }
+
+  app.post('/incidents/:id/notice/preview', async (c) => {
+    requireApi(c, noticeRoute.preview);
+    const id = incidentId(c);
+    const { fields, invalid } = await postedNotice(c, id);
+    if (invalid) return noticePage(c, id, { fields, ...invalid }, 400);
+    return c.redirect(`/console/incidents/${id}/notice#preview`, 303);
+  });
+
+  app.post('/incidents/:id/notice/freeze', async (c) => {
+    requireApi(c, noticeRoute.freeze);
+    const id = incidentId(c);
+    const { fields, parsed, invalid } = await postedNotice(c, id);
+    if (invalid || !parsed.success) return noticePage(c, id, { fields, ...invalid }, 400);
+    const { db, clock, notices } = c.var.services;
+    try {
+      const row = await freezeNotice(db, notices, id, parsed.data, actorOf(c.var.principal), clock.now());
+      await store.deleteDraft(db, id, c.var.principal.keyId);
+      return c.redirect(`/console/incidents/${id}/notice?frozen=${row.version}`, 303);
+    } catch (err) {
+      if (err instanceof InvalidFactsError) return noticePage(c, id, { fields, ...placeNoticeProblems(err.problems) }, 422);
+      throw err;
+    }
+  });
+
+  app.post('/incidents/:id/notice/:version/approve', async (c) => {
+    requireApi(c, noticeRoute.approve);
+    const id = incidentId(c);
+    const version = Number(c.req.param('version'));
+    if (!Number.isInteger(version) || version < 1) throw new PageRefusal(404, 'notFound');
+    const { db, clock, notices } = c.var.services;
+    try {
+      await approveNotice(db, id, version, actorOf(c.var.principal), clock.now(), notices.renderer.templatesHash);
+      return c.redirect(`/console/incidents/${id}/notice?approved=${version}`, 303);
+    } catch (err) {
+      if (err instanceof NotAllowedError) return noticePage(c, id, { refusal: err.message }, 403);
+      if (err instanceof ConflictError) return noticePage(c, id, { refusal: err.message }, 409);
+      throw err;
+    }
+  });
+
+  /** An email or letter rendering as a document of its own, for the preview's frame. */
+  app.get('/incidents/:id/notice/frame/:channel/:locale', async (c) => {
+    const id = incidentId(c);
+    const channel = z.enum(noticeChannels).safeParse(c.req.param('channel'));
+    const locale = c.req.param('locale');
+    const { db, notices } = c.var.services;
+    if (!channel.success || !notices.renderer.locales.includes(locale)) throw new PageRefusal(404, 'notFound');
+    let content: NoticeContent | undefined;
+    if (c.req.query('source') === 'draft') {
+      requireApi(c, noticeRoute.preview);
+      const draft = await store.selectDraft(db, id, c.var.principal.keyId);
+      const parsed = draft ? noticeContent.safeParse(noticeBodyOf(draft)) : undefined;
+      content = parsed?.success ? parsed.data : undefined;
+    } else {
+      requireApi(c, noticeRoute.list);
+      const version = Number(c.req.query('version'));
+      content = Number.isInteger(version) && version > 0 ? (await getNotice(db, id, version)).content : undefined;
+    }
+    if (!content) throw new PageRefusal(404, 'notFound');
+    const rendered = await previewNotice(db, notices, id, { content, channel: channel.data, locale, recipient: null });
+    if (!rendered.html) throw new PageRefusal(404, 'notFound');
+    return c.html(rendered.html, 200, { 'content-security-policy': framedDocumentPolicy, 'x-frame-options': 'SAMEORIGIN' });
+  });
+
   app.all('*', () => {
     throw new PageRefusal(404, 'notFound');
   });
   return app;
+}
+
+/** The API names notice fields by their full path, as the editor does; a rendering refusal names a field too. */
+function placeNoticeProblems(problems: readonly FieldProblem[]): { problems: Problems; other: FieldProblem[] } {
+  const byField: Problems = {};
+  const other: FieldProblem[] = [];
+  for (const p of problems) {
+    if (/^(locales\.[\w-]+\.\w+|contact\.\w+)$/.test(p.field)) (byField[p.field] ??= []).push(p.message);
+    else other.push(p);
+  }
+  return { problems: byField, other };
 }
 
 function serveAsset(c: C, body: string, type: string): Response {

@@ -10,6 +10,8 @@ export function contentSecurityPolicy(nonce: string): string {
     `script-src 'nonce-${nonce}' 'strict-dynamic'`,
     "style-src 'self'",
     "img-src 'self'",
+    // Email and letter previews: documents of the console's own, sandboxed (see framedDocumentPolicy).
+    "frame-src 'self'",
     "connect-src 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -22,9 +24,12 @@ export const securityHeaders: MiddlewareHandler<ConsoleEnv> = async (c, next) =>
   c.set('nonce', nonce);
   await next();
   const h = c.res.headers;
-  h.set('content-security-policy', contentSecurityPolicy(nonce));
+  // A response that set its own policy (a framed preview) keeps it.
+  if (!h.has('content-security-policy')) {
+    h.set('content-security-policy', contentSecurityPolicy(nonce));
+    h.set('x-frame-options', 'DENY');
+  }
   h.set('x-content-type-options', 'nosniff');
-  h.set('x-frame-options', 'DENY');
   h.set('referrer-policy', 'same-origin');
   h.set('cross-origin-opener-policy', 'same-origin');
   h.set('cross-origin-resource-policy', 'same-origin');
@@ -37,3 +42,9 @@ export function isHttps(url: string, forwardedProto: string | undefined, publicB
   if (forwardedProto?.split(',')[0]?.trim().toLowerCase() === 'https') return true;
   return publicBaseUrl?.startsWith('https:') ?? false;
 }
+
+/**
+ * For a rendered email or letter shown inside a console page: its own inline styles apply (so it looks as
+ * it will be received), but no script runs, nothing loads from elsewhere, and only the console may frame it.
+ */
+export const framedDocumentPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox";

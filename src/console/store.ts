@@ -64,3 +64,18 @@ export async function takeLogin(db: Db, idHash: string): Promise<LoginRow | unde
   const [row] = await db<LoginRow[]>`delete from console_oidc_logins where id_hash = ${idHash} returning id_hash, state, nonce, code_verifier, return_to, created_at`;
   return row;
 }
+
+export async function selectDraft(db: Db, incidentId: string, actorId: string): Promise<Record<string, string> | undefined> {
+  const [row] = await db<{ fields: Record<string, string> }[]>`select fields from console_notice_drafts where incident_id = ${incidentId} and actor_id = ${actorId}`;
+  return row?.fields;
+}
+
+export async function upsertDraft(db: Db, incidentId: string, actorId: string, fields: Record<string, string>, at: Date): Promise<void> {
+  await db`
+    insert into console_notice_drafts (incident_id, actor_id, fields, updated_at) values (${incidentId}, ${actorId}, ${db.json(fields)}, ${at})
+    on conflict (incident_id, actor_id) do update set fields = excluded.fields, updated_at = excluded.updated_at`;
+}
+
+export async function deleteDraft(db: Db, incidentId: string, actorId: string): Promise<void> {
+  await db`delete from console_notice_drafts where incident_id = ${incidentId} and actor_id = ${actorId}`;
+}

@@ -1,4 +1,4 @@
--- Console sign-in: server-side sessions and OpenID Connect logins in flight.
+-- The console: server-side sessions, OpenID Connect logins in flight, notice drafts being written.
 -- Only a hash of each session id (and of each login's cookie value) is stored: a copy of this
 -- table does not let anyone act as the people signed in.
 
@@ -25,4 +25,14 @@ create table console_oidc_logins (
   code_verifier text not null,
   return_to text not null,
   created_at timestamptz not null
+);
+
+-- A notice draft as its writer typed it in the console (field path → text, complete or not), one per
+-- person and incident: previewing keeps it, so nothing typed is lost between pages.
+create table console_notice_drafts (
+  incident_id text not null references incidents (id) on delete cascade,
+  actor_id text not null,
+  fields jsonb not null,
+  updated_at timestamptz not null,
+  primary key (incident_id, actor_id)
 );
