@@ -137,7 +137,7 @@ export const NoticePage: FC<NoticePageProps> = (p) => {
                               <strong lang={t.lang}>{t('subject')}:</strong> {c.subject}
                             </p>
                           )}
-                          {c.frameUrl && <iframe src={c.frameUrl} title={`${t(`ch_${channel}` as WordKey)} — ${t(`lang_${c.locale}` as WordKey)}`} sandbox="" loading="lazy"></iframe>}
+                          {c.frameUrl && <iframe src={c.frameUrl} title={`${t(`ch_${channel}` as WordKey)} — ${t(`lang_${c.locale}` as WordKey)}`} sandbox=""></iframe>}
                           {c.sms && (
                             <p class="muted" lang={t.lang} data-sms-parts={String(c.sms.parts)}>
                               {t('segments', { parts: c.sms.parts, encoding: c.sms.encoding, characters: c.sms.characters })}

@@ -1,4 +1,5 @@
-// The console in headless Chromium: sign in with a key, the incident list, the open form with its problems, the incident page, moves, sign-out — in English and Chinese, each page checked by axe-core.
+// The console in headless Chromium: sign in with a key, the incident list, the open form with its problems, the incident page, moves,
+// the notice (draft, preview of every channel and language, freeze, approval), sign-out — in English and Chinese, each page checked by axe-core.
 import { mkdirSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
@@ -6,6 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
 import { hasChromium, launchChromium } from '../helpers/browser.js';
 import { sampleIncident } from '../helpers/fixtures.js';
+import { sampleNoticeContent } from '../helpers/notice-content.js';
+import { noticeFieldsFrom } from '../../src/console/notice-form.js';
+import type { NoticeContent } from '../../src/notices/content.js';
 import { expectAccessible, watch } from './page-check.js';
 
 let h: Harness;
@@ -85,6 +89,7 @@ for (const lang of ['en', 'zh-CN'] as const) {
     expect(await page.locator('main').innerText()).toMatch(lang === 'en' ? /Hash chain verified/ : /哈希链校验通过/);
     await expectAccessible(page, `incident (${lang})`);
     await page.screenshot({ path: `tmp/console-incident-${lang}-desktop.png`, fullPage: true });
+    await page.screenshot({ path: `tmp/console-incident-${lang}-top.png` });
     await page.locator(`form[action="/console/incidents/${id}/status"] input[value=assessing] ~ button`).click();
     await page.waitForURL(/saved=1/);
     expect(await json<{ status: string }>(await h.request('GET', `/v1/incidents/${id}`))).toMatchObject({ status: 'assessing' });
@@ -122,3 +127,50 @@ it.runIf(hasChromium)('a viewer sees the incident without any write control', as
   expect(problems).toEqual([]);
   await context.close();
 }, 60_000);
+
+for (const lang of ['en', 'zh-CN'] as const) {
+  it.runIf(hasChromium)(`a responder drafts and freezes the notice, previewing every channel and language, and an approver approves it, in ${lang}`, async () => {
+    const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+    const content = sampleNoticeContent();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const { problems } = watch(page, base);
+    await signIn(page, h.tokens.responder, lang);
+    await page.goto(`${base}/console/incidents/${id}`);
+    await page.locator(`a[href="/console/incidents/${id}/notice"]`).click();
+    await page.waitForURL(`${base}/console/incidents/${id}/notice`);
+    await expectAccessible(page, `empty notice page (${lang})`);
+    for (const [name, value] of Object.entries(noticeFieldsFrom(content as NoticeContent))) await page.locator(`[name="${name}"]`).fill(value);
+    await page.locator('form.notice-editor button[type=submit]:not([formaction])').click();
+    await page.waitForURL(/\/notice#preview$/);
+    // Ten renderings; the email and the letter in their own frames, showing the text as it will be received.
+    expect(await page.locator('[data-cell]').count()).toBe(10);
+    const email = page.frameLocator('[data-cell="email/zh-CN"] iframe');
+    await expect.poll(() => email.locator('h1').innerText()).toBe(content.locales['zh-CN'].headline);
+    const letter = page.frameLocator('[data-cell="letter/en"] iframe');
+    await expect.poll(() => letter.locator('body').innerText()).toContain(content.locales.en.remedies);
+    expect(await page.locator('[data-cell="sms/zh-CN"] [data-sms-parts]').innerText()).toMatch(/UCS-2/);
+    await expectAccessible(page, `notice preview (${lang})`);
+    await page.screenshot({ path: `tmp/console-notice-${lang}-desktop.png`, fullPage: true });
+    await page.evaluate(() => document.getElementById('preview')!.scrollIntoView());
+    await page.screenshot({ path: `tmp/console-notice-${lang}-preview.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `tmp/console-notice-${lang}-phone.png`, fullPage: true });
+    await page.locator('form.notice-editor button[formaction]').click();
+    await page.waitForURL(/\?frozen=1$/);
+    expect(await page.locator('main form[action$="/approve"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+
+    const second = await browser.newContext();
+    const approverPage = await second.newPage();
+    await signIn(approverPage, h.tokens.approver, lang);
+    await approverPage.goto(`${base}/console/incidents/${id}/notice`);
+    await expectAccessible(approverPage, `notice awaiting approval (${lang})`);
+    await approverPage.locator(`form[action="/console/incidents/${id}/notice/1/approve"] button`).click();
+    await approverPage.waitForURL(/\?approved=1$/);
+    expect(await json<{ status: string }>(await h.request('GET', `/v1/incidents/${id}/notices/1`))).toMatchObject({ status: 'approved' });
+    await second.close();
+  }, 120_000);
+}
