@@ -135,28 +135,19 @@ export const FactsFields: FC<{ t: Translator; values: Partial<Record<FormField, 
           </textarea>
         )}
       </Field>
-      <Field name="nature" label={t('nature')} problems={problems}>
-        {(a) => (
-          <select {...a}>
-            {natures.map((n) => (
-              <option value={n} selected={v('nature') === n}>
-                {t.term(n)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field name="severity" label={t('severity')} problems={problems}>
-        {(a) => (
-          <select {...a}>
-            {severities.map((n) => (
-              <option value={n} selected={v('severity') === n}>
-                {t.term(n)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      {(['nature', 'severity'] as const).map((f) => (
+        <Field name={f} label={t(f)} problems={problems}>
+          {(a) => (
+            <select {...a}>
+              {(f === 'nature' ? natures : severities).map((n) => (
+                <option value={n} selected={v(f) === n}>
+                  {t.term(n)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      ))}
       <div class="field">
         <label>
           <input type="checkbox" name="drill" value="true" checked={v('drill') === 'true'} /> {t('drill')}
