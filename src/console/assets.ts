@@ -54,6 +54,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; paddi
 .preview h4 { margin: .25rem 0 .5rem; }
 .preview iframe { width: 100%; height: 28rem; border: 1px solid var(--line); background: #fff; }
 .preview .problem { color: var(--bad); font-weight: 600; }
+.chart { display: block; max-width: 100%; height: auto; margin: 1rem 0; border: 1px solid var(--line); }
 .notice-editor { display: grid; gap: 1rem; }
 .notice-editor fieldset { display: grid; gap: .75rem; min-width: 0; }
 @media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } th, td { padding: .3rem; } }

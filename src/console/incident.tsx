@@ -48,6 +48,9 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
           <li>
             <a href={`/console/incidents/${i.id}/notice`}>{t('notice')}</a>
           </li>
+          <li>
+            <a href={`/console/incidents/${i.id}/deadlines`}>{t('deadlines')}</a>
+          </li>
         </ul>
       </nav>
       {p.saved && (

@@ -31,6 +31,9 @@ import { noticeChannels } from '../notices/renderer.js';
 import type { FieldProblem } from '../errors.js';
 import type { Problems } from './layout.js';
 import { NoticePage, type NoticePageProps, type PreviewCell } from './notice.js';
+import { DeadlinesPage } from './deadlines.js';
+import { incidentObligations } from '../obligations/service.js';
+import { obligationsSvg } from '../obligations/chart.js';
 import { noticeBodyOf, noticeFieldsFrom, noticeFieldsOf } from './notice-form.js';
 import { csrfTokenOf, endSession, openSession, principalOf, resolveSession, sameToken, type SessionLimits } from './session.js';
 import { ContinuePage, MessagePage, SignInPage } from './sign-in.js';
@@ -527,6 +530,26 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     const rendered = await previewNotice(db, notices, id, { content, channel: channel.data, locale, recipient: null });
     if (!rendered.html) throw new PageRefusal(404, 'notFound');
     return c.html(rendered.html, 200, { 'content-security-policy': framedDocumentPolicy, 'x-frame-options': 'SAMEORIGIN' });
+  });
+
+  // ---- deadlines ----
+
+  app.get('/incidents/:id/deadlines', async (c) => {
+    requireApi(c, 'GET /v1/incidents/{id}/obligations');
+    const id = incidentId(c);
+    const { db, clock } = c.var.services;
+    const [incident, evaluation] = await Promise.all([getIncident(db, id), incidentObligations(db, id, clock.now())]);
+    return html(c, <DeadlinesPage {...shell(c)} incident={incident} obligations={evaluation.obligations} />);
+  });
+
+  /** The chart of GET …/obligations.svg, for the page's image (an image document of its own: its styles apply, nothing runs). */
+  app.get('/incidents/:id/deadlines.svg', async (c) => {
+    requireApi(c, 'GET /v1/incidents/{id}/obligations.svg');
+    const id = incidentId(c);
+    const { db, clock } = c.var.services;
+    const now = clock.now();
+    const [incident, evaluation] = await Promise.all([getIncident(db, id), incidentObligations(db, id, now)]);
+    return c.body(obligationsSvg(incident, evaluation.obligations, now), 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'content-security-policy': framedDocumentPolicy });
   });
 
   app.all('*', () => {

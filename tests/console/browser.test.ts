@@ -95,6 +95,15 @@ for (const lang of ['en', 'zh-CN'] as const) {
     expect(await json<{ status: string }>(await h.request('GET', `/v1/incidents/${id}`))).toMatchObject({ status: 'assessing' });
     await expectAccessible(page, `incident after a move (${lang})`);
 
+    // The deadlines, from the incident page: the table and the chart (an image of breachkit's own).
+    await page.locator(`a[href="/console/incidents/${id}/deadlines"]`).click();
+    await page.waitForURL(`${base}/console/incidents/${id}/deadlines`);
+    expect(await page.locator('img.chart').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await page.locator('[data-obligation]').count()).toBeGreaterThan(0);
+    await expectAccessible(page, `deadlines (${lang})`);
+    await page.screenshot({ path: `tmp/console-deadlines-${lang}-desktop.png`, fullPage: true });
+    await page.goBack();
+
     // On a phone: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();

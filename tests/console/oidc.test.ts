@@ -1,4 +1,5 @@
 // Single sign-on against a real OpenID Connect provider (oidc-provider) started here: the authorization-code flow with PKCE, driven in Chromium.
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -46,6 +47,7 @@ beforeAll(async () => {
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
+    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
     pkce: { required: () => true },
     claims: { openid: ['sub'], profile: ['name', 'breachkit_role'] },
     cookies: { keys: ['oidc-test-cookie-key'] },
