@@ -138,8 +138,8 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
   app.get('/oidc/start', async (c) => {
     const provider = singleSignOn(c);
     if (!provider) throw new PageRefusal(404, 'notFound');
-    const { db, clock, config } = c.var.services;
-    const redirectUri = callbackUrl(c, config.PUBLIC_BASE_URL ? publicBaseUrl(config) : new URL(c.req.url).origin);
+    const { db, clock } = c.var.services;
+    const redirectUri = callbackUrl(c);
     const start = await provider.start(redirectUri);
     const login = randomToken(24);
     await store.insertLogin(db, { id_hash: sha256Hex(`console-login:${login}`), state: start.state, nonce: start.nonce, code_verifier: start.codeVerifier, return_to: safeNext(c.req.query('next')), created_at: clock.now() });
@@ -151,7 +151,7 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
   app.get('/oidc/callback', async (c) => {
     const provider = singleSignOn(c);
     if (!provider) throw new PageRefusal(404, 'notFound');
-    const { db, clock, config } = c.var.services;
+    const { db, clock } = c.var.services;
     const cookie = getCookie(c, loginCookie);
     deleteCookie(c, loginCookie, { path: '/console/oidc' });
     const login = cookie ? await store.takeLogin(db, sha256Hex(`console-login:${cookie}`)) : undefined;
@@ -159,7 +159,7 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     if (!login || clock.now().getTime() - login.created_at.getTime() > 600_000) return fail('This sign-in was not started here or took too long; start it again.');
     const error = c.req.query('error');
     if (error) return fail(`The provider answered: ${error}${c.req.query('error_description') ? ` (${c.req.query('error_description')})` : ''}.`);
-    const current = new URL(callbackUrl(c, config.PUBLIC_BASE_URL ? publicBaseUrl(config) : new URL(c.req.url).origin));
+    const current = new URL(callbackUrl(c));
     current.search = new URL(c.req.url).search;
     let identity;
     try {
@@ -575,8 +575,10 @@ function serveAsset(c: C, body: string, type: string): Response {
   return c.body(body, 200, { 'content-type': type, 'cache-control': versioned ? 'public, max-age=31536000, immutable' : 'no-cache' });
 }
 
-function callbackUrl(_c: C, base: string): string {
-  return `${base.replace(/\/$/, '')}/console/oidc/callback`;
+/** Where the provider sends the browser back: the configured public address, else the address this request came to. */
+function callbackUrl(c: C): string {
+  const { config } = c.var.services;
+  return `${config.PUBLIC_BASE_URL ? publicBaseUrl(config) : new URL(c.req.url).origin}/console/oidc/callback`;
 }
 
 function decodeCursor(s: string | undefined): { created_at: Date; id: string } | undefined {
