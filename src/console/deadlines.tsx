@@ -2,7 +2,7 @@
 import type { FC } from 'hono/jsx';
 import type { Incident } from '../incidents/service.js';
 import type { Obligation } from '../obligations/types.js';
-import { Page, Time, type PageProps } from './layout.js';
+import { Page, Table, Time, type PageProps } from './layout.js';
 import type { Translator, WordKey } from './i18n.js';
 
 export interface DeadlinesPageProps extends Omit<PageProps, 'title' | 'children'> {
@@ -25,38 +25,23 @@ export const DeadlinesPage: FC<DeadlinesPageProps> = (p) => {
       ) : (
         <>
           <img class="chart" src={`/console/incidents/${i.id}/deadlines.svg`} alt={t('chartAlt')} />
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('jurisdiction')}</th>
-                  <th scope="col">{t('law')}</th>
-                  <th scope="col">{t('notifies')}</th>
-                  <th scope="col">{t('status')}</th>
-                  <th scope="col">{t('dueUtc')}</th>
-                  <th scope="col">{t('dueLocal')}</th>
-                  <th scope="col">{t('countsFrom')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {relevant.map((o) => (
-                  <tr data-obligation={o.key}>
-                    <td>{o.target ? `${o.jurisdiction} (${o.target})` : o.jurisdiction}</td>
-                    <td>
-                      {o.law} {o.article}
-                    </td>
-                    <td>{o.notifies.name}</td>
-                    <td>
-                      <span class={`badge ${o.status === 'overdue' ? 'critical' : ''}`}>{t(`ob_${o.status}` as WordKey)}</span>
-                    </td>
-                    <td>{o.due_at ? <Time at={o.due_at} /> : o.awaiting_anchor ? t('awaitingAnchor', { anchor: o.awaiting_anchor }) : '—'}</td>
-                    <td>{o.due_local ? `${o.due_local} (${o.time_zone})` : '—'}</td>
-                    <td>{o.anchor.name}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table head={[t('jurisdiction'), t('law'), t('notifies'), t('status'), t('dueUtc'), t('dueLocal'), t('countsFrom')]}>
+            {relevant.map((o) => (
+              <tr data-obligation={o.key}>
+                <td>{o.target ? `${o.jurisdiction} (${o.target})` : o.jurisdiction}</td>
+                <td>
+                  {o.law} {o.article}
+                </td>
+                <td>{o.notifies.name}</td>
+                <td>
+                  <span class={`badge ${o.status === 'overdue' ? 'critical' : ''}`}>{t(`ob_${o.status}` as WordKey)}</span>
+                </td>
+                <td>{o.due_at ? <Time at={o.due_at} /> : o.awaiting_anchor ? t('awaitingAnchor', { anchor: o.awaiting_anchor }) : '—'}</td>
+                <td>{o.due_local ? `${o.due_local} (${o.time_zone})` : '—'}</td>
+                <td>{o.anchor.name}</td>
+              </tr>
+            ))}
+                        </Table>
         </>
       )}
       {skipped > 0 && <p class="muted">{t('notApplicable', { n: skipped })}</p>}

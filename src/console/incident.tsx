@@ -5,7 +5,7 @@ import type { Status } from '../incidents/lifecycle.js';
 import type { ChainVerification, TimelineEvent } from '../incidents/timeline.js';
 import type { ChecklistItem } from '../runbooks/service.js';
 import type { FieldProblem } from '../errors.js';
-import { Csrf, Page, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Page, Table, Time, type PageProps, type Problems } from './layout.js';
 import type { Translator } from './i18n.js';
 import type { FormField } from './forms.js';
 import { anchorLabel, FactsFields, OtherProblems } from './incidents.js';
@@ -175,38 +175,26 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
           ? t('chainIntact', { n: p.verification.events_checked, head: p.verification.head_hash.slice(0, 16) })
           : t('chainBroken', { n: p.verification.problems.length })}
       </p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">{t('when')}</th>
-              <th scope="col">{t('actor')}</th>
-              <th scope="col">{t('event')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.events.map((e) => (
-              <tr>
-                <td>{e.seq}</td>
-                <td>
-                  <Time at={e.at} />
-                </td>
-                <td>{e.actor}</td>
-                <td>
-                  <details>
-                    <summary>
-                      <code>{e.type}</code>
-                    </summary>
-                    <pre>{JSON.stringify(e.data, null, 2)}</pre>
-                    <span class="hash">{e.hash}</span>
-                  </details>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table head={['#', t('when'), t('actor'), t('event')]}>
+        {p.events.map((e) => (
+          <tr>
+            <td>{e.seq}</td>
+            <td>
+              <Time at={e.at} />
+            </td>
+            <td>{e.actor}</td>
+            <td>
+              <details>
+                <summary>
+                  <code>{e.type}</code>
+                </summary>
+                <pre>{JSON.stringify(e.data, null, 2)}</pre>
+                <span class="hash">{e.hash}</span>
+              </details>
+            </td>
+          </tr>
+        ))}
+                </Table>
     </Page>
   );
 };

@@ -4,7 +4,7 @@ import { statuses } from '../incidents/lifecycle.js';
 import { dataCategories, natures, severities } from '../incidents/vocabulary.js';
 import type { Incident } from '../incidents/service.js';
 import type { FieldProblem } from '../errors.js';
-import { Csrf, Field, Page, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Field, Page, Table, Time, type PageProps, type Problems } from './layout.js';
 import type { Translator } from './i18n.js';
 import { laterAnchors, timeFields, type FormField } from './forms.js';
 
@@ -61,35 +61,23 @@ export const IncidentListPage: FC<Shell & { filter: ListFilter; incidents: Incid
       {p.incidents.length === 0 ? (
         <p>{t('noIncidents')}</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('title')}</th>
-                <th scope="col">{t('status')}</th>
-                <th scope="col">{t('severity')}</th>
-                <th scope="col">{t('discoveredAt')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.incidents.map((i) => (
-                <tr>
-                  <td>
-                    <a href={`/console/incidents/${i.id}`}>{i.title}</a>
-                    {i.drill && <span class="badge">{` ${t('drill')}`}</span>}
-                  </td>
-                  <td>{t.term(i.status)}</td>
-                  <td>
-                    <span class={`badge ${i.severity}`}>{t.term(i.severity)}</span>
-                  </td>
-                  <td>
-                    <Time at={i.discovered_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table head={[t('title'), t('status'), t('severity'), t('discoveredAt')]}>
+          {p.incidents.map((i) => (
+            <tr>
+              <td>
+                <a href={`/console/incidents/${i.id}`}>{i.title}</a>
+                {i.drill && <span class="badge">{` ${t('drill')}`}</span>}
+              </td>
+              <td>{t.term(i.status)}</td>
+              <td>
+                <span class={`badge ${i.severity}`}>{t.term(i.severity)}</span>
+              </td>
+              <td>
+                <Time at={i.discovered_at} />
+              </td>
+            </tr>
+          ))}
+                    </Table>
       )}
       {p.next && (
         <p>

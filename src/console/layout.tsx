@@ -116,3 +116,19 @@ export const Field: FC<{ name: string; label: string; hint?: string | undefined;
     </div>
   );
 };
+
+/** A table of rows under column headings, scrolling sideways on a narrow screen rather than widening the page. */
+export const Table: FC<{ head: Child[]; children: Child }> = ({ head, children }) => (
+  <div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          {head.map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);

@@ -4,7 +4,7 @@ import type { Incident } from '../incidents/service.js';
 import type { NoticeVersionRow } from '../notices/service.js';
 import { noticeLocales } from '../notices/content.js';
 import type { FieldProblem } from '../errors.js';
-import { Csrf, Page, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Page, Table, Time, type PageProps, type Problems } from './layout.js';
 import type { Translator, WordKey } from './i18n.js';
 import { contactFields, localizedFields } from './notice-form.js';
 import { OtherProblems } from './incidents.js';
@@ -66,51 +66,36 @@ export const NoticePage: FC<NoticePageProps> = (p) => {
       {p.versions.length === 0 ? (
         <p>{t('noVersions')}</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('version')}</th>
-                <th scope="col">{t('status')}</th>
-                <th scope="col">{t('frozenBy')}</th>
-                <th scope="col">{t('approvedBy')}</th>
-                <th scope="col">
-                  <span class="muted">{t('anyEvent')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.versions.map((v) => (
-                <tr>
-                  <td>{v.version}</td>
-                  <td>{t(v.status as WordKey)}</td>
-                  <td>
-                    {v.drafted_by_name}, <Time at={v.drafted_at} />
-                  </td>
-                  <td>
-                    {v.approved_by_name ? (
-                      <>
-                        {v.approved_by_name}, <Time at={v.approved_at} />
-                      </>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td>
-                    <a href={`/console/incidents/${i.id}/notice?version=${v.version}`}>{`${t('show')} ${v.version}`}</a>
-                    {p.approvable.has(v.version) && (
-                      <form method="post" action={`/console/incidents/${i.id}/notice/${v.version}/approve`}>
-                        <Csrf token={p.csrf} />
-                        <button type="submit">{t('approve', { n: v.version })}</button>
-                      </form>
-                    )}
-                    {p.canApprove && v.status === 'awaiting_approval' && p.ownVersions.has(v.version) && <p class="muted">{t('ownVersion')}</p>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table head={[t('version'), t('status'), t('frozenBy'), t('approvedBy'), <span class="muted">{t('anyEvent')}</span>]}>
+          {p.versions.map((v) => (
+            <tr>
+              <td>{v.version}</td>
+              <td>{t(v.status as WordKey)}</td>
+              <td>
+                {v.drafted_by_name}, <Time at={v.drafted_at} />
+              </td>
+              <td>
+                {v.approved_by_name ? (
+                  <>
+                    {v.approved_by_name}, <Time at={v.approved_at} />
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td>
+                <a href={`/console/incidents/${i.id}/notice?version=${v.version}`}>{`${t('show')} ${v.version}`}</a>
+                {p.approvable.has(v.version) && (
+                  <form method="post" action={`/console/incidents/${i.id}/notice/${v.version}/approve`}>
+                    <Csrf token={p.csrf} />
+                    <button type="submit">{t('approve', { n: v.version })}</button>
+                  </form>
+                )}
+                {p.canApprove && v.status === 'awaiting_approval' && p.ownVersions.has(v.version) && <p class="muted">{t('ownVersion')}</p>}
+              </td>
+            </tr>
+          ))}
+                    </Table>
       )}
 
       <h2 id="preview">{t('previewTitle')}</h2>
