@@ -24,6 +24,8 @@ export interface IncidentPageProps extends Omit<PageProps, 'title' | 'children'>
   moves: readonly Status[];
   canChange: boolean;
   overdue: ChecklistItem[];
+  /** Overdue steps this person may complete or skip (the API's role, and the step's own). */
+  settleable: Set<string>;
   events: TimelineEvent[];
   verification: ChainVerification;
   values: Partial<Record<FormField, string | string[]>>;
@@ -151,6 +153,21 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
           {p.overdue.map((s) => (
             <li>
               <code>{s.step_id}</code> {s.text} ({s.role}, {t('due')} <Time at={s.due_at} />)
+              {p.settleable.has(s.step_id) && (
+                <form class="inline" method="post" action={`/console/incidents/${i.id}/checklist/${s.step_id}`}>
+                  <Csrf token={p.csrf} />
+                  <div class="field">
+                    <label for={`note-${s.step_id}`}>{t('stepNote', { step: s.step_id })}</label>
+                    <input type="text" id={`note-${s.step_id}`} name="note" maxlength={2000} />
+                  </div>
+                  <button type="submit" name="action" value="complete">
+                    {t('complete')}
+                  </button>
+                  <button type="submit" class="secondary" name="action" value="skip">
+                    {t('skipStep')}
+                  </button>
+                </form>
+              )}
             </li>
           ))}
         </ul>

@@ -13,7 +13,9 @@ import { getIncident, getTimeline, listIncidents, openIncident } from '../incide
 import { changeIncident } from '../incidents/change.js';
 import { allowedTransitions, statuses } from '../incidents/lifecycle.js';
 import { severities } from '../incidents/vocabulary.js';
-import { incidentWithChecklist, runbooksOpenedWith } from '../runbooks/service.js';
+import { incidentWithChecklist, runbooksOpenedWith, settleStep } from '../runbooks/service.js';
+import { admits } from '../http/auth.js';
+import { text } from '../lib/schema.js';
 import { randomToken, sha256Hex } from '../lib/hash.js';
 import { publicBaseUrl } from '../config.js';
 import { apiPermissions, type ApiOperation } from './api-roles.js';
@@ -285,6 +287,8 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     const { db, runbooks, clock } = c.var.services;
     const [{ incident, items }, { events, verification }] = await Promise.all([incidentWithChecklist(db, runbooks, id, clock.now()), getTimeline(db, id)]);
     const canChange = can(c, 'PATCH /v1/incidents/{id}');
+    const overdue = items.filter((s) => s.overdue);
+    const settleable = new Set(can(c, 'POST /v1/incidents/{id}/checklist/{step}') ? overdue.filter((s) => admits(c.var.session.role, [s.role])).map((s) => s.step_id) : []);
     return html(
       c,
       <IncidentPage
@@ -292,7 +296,8 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
         incident={incident}
         moves={allowedTransitions(incident.status)}
         canChange={canChange}
-        overdue={items.filter((s) => s.overdue)}
+        overdue={overdue}
+        settleable={settleable}
         events={events}
         verification={verification}
         values={formValuesOf(incident)}
@@ -349,6 +354,26 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     const id = incidentId(c);
     const form = formValues(await c.req.parseBody());
     return change(c, id, { status: form.status }, null);
+  });
+
+  const settleForm = z.object({ action: z.enum(['complete', 'skip']), note: text(2000).transform((v) => v || null) });
+
+  /** Completes or skips a checklist step through the same service as POST …/checklist/{step} (which checks the step's role). */
+  app.post('/incidents/:id/checklist/:step', async (c) => {
+    requireApi(c, 'POST /v1/incidents/{id}/checklist/{step}');
+    const id = incidentId(c);
+    const form = formValues(await c.req.parseBody({ all: true }));
+    const parsed = settleForm.safeParse({ action: form.action, note: form.note ?? '' });
+    if (!parsed.success) return incidentPage(c, id, { refusal: fieldProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`).join('; ') }, 400);
+    const { db, runbooks, clock } = c.var.services;
+    try {
+      await settleStep(db, runbooks, id, c.req.param('step'), parsed.data, { ...actorOf(c.var.principal), role: c.var.principal.role }, clock.now());
+      return c.redirect(`/console/incidents/${id}?saved=1`, 303);
+    } catch (err) {
+      if (err instanceof InvalidFactsError) return incidentPage(c, id, { refusal: err.problems.map((p) => `${p.field}: ${p.message}`).join('; ') }, 422);
+      if (err instanceof ConflictError) return incidentPage(c, id, { refusal: err.message }, 409);
+      throw err;
+    }
   });
 
   async function staleSince(c: C, id: string, read: number, current: number): Promise<Stale> {

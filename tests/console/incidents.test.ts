@@ -172,6 +172,40 @@ describeEachDatabase('console incident pages', (harness) => {
     expect(Object.keys(update.data.changes!)).toEqual(['title']);
   });
 
+  it('completes and skips overdue steps, offering each only to a holder of its role, and the service checks again', async () => {
+    const h = harness();
+    const { id } = await openViaApi(h);
+    const responder = await signedIn(h, h.tokens.responder);
+    const page = await (await responder.get(`/console/incidents/${id}`)).text();
+    const forms = [...page.matchAll(/action="\/console\/incidents\/inc_\w+\/checklist\/([\w.-]+)"/g)].map((m) => m[1]!);
+    const checklist = await json<{ data: { step_id: string; role: string; overdue: boolean; state: string }[] }>(await h.request('GET', `/v1/incidents/${id}/checklist`));
+    const overdue = checklist.data.filter((s) => s.overdue);
+    expect(forms).toEqual(overdue.filter((s) => s.role === 'responder').map((s) => s.step_id));
+    const approverStep = overdue.find((s) => s.role === 'approver');
+    const [first, second] = forms;
+    expect(first && second).toBeTruthy();
+    const done = await responder.post(`/console/incidents/${id}/checklist/${first}`, { action: 'complete', note: 'Bucket policy reviewed' });
+    expect(done.status).toBe(303);
+    await responder.get(`/console/incidents/${id}`);
+    const noNote = await responder.post(`/console/incidents/${id}/checklist/${second}`, { action: 'skip', note: '' });
+    expect(noNote.status).toBe(422);
+    expect(textOf(await noNote.text())).toContain('say why the step is skipped');
+    const skipped = await responder.post(`/console/incidents/${id}/checklist/${second}`, { action: 'skip', note: 'Handled by the vendor' });
+    expect(skipped.status).toBe(303);
+    if (approverStep) {
+      // The responder's page offers no form for an approver's step; a forged one is refused by the service.
+      await responder.get(`/console/incidents/${id}`);
+      expect((await responder.post(`/console/incidents/${id}/checklist/${approverStep.step_id}`, { action: 'complete', note: '' })).status).toBe(403);
+    }
+    const after = await json<{ data: { step_id: string; state: string; note: string | null }[] }>(await h.request('GET', `/v1/incidents/${id}/checklist`));
+    expect(after.data.find((s) => s.step_id === first)).toMatchObject({ state: 'done', note: 'Bucket policy reviewed' });
+    expect(after.data.find((s) => s.step_id === second)).toMatchObject({ state: 'skipped', note: 'Handled by the vendor' });
+    if (approverStep) expect(after.data.find((s) => s.step_id === approverStep.step_id)).toMatchObject({ state: 'open' });
+    const viewer = await signedIn(h, h.tokens.viewer);
+    expect(await (await viewer.get(`/console/incidents/${id}`)).text()).not.toContain('/checklist/');
+    expect((await viewer.post(`/console/incidents/${id}/checklist/${forms[2] ?? first}`, { action: 'complete', note: '' })).status).toBe(403);
+  });
+
   it('shows the page in Chinese when asked, and remembers it', async () => {
     const h = harness();
     const { id } = await openViaApi(h);
