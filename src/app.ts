@@ -34,6 +34,7 @@ import type { DraftRenderer } from './obligations/draft.js';
 import { letterRoutes } from './delivery/letters/routes.js';
 import type { LetterPdfMaker } from './delivery/letters/types.js';
 import { lobProvider } from './delivery/providers/lob.js';
+import { consoleRoutes } from './console/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -139,6 +140,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', runbookRoutes);
   app.route('/', obligationRoutes);
   app.route('/', registerRoutes);
+  // The console is plain Hono routes: pages, not API operations, so it stays out of /openapi.json.
+  app.route('/console', consoleRoutes(app));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

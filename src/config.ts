@@ -100,6 +100,15 @@ const configSchema = z.object({
   REMINDER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   IN_PROCESS_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** A console session unused for this long ends. */
+  CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /** A console session ends this long after sign-in, however busy. */
+  CONSOLE_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  OIDC_ISSUER: optionalText.pipe(z.url().optional()),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
+  /** The claim (in the ID token or from userinfo) that holds the person's breachkit role. */
+  OIDC_ROLE_CLAIM: z.string().trim().min(1).max(200).default('breachkit_role'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -112,6 +121,8 @@ function checkProviderSets(c: Config): string[] {
   if (Boolean(c.TWILIO_ACCOUNT_SID) !== Boolean(c.TWILIO_AUTH_TOKEN)) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
   if (c.TWILIO_ACCOUNT_SID && !c.TWILIO_FROM && !c.TWILIO_MESSAGING_SERVICE_SID) problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with Twilio credentials');
   if (Boolean(c.INAPP_WEBHOOK_URL) !== Boolean(c.INAPP_WEBHOOK_SECRET)) problems.push('INAPP_WEBHOOK_URL and INAPP_WEBHOOK_SECRET: set both or neither');
+  if (Boolean(c.OIDC_ISSUER) !== Boolean(c.OIDC_CLIENT_ID)) problems.push('OIDC_ISSUER and OIDC_CLIENT_ID: set both or neither');
+  if (c.CONSOLE_IDLE_MINUTES > c.CONSOLE_MAX_HOURS * 60) problems.push('CONSOLE_IDLE_MINUTES: must not exceed CONSOLE_MAX_HOURS');
   if ((c.SENDGRID_API_KEY || c.TWILIO_ACCOUNT_SID || c.INAPP_WEBHOOK_URL) && !c.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required to send (links in notices, provider callbacks)');
   return problems;
 }

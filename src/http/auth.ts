@@ -6,6 +6,11 @@ import { findActiveKeyByToken } from '../api-keys/service.js';
 
 const bearer = /^Bearer\s+(\S+)$/i;
 
+/** Whether a role may do what the given roles may (admin may do everything). */
+export function admits(role: Role, allowed: readonly Role[]): boolean {
+  return role === 'admin' || allowed.includes(role);
+}
+
 /** Authenticates the caller and admits the given roles (admin is always admitted). */
 export function requireRole(allowed: readonly Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -17,7 +22,7 @@ export function requireRole(allowed: readonly Role[]): MiddlewareHandler<AppEnv>
     if (!key) throw new ApiError('unauthorized', 'The API key is unknown or revoked.');
     const principal: Principal = { keyId: key.id, name: key.name, role: key.role };
     c.set('principal', principal);
-    if (principal.role !== 'admin' && !allowed.includes(principal.role)) {
+    if (!admits(principal.role, allowed)) {
       throw new ApiError('forbidden', `This needs one of the roles: ${['admin', ...allowed].join(', ')}; the key has ${principal.role}.`);
     }
     await next();

@@ -5,14 +5,12 @@ import { ApiError } from '../http/errors.js';
 import { canonicalJson, sha256Hex } from '../lib/hash.js';
 import { listQuery } from '../lib/schema.js';
 import { runOnce } from '../idempotency/service.js';
-import { inTransaction } from '../db/client.js';
 import { incidentWithChecklist, runbooksOpenedWith } from '../runbooks/service.js';
 import { statuses } from './lifecycle.js';
 import { severities } from './vocabulary.js';
 import { createIncidentBody, incidentJson, incidentSchema, patchIncidentBody, timelineSchema, type IncidentJson } from './schema.js';
-import { getTimeline, listIncidents, openIncident, recordEvent, updateIncident } from './service.js';
-import { diffObligations, incidentObligations } from '../obligations/service.js';
-import { StaleVersionError } from '../errors.js';
+import { getTimeline, listIncidents, openIncident } from './service.js';
+import { changeIncident } from './change.js';
 
 const etag = (version: number) => `"${version}"`;
 
@@ -193,21 +191,7 @@ export const incidentRoutes = createRouter()
   .openapi(patchRoute, async (c) => {
     const { db, clock } = c.var.services;
     const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
-    const id = c.req.valid('param').id;
-    const now = clock.now();
-    const incident = await inTransaction(db, async (tx) => {
-      // The obligations before and after, in the same transaction: a deadline that moves because a
-      // fact changed is recorded on the timeline with the change that moved it.
-      const before = await incidentObligations(tx, id, now);
-      const expected = matchedVersion(ifMatch, before.incident_version);
-      const updated = await updateIncident(tx, id, c.req.valid('json'), expected, actorOf(c.var.principal), now, c.var.services.transitionGuards);
-      if (updated.version === before.incident_version) return updated;
-      const after = await incidentObligations(tx, id, now);
-      const changes = diffObligations(before.obligations, after.obligations);
-      if (!changes.length) return updated;
-      const event = await recordEvent(tx, id, 'obligations.changed', actorOf(c.var.principal), now, { version: updated.version, changes });
-      return { ...updated, timeline_seq: event.seq, timeline_head: event.hash };
-    });
+    const incident = await changeIncident(db, c.req.valid('param').id, c.req.valid('json'), (current) => matchedVersion(ifMatch, current), actorOf(c.var.principal), clock.now(), c.var.services.transitionGuards);
     c.header('etag', etag(incident.version));
     return c.json(incidentJson(incident), 200);
   })

@@ -94,7 +94,8 @@ export async function freezeNotice(db: Db, ctx: RenderContext, incidentId: strin
   });
 }
 
-const sameHolder = (a: { id: string; name: string }, b: { id: string | null; name: string | null }) =>
+/** Whether two actors are the same person: the same key, or keys held under the same name. */
+export const sameHolder = (a: { id: string; name: string }, b: { id: string | null; name: string | null }) =>
   a.id === b.id || a.name.trim().toLowerCase() === (b.name ?? '').trim().toLowerCase();
 
 /** Four eyes: the approver is neither the drafter's key nor a key held under the drafter's name. */
