@@ -52,7 +52,6 @@ async function waitFor(done: () => boolean, ms: number, tick: () => void): Promi
   }
   return done();
 }
-import { providersFor } from './delivery/setup.js';
 import { nodeLetterPdf } from './delivery/letters/pdf.node.js';
 
 async function main(): Promise<void> {

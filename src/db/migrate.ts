@@ -15,10 +15,7 @@ export interface MigrationResult {
 
 export class MigrationError extends Error {}
 
-/**
- * Parses `NNN_name.sql` file names into ordered migrations; a number used twice is refused. Numbers may
- * skip (work on several branches takes its numbers ahead of the merge); each is applied once, in order.
- */
+/** Parses `NNN_name.sql` file names into ordered migrations; duplicates or gaps are refused. */
 export function migrationsFromFiles(files: Record<string, string>): Migration[] {
   const list = Object.entries(files).map(([file, text]) => {
     const m = /^(\d{3,})_([a-z0-9_]+)\.sql$/.exec(file);
@@ -27,7 +24,7 @@ export function migrationsFromFiles(files: Record<string, string>): Migration[] 
   });
   list.sort((a, b) => a.version - b.version);
   list.forEach((m, i) => {
-    if (i > 0 && m.version === list[i - 1]!.version) throw new MigrationError(`migration ${String(m.version).padStart(3, '0')} is used twice (${list[i - 1]!.name}, ${m.name})`);
+    if (m.version !== i + 1) throw new MigrationError(`migration ${String(i + 1).padStart(3, '0')} is missing (found ${m.version})`);
   });
   return list;
 }
@@ -61,7 +58,7 @@ export async function migrate(sql: Sql, migrations: Migration[]): Promise<Migrat
       applied.push(`${String(m.version).padStart(3, '0')}_${m.name}`);
     }
     const newest = Math.max(0, ...done.map((r) => r.version));
-    const known = Math.max(0, ...migrations.map((m) => m.version));
+    const known = migrations.length;
     if (newest > known) throw new MigrationError(`the database is at migration ${newest}, newer than this build (${known})`);
     return { applied, current: Math.max(newest, known) };
   }) as Promise<MigrationResult>;

@@ -288,7 +288,7 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
 
   for (const [provider, messages] of byProvider) {
     const channel = provider.channel;
-    const bucket = provider.capture ? undefined : d.buckets[channel];
+    const bucket = provider.capture ? undefined : d.buckets[channel as ledger.WorkerChannel];
     const sent = new Map(messages.map((m) => [m.deliveryId, m]));
     // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,
     // and a crash leaves in `sending` only what was really in flight.

@@ -11,6 +11,7 @@ import { severities } from './vocabulary.js';
 import { createIncidentBody, incidentJson, incidentSchema, patchIncidentBody, timelineSchema, type IncidentJson } from './schema.js';
 import { getTimeline, listIncidents, openIncident } from './service.js';
 import { changeIncident } from './change.js';
+import { StaleVersionError } from '../errors.js';
 
 const etag = (version: number) => `"${version}"`;
 

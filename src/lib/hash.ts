@@ -45,10 +45,3 @@ export function randomToken(bytes = 32): string {
   for (const b of buf) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
-
-/** SHA-256 as standard base64 (as Content-Security-Policy source hashes write it). */
-export function sha256Base64(content: string): string {
-  let s = '';
-  for (const b of sha256(encoder.encode(content))) s += String.fromCharCode(b);
-  return btoa(s);
-}

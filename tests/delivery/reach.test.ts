@@ -49,7 +49,7 @@ async function prepared(h: Harness): Promise<{ id: string; users: DirectoryUser[
 const captureDeps = (h: Harness): DispatchDeps => {
   const logger = createLogger('silent');
   return {
-    db: h.db.sql, renderer: testRenderer(), providers: { email: captureProvider('email', logger), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+    db: h.db.sql, renderer: testRenderer(), providers: { email: captureProvider('email', logger), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
     clock: systemClock, logger, owner: 'reach-test', batchSize: 500, leaseMs: 60_000, backoff: defaultBackoff, unknownGraceMs: 0, unknownOutcome: 'resend',
     publicNoticeUrl: 'https://example.com/status', buckets: {},
   };

@@ -146,7 +146,7 @@ describeEachDatabase('unknown outcomes: a rule, not a loop', (harness) => {
       const clock = { now: () => now };
       const deps: DispatchDeps = {
         db: h.db.sql, renderer: testRenderer(), clock, logger, owner: 'reconciler', batchSize: 10, leaseMs: 60_000, backoff: defaultBackoff,
-        providers: { email: sendgridProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url }), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger) },
+        providers: { email: sendgridProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url }), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
         unknownGraceMs: 5 * 60_000, unknownOutcome: 'hold', publicNoticeUrl: 'https://example.com/status', buckets: {},
       };
       expect(await reconcileExpired(deps)).toEqual({ fromEvents: 1, found: 0, requeued: 0, resent: 0, held: 0, undecided: 2 });
