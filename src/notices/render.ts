@@ -127,7 +127,6 @@ function assemble(channel: NoticeChannel, locale: string, texts: Map<PartName, s
   switch (channel) {
     case 'email':
       return { channel, locale, subject: texts.get('subject')!, html: texts.get('html')!, text: texts.get('text')! };
-    case 'letter':
     case 'page':
       return { channel, locale, html: texts.get('html')! };
     case 'inapp':
