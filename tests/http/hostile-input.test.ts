@@ -24,7 +24,8 @@ const openIncident = async (h: Harness) => json<{ id: string; version: number }>
 describeEachDatabase('hostile input', (harness) => {
   it('answers a JSON operation called with another content type with 415 unsupported_media_type, on every JSON operation', async () => {
     const h = harness();
-    const operations = (await listOperations(h)).filter(isJsonOperation);
+    // The API's own operations; provider webhooks answer only their providers' signed requests (404 while unconfigured).
+    const operations = (await listOperations(h)).filter((op) => isJsonOperation(op) && op.template.startsWith('/v1/'));
     expect(operations.length).toBeGreaterThanOrEqual(14);
     for (const op of operations) {
       for (const wrong of wrongContentTypes) {

@@ -72,7 +72,7 @@ describe('every channel × locale renders for generated recipients', () => {
           if (channel === 'inapp') expect(out.text).toContain(links.noticePage);
           // The notice page names nobody: the link may be forwarded.
           if (channel === 'page') expect(out).toEqual(renderer.render(input(channel, { ...recipient, name: null })));
-          if (channel === 'email' || channel === 'letter') {
+          if (channel === 'email') {
             if (recipient.name) expect(out.html).toContain(recipient.name.replace(/'/g, '&#39;'));
           }
           if (channel === 'letter' && recipient.name) expect(out.text).toContain(recipient.name);
