@@ -131,6 +131,8 @@ const en = {
   ch_voice: 'Voice call script',
   ch_letter: 'Letter',
   ch_announcement: 'Public announcement',
+  ch_inapp: 'In-app notice',
+  ch_page: 'Personal notice page',
   lang_en: 'English',
   'lang_zh-CN': 'Chinese (simplified)',
   deadlines: 'Deadlines',
@@ -285,6 +287,8 @@ const zh: Words = {
   ch_voice: '语音电话脚本',
   ch_letter: '信函',
   ch_announcement: '公开公告',
+  ch_inapp: '应用内通知',
+  ch_page: '个人通知页面',
   lang_en: '英文',
   'lang_zh-CN': '简体中文',
   deadlines: '报告期限',
@@ -312,6 +316,9 @@ const zh: Words = {
 };
 
 export type WordKey = keyof typeof en;
+
+/** Whether a key built at run time (e.g. `lang_${locale}`) is one the console has words for. */
+export const isWordKey = (key: string): key is WordKey => Object.hasOwn(en, key);
 
 const names: Record<Lang, Record<string, string>> = {
   en: {},

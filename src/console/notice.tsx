@@ -3,20 +3,25 @@ import type { FC } from 'hono/jsx';
 import type { Incident } from '../incidents/service.js';
 import type { NoticeVersionRow } from '../notices/service.js';
 import { noticeLocales } from '../notices/content.js';
+import type { NoticeChannel } from '../notices/renderer.js';
 import type { FieldProblem } from '../errors.js';
 import { Csrf, Page, Table, Time, type PageProps, type Problems } from './layout.js';
-import type { Translator, WordKey } from './i18n.js';
+import { isWordKey, type Translator, type WordKey } from './i18n.js';
 import { contactFields, localizedFields } from './notice-form.js';
 import { OtherProblems } from './incidents.js';
 
 /** One channel in one language, as rendered (or why it could not be). */
 export interface PreviewCell {
-  channel: string;
+  channel: NoticeChannel;
   locale: string;
   subject?: string | undefined;
   text?: string | undefined;
   sms?: { encoding: string; parts: number; characters: number } | undefined;
-  /** Email and letters are shown as the recipient's software shows HTML: in a frame of their own. */
+  /**
+   * Channels that render HTML (the email, the person's notice page) are shown as a browser shows them: in a
+   * frame of their own. Text-only channels (SMS, voice, letter — laid out on paper later —, announcement,
+   * in-app) are shown as their text.
+   */
   frameUrl?: string | undefined;
   problem?: string | undefined;
 }
@@ -42,6 +47,23 @@ export interface NoticePageProps extends Omit<PageProps, 'title' | 'children'> {
 }
 
 const channelsOf = (cells: PreviewCell[]) => [...new Set(cells.map((c) => c.channel))];
+
+/** The console's name for every channel a version is frozen with: a channel added without one fails the type check. */
+const channelWord: Record<NoticeChannel, WordKey> = {
+  email: 'ch_email',
+  sms: 'ch_sms',
+  voice: 'ch_voice',
+  letter: 'ch_letter',
+  announcement: 'ch_announcement',
+  inapp: 'ch_inapp',
+  page: 'ch_page',
+};
+
+/** A template language by its name in the console's words, or its code if the console has no name for it. */
+const langName = (t: Translator, locale: string) => {
+  const key = `lang_${locale}`;
+  return isWordKey(key) ? t(key) : locale;
+};
 
 export const NoticePage: FC<NoticePageProps> = (p) => {
   const { t, incident: i } = p;
@@ -106,13 +128,13 @@ export const NoticePage: FC<NoticePageProps> = (p) => {
           <p>{p.source.kind === 'draft' ? t('previewOfDraft') : t('previewOfVersion', { n: p.source.version })}</p>
           {channelsOf(p.previews).map((channel) => (
             <section aria-labelledby={`ch-${channel}`}>
-              <h3 id={`ch-${channel}`}>{t(`ch_${channel}` as WordKey)}</h3>
+              <h3 id={`ch-${channel}`}>{t(channelWord[channel])}</h3>
               <div class="side-by-side">
                 {p.previews
                   .filter((c) => c.channel === channel)
                   .map((c) => (
                     <div class="preview" lang={c.locale} data-cell={`${c.channel}/${c.locale}`}>
-                      <h4 lang={t.lang}>{t(`lang_${c.locale}` as WordKey)}</h4>
+                      <h4 lang={t.lang}>{langName(t, c.locale)}</h4>
                       {c.problem ? (
                         <p class="problem">{c.problem}</p>
                       ) : (
@@ -122,7 +144,7 @@ export const NoticePage: FC<NoticePageProps> = (p) => {
                               <strong lang={t.lang}>{t('subject')}:</strong> {c.subject}
                             </p>
                           )}
-                          {c.frameUrl && <iframe src={c.frameUrl} title={`${t(`ch_${channel}` as WordKey)} — ${t(`lang_${c.locale}` as WordKey)}`} sandbox=""></iframe>}
+                          {c.frameUrl && <iframe src={c.frameUrl} title={`${t(channelWord[channel])} — ${langName(t, c.locale)}`} sandbox=""></iframe>}
                           {c.sms && (
                             <p class="muted" lang={t.lang} data-sms-parts={String(c.sms.parts)}>
                               {t('segments', { parts: c.sms.parts, encoding: c.sms.encoding, characters: c.sms.characters })}
@@ -157,7 +179,7 @@ export const NoticePage: FC<NoticePageProps> = (p) => {
             <div class="side-by-side">
               {noticeLocales.map((l) => (
                 <fieldset lang={l}>
-                  <legend lang={t.lang}>{t(`lang_${l}` as WordKey)}</legend>
+                  <legend lang={t.lang}>{langName(t, l)}</legend>
                   {localizedFields.map((f) => {
                     const name = `locales.${l}.${f}`;
                     const problem = problemOf(name);

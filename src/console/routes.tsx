@@ -398,7 +398,7 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     approve: 'POST /v1/incidents/{id}/notices/{version}/approve',
   } as const satisfies Record<string, ApiOperation>;
 
-  /** Every channel in every language, through the same rendering as POST …/notices/preview. */
+  /** Every channel in every language — each one a version is frozen with —, through the same rendering as POST …/notices/preview. */
   async function previewCells(c: C, id: string, content: NoticeContent, frameQuery: string): Promise<PreviewCell[]> {
     const { db, notices } = c.var.services;
     const cells: PreviewCell[] = [];
@@ -533,7 +533,7 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     }
   });
 
-  /** An email or letter rendering as a document of its own, for the preview's frame. */
+  /** An HTML rendering (the email, the person's notice page) as a document of its own, for the preview's frame; text-only channels have none. */
   app.get('/incidents/:id/notice/frame/:channel/:locale', async (c) => {
     const id = incidentId(c);
     const channel = z.enum(noticeChannels).safeParse(c.req.param('channel'));

@@ -137,12 +137,25 @@ const textArray = (values: readonly string[]) => values as unknown as string[];
 
 /**
  * The counts of reach for one snapshot over every run that sends to it (see ReachCounts): each person
- * once, by their rows in the ledger and the channels their contact details give.
+ * once, by their rows in the ledger and the channels that can reach them. Once a run exists, those are
+ * the person's channels (contact details, and in-app where it reaches them) that some run of the
+ * snapshot sends on: its channel order, and in-app when it goes in addition. A channel no run sends on
+ * can never succeed, so a person whose other channels all ended is left to the announcement, not
+ * "not planned" for ever. Before any run, the snapshot's own channels count (as its summary does).
  */
 export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCounts> {
   const channels = textArray(deliveryChannels);
   const [row] = await db<Omit<ReachCounts, 'reachable'>[]>`
-    with person_rows as (
+    with runs as (
+      select r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.snapshot_id = ${snapshotId}
+    ),
+    run_channels as (
+      select count(*) > 0 as any_run,
+        coalesce(array(select distinct c from runs, unnest(runs.individual || case when runs.inapp = 'additional' then '{inapp}'::text[] else '{}'::text[] end) c
+          where c = any(${channels}::text[])), '{}') as sent_on
+      from runs
+    ),
+    person_rows as (
       select d.external_id,
         bool_or(d.state = any(${textArray(reachedStates)}::text[])) as reached,
         bool_or(d.state = any(${textArray(pendingStates)}::text[])) as pending,
@@ -152,22 +165,31 @@ export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCoun
       where d.run_id in (select id from delivery_runs where snapshot_id = ${snapshotId})
       group by d.external_id
     ),
+    usable as (
+      select p.external_id,
+        array(select c from unnest(case when rc.any_run then ${personChannels(db)} else p.channels end) c
+          where c = any(case when rc.any_run then rc.sent_on else ${channels}::text[] end)) as channels
+      from affected_people p cross join run_channels rc
+      where p.snapshot_id = ${snapshotId}
+    ),
     per_person as (
       select coalesce(r.reached, false) as reached, coalesce(r.pending, false) as pending, coalesce(r.unknown, false) as unknown,
-        p.channels && ${channels}::text[] as has_channel,
-        exists (select 1 from unnest(p.channels) c where c = any(${channels}::text[]) and not (c = any(coalesce(r.ended_channels, '{}')))) as can_succeed
-      from affected_people p
-      left join person_rows r on r.external_id = p.external_id
-      where p.snapshot_id = ${snapshotId}
+        cardinality(u.channels) > 0 as has_channel,
+        exists (select 1 from unnest(u.channels) c where not (c = any(coalesce(r.ended_channels, '{}')))) as can_succeed
+      from usable u
+      left join person_rows r on r.external_id = u.external_id
+    ),
+    classed as (
+      select *, not reached and not pending and not unknown and not can_succeed as announcement_only from per_person
     )
     select count(*)::int as people,
       count(*) filter (where reached)::int as reached,
       count(*) filter (where not reached and pending)::int as in_flight,
       count(*) filter (where not reached and not pending and unknown)::int as unknown,
       count(*) filter (where not reached and not pending and not unknown and can_succeed)::int as not_planned,
-      count(*) filter (where not reached and not pending and not unknown and not can_succeed)::int as announcement_only,
-      count(*) filter (where not has_channel)::int as no_channel
-    from per_person`;
+      count(*) filter (where announcement_only)::int as announcement_only,
+      count(*) filter (where announcement_only and not has_channel)::int as no_channel
+    from classed`;
   return { ...row!, reachable: row!.people - row!.announcement_only };
 }
 

@@ -15,8 +15,9 @@ export const hasIndividualChannel = (channels: readonly string[]): boolean => ch
  * Per snapshot, each person is in exactly one of: reached; in flight (a row queued or sending);
  * unknown (a row held after an unconfirmed send); not yet planned (a channel can still succeed but no row
  * is out, e.g. before the run starts); announcement only (no individual channel left that can succeed:
- * none in their contact details, or every one ended). `no_channel` is the part of announcement only that
- * never had one.
+ * none in their contact details, none the snapshot's runs send on, or every one ended). `no_channel` is
+ * the part of announcement only that never had one. In-app counts where a run sends it and it reaches the
+ * person (see reachCounts in ledger.ts).
  */
 export interface ReachCounts {
   people: number;

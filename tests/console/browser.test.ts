@@ -152,12 +152,16 @@ for (const lang of ['en', 'zh-CN'] as const) {
     for (const [name, value] of Object.entries(noticeFieldsFrom(content as NoticeContent))) await page.locator(`[name="${name}"]`).fill(value);
     await page.locator('form.notice-editor button[type=submit]:not([formaction])').click();
     await page.waitForURL(/\/notice#preview$/);
-    // Ten renderings; the email and the letter in their own frames, showing the text as it will be received.
-    expect(await page.locator('[data-cell]').count()).toBe(10);
+    // Fourteen renderings (seven channels, two languages); the email and the person's notice page in their own frames,
+    // showing them as they will be received; the letter and the in-app notice as their text.
+    expect(await page.locator('[data-cell]').count()).toBe(14);
     const email = page.frameLocator('[data-cell="email/zh-CN"] iframe');
     await expect.poll(() => email.locator('h1').innerText()).toBe(content.locales['zh-CN'].headline);
-    const letter = page.frameLocator('[data-cell="letter/en"] iframe');
-    await expect.poll(() => letter.locator('body').innerText()).toContain(content.locales.en.remedies);
+    const noticePage = page.frameLocator('[data-cell="page/en"] iframe');
+    await expect.poll(() => noticePage.locator('body').innerText()).toContain(content.locales.en.remedies);
+    expect(await page.locator('[data-cell="letter/en"] iframe').count()).toBe(0);
+    expect(await page.locator('[data-cell="letter/en"] pre').innerText()).toContain(content.locales.en.remedies);
+    expect(await page.locator('[data-cell="inapp/zh-CN"] pre').innerText()).toContain(content.locales['zh-CN'].remedies);
     expect(await page.locator('[data-cell="sms/zh-CN"] [data-sms-parts]').innerText()).toMatch(/UCS-2/);
     await expectAccessible(page, `notice preview (${lang})`);
     await page.screenshot({ path: `tmp/console-notice-${lang}-desktop.png`, fullPage: true });

@@ -9,6 +9,14 @@ import { ConsoleClient, textOf } from './client.js';
 
 const fields = () => noticeFieldsFrom(sampleNoticeContent() as NoticeContent);
 
+/** One preview cell's markup: from its `data-cell` to the next cell's. */
+function cellOf(page: string, cell: string): string {
+  const start = page.indexOf(`data-cell="${cell}"`);
+  expect(start).toBeGreaterThan(-1);
+  const next = page.indexOf('data-cell="', start + 1);
+  return page.slice(start, next === -1 ? undefined : next);
+}
+
 async function signedIn(h: Harness, token: string): Promise<ConsoleClient> {
   const client = new ConsoleClient(h);
   expect((await client.signIn(token)).status).toBe(303);
@@ -43,7 +51,24 @@ describeEachDatabase('console notice page', (harness) => {
     expect(res.status).toBe(303);
     const page = await (await client.get(res.headers.get('location')!)).text();
     const cells = [...page.matchAll(/data-cell="([\w/-]+)"/g)].map((m) => m[1]);
-    expect(cells).toEqual(['email/en', 'email/zh-CN', 'sms/en', 'sms/zh-CN', 'voice/en', 'voice/zh-CN', 'letter/en', 'letter/zh-CN', 'announcement/en', 'announcement/zh-CN']);
+    // Every channel a version is frozen with, in each language.
+    expect(cells).toEqual([
+      'email/en',
+      'email/zh-CN',
+      'sms/en',
+      'sms/zh-CN',
+      'voice/en',
+      'voice/zh-CN',
+      'letter/en',
+      'letter/zh-CN',
+      'announcement/en',
+      'announcement/zh-CN',
+      'inapp/en',
+      'inapp/zh-CN',
+      'page/en',
+      'page/zh-CN',
+    ]);
+    expect(page).not.toContain('class="problem"');
     for (const locale of ['en', 'zh-CN']) {
       const api = await json<{ sms: { parts: number; encoding: string } }>(
         await h.request('POST', `/v1/incidents/${id}/notices/preview`, { as: 'responder', json: { content: sampleNoticeContent(), channel: 'sms', locale } }),
@@ -52,6 +77,20 @@ describeEachDatabase('console notice page', (harness) => {
       expect(cell).toMatch(new RegExp(`data-sms-parts="${api.sms.parts}"`));
       expect(cell.slice(0, 2000)).toContain(api.sms.encoding);
     }
+    // A letter is plain text (laid out on paper later) and an in-app notice a title and text: shown as the API renders them, not framed.
+    for (const locale of ['en', 'zh-CN']) {
+      for (const channel of ['letter', 'inapp']) {
+        const api = await json<{ subject?: string; text: string; html?: string }>(
+          await h.request('POST', `/v1/incidents/${id}/notices/preview`, { as: 'responder', json: { content: sampleNoticeContent(), channel, locale } }),
+        );
+        expect(api.html).toBeUndefined();
+        const cell = cellOf(page, `${channel}/${locale}`);
+        expect(cell).not.toContain('<iframe');
+        expect(textOf(cell)).toContain(textOf(api.text));
+        if (channel === 'inapp') expect(textOf(cell)).toContain(api.subject);
+      }
+      expect(textOf(cellOf(page, `letter/${locale}`))).toContain(`# ${sampleNoticeContent().locales[locale as 'en' | 'zh-CN'].headline}`);
+    }
     // The email as it will look: a sandboxed document of its own, its inline styles allowed, no script.
     const frame = await client.get(`/console/incidents/${id}/notice/frame/email/zh-CN?source=draft`);
     expect(frame.status).toBe(200);
@@ -59,7 +98,13 @@ describeEachDatabase('console notice page', (harness) => {
     expect(frame.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
     expect(frame.headers.get('content-security-policy')).not.toContain('script-src');
     expect(await frame.text()).toContain(sampleNoticeContent().locales['zh-CN'].headline);
-    expect((await client.get(`/console/incidents/${id}/notice/frame/letter/en?source=draft`)).status).toBe(200);
+    // The person's notice page too; text-only channels have no frame.
+    expect(cellOf(page, 'page/en')).toContain(`src="/console/incidents/${id}/notice/frame/page/en?source=draft"`);
+    const notice = await client.get(`/console/incidents/${id}/notice/frame/page/en?source=draft`);
+    expect(notice.status).toBe(200);
+    expect(await notice.text()).toContain(sampleNoticeContent().locales.en.remedies);
+    expect((await client.get(`/console/incidents/${id}/notice/frame/letter/en?source=draft`)).status).toBe(404);
+    expect((await client.get(`/console/incidents/${id}/notice/frame/inapp/en?source=draft`)).status).toBe(404);
     expect((await client.get(`/console/incidents/${id}/notice/frame/sms/en?source=draft`)).status).toBe(404);
   });
 

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { describeEachDatabase, json, testRenderer, type Harness } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
+import { directoryUser, plannedRun } from '../helpers/delivery-flow.js';
 
 const yearsAgo = (y: number) => new Date(Date.now() - y * 365.25 * 86_400_000).toISOString().slice(0, 10);
 
@@ -22,7 +23,7 @@ function generatedDirectory(): DirectoryUser[] {
   const users: DirectoryUser[] = [];
   for (let i = 0; i < 7; i++) users.push(base(`email-${i}`, { email: `e${i}@example.com` }));
   for (let i = 0; i < 5; i++) users.push(base(`phone-${i}`, { phone: `+491511000${String(i).padStart(4, '0')}` }));
-  for (let i = 0; i < 4; i++) users.push(base(`letter-${i}`, { postal_address: { line1: `${i} Hauptstraße`, city: 'Berlin', postcode: '10115', country: 'DE' } }));
+  for (let i = 0; i < 4; i++) users.push(base(`letter-${i}`, { postal_address: { line1: `${i} Hauptstraße`, city: 'Berlin', postal_code: '10115', country: 'DE' } }));
   for (let i = 0; i < 3; i++) users.push(base(`nocontact-${i}`, {}));
   // Three siblings with one guardian, and two more with another: the guardian's address and number are shared.
   for (const [family, kids] of [['a', 3], ['b', 2]] as const) {
@@ -87,8 +88,12 @@ describeEachDatabase('one set of counts', (harness) => {
       return hasIndividualChannel(channels);
     }).length;
     const expectedAnnouncementOnly = users.length - individual;
-    // With no letter channel in the ledger, the letter-only people are left to the announcement like the no-contact ones.
-    expect(expectedAnnouncementOnly).toBe(hasIndividualChannel(['letter']) ? 3 : 7);
+    // Letters are a channel: the letter-only people are reachable; only the no-contact ones are left to the announcement.
+    expect(hasIndividualChannel(['letter'])).toBe(true);
+    expect(expectedAnnouncementOnly).toBe(3);
+    // Letter-only people: their letters wait (queued) for a print batch to be handed over, which the worker never does.
+    const letterOnly = users.filter((u) => u.postal_address && !u.email && !u.phone && !u.birth_date).length;
+    expect(letterOnly).toBe(4);
 
     const snapshot = await json<{ row_count: number; summary: { announcement_only: number } }>(await h.request('GET', `/v1/incidents/${id}/affected`));
     const before = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
@@ -117,7 +122,31 @@ describeEachDatabase('one set of counts', (harness) => {
     const runs = await json<{ data: { announcement_only: number }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
     const after = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
     expect(runs.data[0]!.announcement_only).toBe(expectedAnnouncementOnly + 1);
-    expect(after).toMatchObject({ reached: individual - 1, in_flight: 0, covered_by_announcement: expectedAnnouncementOnly + 1, no_channel: expectedAnnouncementOnly, uncovered: expectedAnnouncementOnly + 1 });
+    // The worker never sends letters: until their batch is handed over, the letter-only people are in flight, not reached.
+    expect(after).toMatchObject({ reached: individual - 1 - letterOnly, in_flight: letterOnly, covered_by_announcement: expectedAnnouncementOnly + 1, no_channel: expectedAnnouncementOnly, uncovered: expectedAnnouncementOnly + 1, ok: false });
+    const letterStates = await h.db.sql<{ state: string }[]>`select state from deliveries where incident_id = ${id} and channel = 'letter'`;
+    expect(letterStates.map((r) => r.state)).toEqual(Array(letterOnly).fill('queued'));
+
+    // A print batch of those letters, handed over to the mail house: the letters are accepted, the people reached.
+    await h.request('PUT', '/v1/organisation', {
+      json: { name: 'Example Devices GmbH', return_address: { name: 'Example Devices GmbH', line1: 'Friedrichstraße 1', city: 'Berlin', postal_code: '10117', country: 'DE' } },
+    });
+    const created = await h.request('POST', `/v1/incidents/${id}/letters/batches`, { as: 'responder' });
+    expect(created.status, await created.clone().text()).toBe(202);
+    const { batch } = await json<{ batch: { id: string; letters: number } }>(created);
+    expect(batch.letters).toBe(letterOnly);
+    let status = 'rendering';
+    for (const by = Date.now() + 60_000; status === 'rendering' && Date.now() < by; await new Promise((r) => setTimeout(r, 100))) {
+      status = (await json<{ status: string }>(await h.request('GET', `/v1/incidents/${id}/letters/batches/${batch.id}`, { as: 'viewer' }))).status;
+    }
+    expect(status).toBe('ready');
+    const handed = await h.request('POST', `/v1/incidents/${id}/letters/batches/${batch.id}/handover`, { json: { taken_by: 'Printhaus Nord' }, as: 'responder' });
+    expect(handed.status, await handed.clone().text()).toBe(200);
+    const runsHanded = await json<{ data: { announcement_only: number }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
+    const handedOver = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+    expect(runsHanded.data[0]!.announcement_only).toBe(expectedAnnouncementOnly + 1);
+    expect(handedOver).toMatchObject({ reached: individual - 1, in_flight: 0, not_planned: 0, covered_by_announcement: expectedAnnouncementOnly + 1, no_channel: expectedAnnouncementOnly, uncovered: expectedAnnouncementOnly + 1, announcement_required: true, ok: false });
+    expect(handedOver.reached + handedOver.covered_by_announcement).toBe(users.length);
     // The guardian of several children: one notice per child, each proved in the ledger.
     const children = await h.db.sql<{ external_id: string; state: string; content_hash: string }[]>`select external_id, state, content_hash from deliveries where external_id like 'child-a%' order by external_id`;
     expect(children.map(({ external_id, state }) => ({ external_id, state }))).toEqual([0, 1, 2].map((k) => ({ external_id: `child-a${k}`, state: 'captured' })));
@@ -136,3 +165,47 @@ describeEachDatabase('one set of counts', (harness) => {
     expect((await moveTo(h, id, 'monitoring')).status).toBe(200);
   });
 });
+
+describeEachDatabase(
+  'counts of reach follow the run’s channels',
+  (harness) => {
+    it('a channel the run’s order leaves out cannot reach anyone: once the rest ended, the person is left to the announcement', async () => {
+      const h = harness();
+      const { incidentId, run } = await plannedRun(h, [
+        directoryUser('order-both', { email: 'both@example.com', phone: '+4915112349901' }),
+        directoryUser('order-letter', { postal_address: { line1: 'Ring 3', city: 'Köln', postal_code: '50667', country: 'DE' } }),
+        directoryUser('order-nothing'),
+      ]);
+      // Letters are not in this order: the letter-only person gets nothing planned and counts toward the announcement.
+      expect(run).toMatchObject({ channel_order: ['email', 'sms'], planned: 1, announcement_only: 2 });
+      const check = async () => json<Check>(await h.request('GET', `/v1/incidents/${incidentId}/deliveries/check`));
+      expect(await check()).toMatchObject({ in_flight: 1, not_planned: 0, covered_by_announcement: 2, no_channel: 2, uncovered: 2 });
+      const now = new Date();
+      const [email] = await ledger.claimDeliveries(h.db.sql, { owner: 't', limit: 10, leaseMs: 60_000, now, runId: run.id as string });
+      expect(await ledger.failAndFallBack(h.db.sql, email!.id, 'bounced', 'bounce', now)).toBe('sms');
+      const [sms] = await ledger.claimDeliveries(h.db.sql, { owner: 't', limit: 10, leaseMs: 60_000, now, runId: run.id as string });
+      expect(await ledger.failAndFallBack(h.db.sql, sms!.id, 'undeliverable', '21614', now)).toBeNull();
+      // The phone's voice channel is not in the order: nothing can still reach this person, so not "not planned".
+      expect(await check()).toMatchObject({ reached: 0, in_flight: 0, not_planned: 0, covered_by_announcement: 3, no_channel: 2, uncovered: 3 });
+      const runs = await json<{ data: { announcement_only: number }[] }>(await h.request('GET', `/v1/incidents/${incidentId}/deliveries`));
+      expect(runs.data[0]!.announcement_only).toBe(3);
+    });
+  },
+  { env: { DELIVERY_CHANNEL_ORDER: 'email,sms' } },
+);
+
+describeEachDatabase(
+  'counts of reach count in-app where it goes',
+  (harness) => {
+    it('in-app in addition reaches a person with an account and no contact: reached, not counted as without a channel', async () => {
+      const h = harness();
+      const { incidentId, run } = await plannedRun(h, [directoryUser('extra-app-only'), directoryUser('extra-email', { email: 'extra@example.com' })], 'additional');
+      expect(run).toMatchObject({ inapp: 'additional', planned: 2, announcement_only: 0 });
+      await dispatchOnce({ ...captureDeps(h), owner: 'reach-inapp' });
+      expect(await json<Check>(await h.request('GET', `/v1/incidents/${incidentId}/deliveries/check`))).toMatchObject({
+        people: 2, reached: 2, in_flight: 0, covered_by_announcement: 0, no_channel: 0, uncovered: 0,
+      });
+    });
+  },
+  { env: { DELIVERY_CHANNEL_ORDER: 'email,sms' } },
+);
