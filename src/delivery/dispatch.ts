@@ -177,8 +177,11 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
   if (rows.length === 0) return tally;
   const proofs = new Map<string, { contentHash: string; locale: string; text: string | null }>();
   const hashes = new Map<string, Map<string, Map<string, string>>>();
+  // The person's own page link is stored only as a hash: notices that carry it are rendered with the
+  // stand-in in its place, and a provider's look-up matches any link of that shape there.
+  const standIn = placeholderPageUrl(d.noticePageBaseUrl ?? new URL(d.publicNoticeUrl).origin);
   for (const row of rows) {
-    const rendered = await renderFor(d, row);
+    const rendered = await renderFor(d, row, channelsWithPageLink.has(row.channel) ? standIn : undefined);
     proofs.set(row.id, { contentHash: contentHashOf(hashes, rendered), locale: rendered.locale, text: rendered.text ?? null });
   }
 
@@ -202,7 +205,7 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
     const requests: LookupRequest[] = [];
     for (const r of asked) {
       const to = r.channel === 'email' ? r.email : r.phone;
-      if (to) requests.push({ deliveryId: r.id, channel: r.channel, to, since: r.claimed_at, text: proofs.get(r.id)!.text });
+      if (to) requests.push({ deliveryId: r.id, channel: r.channel, to, since: r.claimed_at, text: proofs.get(r.id)!.text, ...(channelsWithPageLink.has(r.channel) ? { pageLinkStandIn: standIn } : {}) });
     }
     if (requests.length === 0) continue;
     let answer: Awaited<ReturnType<NonNullable<DeliveryProvider['lookup']>>>;

@@ -18,3 +18,16 @@ export const noticePageUrl = (baseUrl: string, token: string): string => `${base
  * freeze has the length it has when sent.
  */
 export const sampleNoticePageUrl = (baseUrl: string): string => noticePageUrl(baseUrl, 'x'.repeat(noticePageTokenLength));
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether `candidate` is `text` with the stand-in link `standIn` replaced by a real notice-page link of
+ * the same base: a sent message is recognised by everything else it says and by the link's shape.
+ */
+export function sameTextWithNoticeLink(text: string, standIn: string, candidate: string): boolean {
+  if (!text.includes(standIn)) return candidate === text;
+  const base = standIn.slice(0, -noticePageTokenLength);
+  const pattern = text.split(standIn).map(escapeRegExp).join(`${escapeRegExp(base)}[A-Za-z0-9_-]{${noticePageTokenLength}}`);
+  return new RegExp(`^${pattern}$`).test(candidate);
+}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchesOf, sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
 import { twilioProvider } from '../../src/delivery/providers/twilio.js';
 import type { OutgoingMessage } from '../../src/delivery/providers/types.js';
+import { newNoticePageToken, noticePageUrl } from '../../src/notice-pages/link.js';
 import { startFakeSendgrid, type FakeSendgrid } from '../fakes/sendgrid.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
 
@@ -141,6 +142,13 @@ describe('lookups for interrupted sends', () => {
       const answer = await texts.lookup!([ask(601, shared, 'sms', 'Notice about Mia'), ask(602, shared, 'sms', 'Notice about Leo'), ask(603, shared, 'sms', 'Notice about Mia')]);
       expect(answer).toEqual({ kind: 'answered', found: new Map([['601', (sent as { providerId: string }).providerId]]) });
       expect(await texts.lookup!([ask(604, shared, 'sms', null)])).toMatchObject({ kind: 'later' });
+      // The person's own page link is stored only as a hash: the look-up asks with a stand-in of the same shape.
+      const standIn = noticePageUrl('https://breachkit.example', newNoticePageToken());
+      const linked = { ...sms(605, '+8613812340605'), rendered: { channel: 'sms' as const, locale: 'en', text: `Notice. Yours: ${noticePageUrl('https://breachkit.example', newNoticePageToken())} end` } };
+      const [sentLinked] = await texts.send([linked]);
+      const withLink = (id: number, text: string) => ({ ...ask(id, '+8613812340605', 'sms', text), pageLinkStandIn: standIn });
+      expect(await texts.lookup!([withLink(605, `Notice. Yours: ${standIn} end`)])).toEqual({ kind: 'answered', found: new Map([['605', (sentLinked as { providerId: string }).providerId]]) });
+      expect(await texts.lookup!([withLink(606, `Other notice. Yours: ${standIn} end`)])).toEqual({ kind: 'answered', found: new Map() });
       // Calls carry neither their script nor our id: no look-up is offered for them.
       expect(twilioProvider('voice', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://x.example/w' }).lookup).toBeUndefined();
     } finally {

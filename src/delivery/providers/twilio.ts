@@ -4,6 +4,7 @@ import type { DeliveryChannel } from '../ledger.js';
 import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendOutcome } from './types.js';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { createTwilioFetchClient } from './sdk-base-url.js';
+import { sameTextWithNoticeLink } from '../../notice-pages/link.js';
 import { permanentTwilioCodes } from './codes.js';
 import { sendEach } from './pool.js';
 
@@ -84,7 +85,7 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
         const messages = await client.messages.list({ to, dateSentAfter: since, limit: 200 });
         const taken = new Set<string>();
         for (const r of asked) {
-          const match = messages.find((m) => !taken.has(m.sid) && m.body === r.text);
+          const match = messages.find((m) => !taken.has(m.sid) && m.body !== null && (r.pageLinkStandIn && r.text ? sameTextWithNoticeLink(r.text, r.pageLinkStandIn, m.body) : m.body === r.text));
           if (!match) continue;
           taken.add(match.sid);
           found.set(r.deliveryId, match.sid);

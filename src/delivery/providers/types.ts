@@ -57,6 +57,8 @@ export interface LookupRequest {
   since: Date;
   /** The text this notice carries for this recipient, to tell it from other messages to the same number. */
   text: string | null;
+  /** The stand-in in `text` for the person's own notice-page link (known only as a hash): any notice-page link matches there. */
+  pageLinkStandIn?: string;
 }
 
 export type LookupAnswer =
