@@ -6,7 +6,6 @@ import { loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { runbookFiles, templateFiles } from './assets.generated.js';
-import apiReferenceScript from '@scalar/api-reference/dist/browser/standalone.js';
 import { loadRunbooks } from './runbooks/parse.js';
 import { createNoticeRenderer } from './notices/render.js';
 import { createDraftRenderer } from './obligations/draft.js';
@@ -30,7 +29,6 @@ export default {
         runbooks: loadRunbooks(runbookFiles),
         renderer: createNoticeRenderer(templateFiles, { smsMaxParts: config.SMS_MAX_PARTS }),
         drafts: createDraftRenderer(templateFiles),
-        apiReferenceScript,
         config,
         logger: createLogger(config.LOG_LEVEL),
         clock: systemClock,

@@ -1,6 +1,7 @@
-// Time-zone arithmetic and business-day calendars for legal deadlines (public holidays from date-holidays; PRC holidays and
-// make-up working days from the official schedules in holiday-schedules/, or a schedule the organisation supplied).
-import Holidays from 'date-holidays';
+// Time-zone arithmetic and business-day calendars for legal deadlines (public holidays from tables generated from
+// date-holidays; PRC holidays and make-up working days from the official schedules in holiday-schedules/, or a
+// schedule the organisation supplied).
+import { publicHolidayTables, publicHolidayYears } from './public-holidays.generated.js';
 import { officialSchedules, scheduledJurisdictions, type HolidaySchedule } from './holiday-schedules/index.js';
 
 /** A calendar day in some time zone, as `YYYY-MM-DD`. */
@@ -173,41 +174,49 @@ function scheduledCalendar(id: string, official: readonly HolidaySchedule[], sup
   };
 }
 
-/** A calendar of public holidays (type "public" in date-holidays: bank and optional days are working days), with supplied extra days. */
+/** A calendar's public holidays of the shipped years, by local day (names of a shared day joined), read once. */
+const publicHolidayDays = new Map<string, Map<LocalDate, string>>();
+
+function publicHolidaysOf(id: string): Map<LocalDate, string> {
+  let days = publicHolidayDays.get(id);
+  if (days) return days;
+  const table = publicHolidayTables[id];
+  if (!table) throw new Error(`no public-holiday table for calendar ${id}: add it to a rule and run npm run holiday-tables`);
+  days = new Map();
+  for (const entry of table.days.split(' ')) {
+    const [day = '', index = ''] = entry.split(':');
+    days.set(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`, table.names[Number(index)]!);
+  }
+  publicHolidayDays.set(id, days);
+  return days;
+}
+
+/**
+ * A calendar of public holidays (type "public" in date-holidays: bank and optional days are working days), with
+ * supplied extra days. The days come from a table generated from date-holidays for a range of years, so that no
+ * holiday engine (moment-timezone, astronomia) ships in the Workers bundle; a year outside it is not known.
+ */
 function publicHolidayCalendar(id: string, supplied: readonly HolidaySchedule[]): BusinessCalendar {
-  const [country, state] = id.split('-');
-  const hd = state ? new Holidays(country!, state) : new Holidays(country!);
+  const holidays = publicHolidaysOf(id);
   const extra = scheduleDays(supplied);
   const suppliedYears = new Map(supplied.map((s) => [s.year, s]));
-  const years = new Map<number, Map<LocalDate, string>>();
-  const holidaysOf = (year: number) => {
-    let map = years.get(year);
-    if (!map) {
-      map = new Map();
-      for (const h of hd.getHolidays(year)) {
-        // `date` is the local start in the country's own zone, so its first ten characters are the local day.
-        if (h.type === 'public') {
-          const day = h.date.slice(0, 10);
-          map.set(day, map.has(day) ? `${map.get(day)}; ${h.name}` : h.name);
-        }
-      }
-      years.set(year, map);
-    }
-    return map;
-  };
+  const shipped = (year: number) => year >= publicHolidayYears.first && year <= publicHolidayYears.last;
   return {
     id,
     source: `public holidays of ${id} (date-holidays${supplied.length ? ', with days the organisation supplied' : ''})`,
     dayInfo(date) {
       const added = extra.get(date);
       if (added) return added;
-      const name = holidaysOf(Number(date.slice(0, 4))).get(date);
+      const name = holidays.get(date);
       if (name) return { date, business: false, kind: 'holiday', name };
       if (isWeekend(date)) return { date, business: false, kind: 'weekend' };
       return { date, business: true, kind: 'workday' };
     },
-    // date-holidays computes every year from its rules, so no year is missing; one-off days come from supplied files.
-    coverageGap: () => null,
+    coverageGap(year) {
+      return shipped(year) || suppliedYears.has(year)
+        ? null
+        : `public holidays of ${id} are shipped for ${publicHolidayYears.first}–${publicHolidayYears.last} only: for ${year} only weekends were skipped`;
+    },
     yearSource(year) {
       const s = suppliedYears.get(year);
       return s ? `date-holidays, with days supplied by the organisation: ${s.source}` : null;
