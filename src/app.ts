@@ -24,7 +24,7 @@ import { webhookRouteDocs, webhookRoutes } from './delivery/webhooks.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import type { Runbook } from './runbooks/parse.js';
 import { announcementGuard } from './delivery/service.js';
-import { PublicPageCache, PublicTraffic, publicRoutes } from './announcements/public.js';
+import { PublicPageCache, PublicTraffic, publicRoutes, type PublicPageOptions, type PublicPages } from './announcements/public.js';
 import { publicRouteDocs } from './announcements/public-docs.js';
 import { obligationRoutes } from './obligations/routes.js';
 import { registerRoutes } from './register/routes.js';
@@ -55,8 +55,12 @@ export interface AppDeps {
   version?: string;
   /** Stopping: `draining` refuses new requests and ends event streams; `halted` stops work still running when the grace period is over. */
   lifecycle?: Lifecycle;
-  /** Scalar's standalone script for /docs, read from node_modules by the entry point; without it /docs has no reference. */
+  /** Scalar's standalone script for /docs, read from node_modules by the entry point; without it /docs has no reference (Workers serves it as a static asset). */
   apiReferenceScript?: string;
+  /** Where the status page keeps its rendered documents; in this process's memory unless the runtime has better (Workers: edge-cache.ts). */
+  publicPages?: (options: PublicPageOptions) => PublicPages;
+  /** What the runtime adds when a directory upload is over IMPORT_LIMIT_BYTES (Workers: the edge's own cap, and the way round it). */
+  importLimitNote?: string;
 }
 
 export interface Lifecycle {
@@ -70,10 +74,8 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new SplitRouter(isPublicPath) });
   const baseUrl = publicBaseUrl(deps.config);
-  const publicPage = {
-    baseUrl,
-    cache: new PublicPageCache({ baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() }),
-  };
+  const pageOptions: PublicPageOptions = { baseUrl, name: { en: deps.config.STATUS_PAGE_NAME_EN, 'zh-CN': deps.config.STATUS_PAGE_NAME_ZH }, now: () => deps.clock.now() };
+  const publicPage = { baseUrl, cache: deps.publicPages?.(pageOptions) ?? new PublicPageCache(pageOptions) };
 
   app.route('/', publicRoutes(publicPage.cache, deps.database, new PublicTraffic(deps.logger, () => deps.clock.now().getTime())));
   app.route(
@@ -106,13 +108,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const lifecycle = deps.lifecycle;
   const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;
   const letters = { pdf: deps.letterPdf ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: lob ? ['US'] : [], lob };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle, letters })));
+  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, importLimitNote: deps.importLimitNote, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle, letters })));
   app.use(requestLog);
   if (lifecycle) app.use(refuseWhileDraining(lifecycle.draining));
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));
   const uploads = [
     { path: /^\/v1\/incidents\/[^/]+\/scope\/lists\//, maxSize: 64 * 1024 * 1024 },
-    { path: /^\/v1\/directory\/imports$/, maxSize: deps.config.IMPORT_LIMIT_BYTES, streamed: true },
+    {
+      path: /^\/v1\/directory\/imports$/,
+      maxSize: deps.config.IMPORT_LIMIT_BYTES,
+      streamed: true,
+      tooLarge: `The directory upload is larger than ${deps.config.IMPORT_LIMIT_BYTES} bytes (IMPORT_LIMIT_BYTES).${deps.importLimitNote ? ` ${deps.importLimitNote}` : ''}`,
+    },
   ];
   app.use('/v1/*', limitBody(deps.config.BODY_LIMIT_BYTES, uploads));
   app.use('/v1/*', strictJsonBody(uploads.filter((u) => u.streamed).map((u) => u.path)), checkQueryText);

@@ -58,6 +58,8 @@ export class NotAllowedError extends DomainError {}
 export class UploadError extends DomainError {
   /** The import the upload was for, once it has one. */
   importId?: string;
+  /** The size limit it went over, for `too_large`. */
+  limitBytes?: number;
   constructor(
     readonly kind: 'broken' | 'too_large' | 'client_gone' | 'stopped',
     message: string,

@@ -7,7 +7,7 @@ import { ApiError } from '../http/errors.js';
 import { publicVersion, publishedContent } from './service.js';
 import { announcementHtml, feed, incidentsJson, indexHtml, pageLocales, publicPageCsp, statusJson, summaryJson, type PageInfo, type PageLocale, type PublicContent } from './views.js';
 
-interface Rendered {
+export interface Rendered {
   /** Encoded once, so a hit neither encodes nor measures the text again. */
   body: Uint8Array<ArrayBuffer>;
   etag: string;
@@ -51,11 +51,44 @@ export function negotiateLocale(lang: string | undefined, acceptLanguage: string
   return 'en';
 }
 
+export type BuildDocument = (content: PublicContent, page: PageInfo) => string | null;
+
 /**
- * Holds the rendered public documents. A publish in this process clears it at once; other
- * processes notice the new version within `checkEveryMs`.
+ * Where the rendered public documents are kept between requests: in the process on Node
+ * (`PublicPageCache`), in the data centre's cache on Workers (`EdgePageCache`, edge-cache.ts).
  */
-export class PublicPageCache {
+export interface PublicPages {
+  /** The document when it is known to be current without any I/O; undefined sends the request to `get`. */
+  peek(key: string): Rendered | undefined;
+  /**
+   * The current document, built on first use; null when `build` finds nothing.
+   * `headers` are sent with it, beside its type and ETag.
+   */
+  get(db: Db, key: string, type: string, headers: Record<string, string>, build: BuildDocument): Promise<Rendered | null>;
+  /** Something was published by this process: forget what it holds. */
+  invalidate(): void;
+}
+
+/** Renders one document from the published content; null when `build` finds nothing. */
+export function renderDocument(content: PublicContent, options: Pick<PublicPageOptions, 'name' | 'baseUrl'>, type: string, headers: Record<string, string>, build: BuildDocument): Rendered | null {
+  const updatedAt = content.updates[0]?.published_at ?? content.announcements[0]?.published_at ?? new Date(0);
+  const text = build(content, { name: options.name, baseUrl: options.baseUrl, updatedAt });
+  if (text === null) return null;
+  return renderedFromBytes(utf8.encode(text), type, headers);
+}
+
+/** A document from its bytes: its ETag and the headers of its 200 and 304 answers. */
+export function renderedFromBytes(body: Uint8Array<ArrayBuffer>, type: string, headers: Record<string, string>): Rendered {
+  const etag = `"${sha256Hex(body).slice(0, 32)}"`;
+  const notModifiedHeaders = { ...headers, etag, 'cache-control': cacheControl };
+  return { body, etag, notModifiedHeaders, headers: { ...notModifiedHeaders, 'content-type': type, 'content-length': String(body.byteLength) } };
+}
+
+/**
+ * Holds the rendered public documents in the process. A publish in this process clears it at once;
+ * other processes notice the new version within `checkEveryMs`.
+ */
+export class PublicPageCache implements PublicPages {
   private version = -1;
   private checkedAt = 0;
   private content: PublicContent | null = null;
@@ -96,26 +129,14 @@ export class PublicPageCache {
     return this.rendered.get(key);
   }
 
-  /**
-   * The cached document, built on first use; null (and nothing cached) when `build` finds nothing.
-   * `headers` are sent with it, beside its type and ETag.
-   */
-  async get(db: Db, key: string, type: string, headers: Record<string, string>, build: (content: PublicContent, page: PageInfo) => string | null): Promise<Rendered | null> {
+  async get(db: Db, key: string, type: string, headers: Record<string, string>, build: BuildDocument): Promise<Rendered | null> {
     await this.refresh(db);
     const cached = this.rendered.get(key);
     if (cached) return cached;
-    const content = this.content!;
-    const updatedAt = content.updates[0]?.published_at ?? content.announcements[0]?.published_at ?? new Date(0);
-    const text = build(content, { name: this.options.name, baseUrl: this.options.baseUrl, updatedAt });
-    if (text === null) return null;
-    const body = utf8.encode(text);
-    const etag = `"${sha256Hex(body).slice(0, 32)}"`;
-    const notModifiedHeaders = { ...headers, etag, 'cache-control': cacheControl };
-    const rendered = { body, etag, notModifiedHeaders, headers: { ...notModifiedHeaders, 'content-type': type, 'content-length': String(body.byteLength) } };
-    this.rendered.set(key, rendered);
+    const rendered = renderDocument(this.content!, this.options, type, headers, build);
+    if (rendered) this.rendered.set(key, rendered);
     return rendered;
   }
-
 }
 
 /** Counts public requests and writes one summary line a minute instead of a line per request. */
@@ -150,7 +171,7 @@ export class PublicTraffic {
  * log line and a request id per hit would cost more than the page. Their traffic is summed up in
  * `PublicTraffic` instead, and errors still reach the app's error handler.
  */
-export function publicRoutes(cache: PublicPageCache, db: (env: unknown) => Db, traffic: PublicTraffic): Hono {
+export function publicRoutes(cache: PublicPages, db: (env: unknown) => Db, traffic: PublicTraffic): Hono {
   const app = new Hono();
   // Open CORS on the public reads only (this router sits at the root beside the API). The
   // headers go straight into each response: a middleware that touches c.res before the handler

@@ -63,8 +63,12 @@ export async function bumpPublicVersion(db: Db, at: Date): Promise<void> {
   await db`update public_page_state set version = version + 1, changed_at = ${at} where id = 1`;
 }
 
+// The public reads call clock_timestamp(), a volatile function: Hyperdrive (Workers) caches read
+// queries for up to a minute unless they call one, and these must see a publish at once.
+
+/** The publish generation of the public page: bumped by every publish, one row read by key. */
 export async function publicVersion(db: Db): Promise<number> {
-  const [row] = await db<{ version: string }[]>`select version::text as version from public_page_state where id = 1`;
+  const [row] = await db<{ version: string }[]>`select version::text as version from public_page_state where id = 1 and clock_timestamp() is not null`;
   return Number(row!.version);
 }
 
@@ -72,10 +76,10 @@ export async function publicVersion(db: Db): Promise<number> {
 export async function selectPublished(db: Db): Promise<{ announcements: AnnouncementRow[]; updates: UpdateRow[] }> {
   const announcements = await db<AnnouncementRow[]>`
     select a.* from announcements a join incidents i on i.id = a.incident_id and not i.drill
-    where a.published_at is not null order by a.published_at desc, a.id desc`;
+    where a.published_at is not null and clock_timestamp() is not null order by a.published_at desc, a.id desc`;
   const updates = await db<UpdateRow[]>`
     select u.* from announcement_updates u join announcements a on a.id = u.announcement_id join incidents i on i.id = a.incident_id and not i.drill
-    where a.published_at is not null and u.published_at is not null
+    where a.published_at is not null and u.published_at is not null and clock_timestamp() is not null
     order by u.published_at desc, u.seq desc`;
   return { announcements, updates };
 }

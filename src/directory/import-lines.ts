@@ -23,6 +23,8 @@ export interface UploadLimits {
   maxExpandedBytes: number;
   /** Unpacked bytes per byte sent, judged past the first `ratioFloorBytes` (IMPORT_MAX_GZIP_RATIO). */
   maxGzipRatio: number;
+  /** Said after the reason when more than `maxUploadBytes` were sent. */
+  overUploadLimitNote?: string;
 }
 
 const noLimits: UploadLimits = { maxUploadBytes: Infinity, maxExpandedBytes: Infinity, maxGzipRatio: Infinity };
@@ -69,7 +71,11 @@ async function openUpload(
     }
     if (next.done) return null;
     counted.sent += next.value.length;
-    if (counted.sent > limits.maxUploadBytes) throw tooLarge(`it is larger than ${limits.maxUploadBytes} bytes (IMPORT_LIMIT_BYTES)`);
+    if (counted.sent > limits.maxUploadBytes) {
+      const err = tooLarge(`it is larger than ${limits.maxUploadBytes} bytes (IMPORT_LIMIT_BYTES)${limits.overUploadLimitNote ? `. ${limits.overUploadLimitNote.replace(/\.$/, '')}` : ''}`);
+      err.limitBytes = limits.maxUploadBytes;
+      throw err;
+    }
     return next.value;
   };
   const fail = (err: UploadError): never => {

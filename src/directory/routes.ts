@@ -133,7 +133,12 @@ export const directoryRoutes = createRouter()
     const format = formatOf(c.req.header('content-type'), q.format);
     const body = c.req.raw.body;
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
-    const limits = { maxUploadBytes: config.IMPORT_LIMIT_BYTES, maxExpandedBytes: config.IMPORT_MAX_EXPANDED_BYTES, maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO };
+    const limits = {
+      maxUploadBytes: config.IMPORT_LIMIT_BYTES,
+      maxExpandedBytes: config.IMPORT_MAX_EXPANDED_BYTES,
+      maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO,
+      overUploadLimitNote: c.var.services.importLimitNote,
+    };
     const { signal, release } = importStopSignal(c.req.raw.signal, c.var.services.lifecycle?.halted);
     const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, limits, signal });
     const report = await runImport(db, {

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { RenderContext } from '../notices/service.js';
-import type { PublicPageCache } from '../announcements/public.js';
+import type { PublicPages } from '../announcements/public.js';
 import type { TransitionGuard } from '../incidents/service.js';
 import type { Runbook } from '../runbooks/parse.js';
 import type { DraftRenderer } from '../obligations/draft.js';
@@ -31,7 +31,9 @@ export interface Services {
   runbooks: Map<string, Runbook>;
   /** Checks other parts of breachkit place on incident status changes. */
   transitionGuards: readonly TransitionGuard[];
-  publicPage: { cache: PublicPageCache; baseUrl: string };
+  publicPage: { cache: PublicPages; baseUrl: string };
+  /** What the runtime adds when a directory upload is over IMPORT_LIMIT_BYTES (Workers: the edge's cap, and the way round it). */
+  importLimitNote?: string;
   /** Report drafts for regulators, from templates/obligations. */
   drafts: DraftRenderer;
   /** The process is stopping: streams end at `draining`, long work gives up at `halted` (Node only; none on Workers). */

@@ -168,7 +168,7 @@ function fromDomainError(err: DomainError): ApiError {
 const uploadCodes = { broken: 'bad_request', too_large: 'payload_too_large', client_gone: 'bad_request', stopped: 'not_ready' } as const;
 
 function fromUploadError(err: UploadError): ApiError {
-  const extra = { errors: [{ field: '(body)', message: err.message }], ...(err.importId ? { importId: err.importId } : {}) };
+  const extra = { errors: [{ field: '(body)', message: err.message }], ...(err.importId ? { importId: err.importId } : {}), ...(err.limitBytes ? { limitBytes: err.limitBytes } : {}) };
   const where = err.importId ? ` Import ${err.importId} is marked failed; the lines before it were kept.` : '';
   return new ApiError(uploadCodes[err.kind], `The upload could not be read to its end: ${err.message}.${where}`, extra);
 }

@@ -46,16 +46,28 @@ const limiter = (maxSize: number): MiddlewareHandler<AppEnv> =>
  * checked here. (Hono's limiter buffers a body sent without a length, up to the limit, in memory.)
  */
 const declaredLengthLimit =
-  (maxSize: number): MiddlewareHandler<AppEnv> =>
+  (maxSize: number, tooLarge: string): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (Number(c.req.header('content-length') ?? 0) > maxSize) throw new ApiError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
+    if (Number(c.req.header('content-length') ?? 0) > maxSize) throw new ApiError('payload_too_large', tooLarge, { limitBytes: maxSize });
     await next();
   };
 
-/** The default body limit, with larger ones for the routes that take uploads (`streamed`: the route counts as it reads). */
-export function limitBody(maxSize: number, uploads: { path: RegExp; maxSize: number; streamed?: boolean }[] = []): MiddlewareHandler<AppEnv> {
+export interface UploadPath {
+  path: RegExp;
+  maxSize: number;
+  /** The route counts the bytes as it reads them. */
+  streamed?: boolean;
+  /** The problem's detail for a declared length over the limit, when it has more to say than the number. */
+  tooLarge?: string;
+}
+
+/** The default body limit, with larger ones for the routes that take uploads. */
+export function limitBody(maxSize: number, uploads: UploadPath[] = []): MiddlewareHandler<AppEnv> {
   const fallback = limiter(maxSize);
-  const special = uploads.map((u) => ({ path: u.path, limit: u.streamed ? declaredLengthLimit(u.maxSize) : limiter(u.maxSize) }));
+  const special = uploads.map((u) => ({
+    path: u.path,
+    limit: u.streamed ? declaredLengthLimit(u.maxSize, u.tooLarge ?? `The request body is larger than ${u.maxSize} bytes.`) : limiter(u.maxSize),
+  }));
   return (c, next) => (special.find((u) => u.path.test(c.req.path))?.limit ?? fallback)(c, next);
 }
 
