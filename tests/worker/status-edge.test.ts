@@ -1,5 +1,8 @@
 // The status page and the upload limit in workerd, against local PostgreSQL through Hyperdrive's local
 // connection string, with every statement the Worker sends counted on the wire.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import { addUpdate, draftAnnouncement } from '../../src/announcements/service.js';
@@ -20,6 +23,16 @@ describe.runIf(testDatabaseUrl)('the Workers build with a database, in workerd',
   let wire: WireLog;
   let token: string;
   let incidentId: string;
+
+  const persist = mkdtempSync(join(tmpdir(), 'breachkit-workerd-'));
+  async function start(): Promise<Worker> {
+    const started = await unstable_startWorker({
+      config: 'wrangler.toml',
+      dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, remote: false, persist, logLevel: (process.env.WORKER_LOG_LEVEL ?? 'error') as 'error' },
+    });
+    await started.ready;
+    return started;
+  }
 
   /** The statements the Worker executes while answering one request. */
   async function measured(path: string, init?: Parameters<Worker['fetch']>[1]): Promise<{ res: Awaited<ReturnType<Worker['fetch']>>; body: string; statements: string[] }> {
@@ -45,17 +58,14 @@ describe.runIf(testDatabaseUrl)('the Workers build with a database, in workerd',
     );
     incidentId = incident.id;
     await draftAnnouncement(db.sql, incidentId, { impact: 'major', status: 'identified', title: { en: 'Order details were exposed', 'zh-CN': '订单信息曾被泄露' }, body: { en: 'An export was readable by link.', 'zh-CN': '导出文件可通过链接读取。' } }, actor, now);
-    worker = await unstable_startWorker({
-      config: 'wrangler.toml',
-      dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, remote: false, logLevel: (process.env.WORKER_LOG_LEVEL ?? 'error') as 'error' },
-    });
-    await worker.ready;
+    worker = await start();
   }, 120_000);
 
   afterAll(async () => {
     await worker?.dispose();
     await wire?.close();
     await db?.close();
+    rmSync(persist, { recursive: true, force: true });
   });
 
   it('shows a publish on the next request, then answers a quiet page with the generation check alone', async () => {
@@ -97,11 +107,26 @@ describe.runIf(testDatabaseUrl)('the Workers build with a database, in workerd',
     const atom = await measured('/history.atom');
     expect(atom.res.headers.get('content-type')).toContain('application/atom+xml');
     expect(atom.body).toContain('The link no longer works.');
-    // Another isolate's cache entry (here: this data centre's, under the new key) serves the rest.
+    // The isolate's memory serves the rest.
     const again = await measured('/history.atom');
     expect(again.body).toBe(atom.body);
     expect(again.statements).toHaveLength(1);
   });
+
+  it('serves a fresh isolate from the data centre\'s cache: the check, and no read of the announcements', async () => {
+    const atom = await measured('/history.atom');
+    const json = await measured('/api/v2/summary.json');
+    // A new isolate with nothing in memory, over the same local cache (as another isolate in the data centre).
+    await worker.dispose();
+    worker = await start();
+    const fresh = await measured('/history.atom');
+    expect(fresh.body).toBe(atom.body);
+    expect(fresh.statements).toHaveLength(1);
+    expect(isVersionCheck(fresh.statements[0]!)).toBe(true);
+    const freshJson = await measured('/api/v2/summary.json');
+    expect(freshJson.body).toBe(json.body);
+    expect(freshJson.statements.filter(readsAnnouncements)).toEqual([]);
+  }, 120_000);
 
   it('keeps an unknown announcement address as cheap as a quiet page', async () => {
     await measured('/status/zzzzzzzzzzzz');
