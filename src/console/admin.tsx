@@ -102,7 +102,7 @@ const KeysPage: FC<KeysProps> = (p) => {
       <p>
         <a href={p.withRevoked ? '/console/admin/api-keys' : '/console/admin/api-keys?revoked=1'}>{p.withRevoked ? t('active') : t('showRevoked')}</a>
       </p>
-      <Table head={[t('keyName'), t('role'), t('tokenPrefix'), t('createdAt'), t('revokedAt'), '']}>
+      <Table head={[t('keyName'), t('role'), t('tokenPrefix'), t('createdAt'), t('revokedAt'), t('revoke')]}>
         {p.keys.map((k) => (
           <tr data-key={k.id}>
             <td>{k.name}</td>
@@ -211,7 +211,7 @@ const OrganisationPage: FC<OrganisationProps> = (p) => {
       {p.versions.length === 0 ? (
         <p>{t('noProfile')}</p>
       ) : (
-        <Table head={[t('version'), t('effectiveFrom'), t('createdAt'), t('actor'), '']}>
+        <Table head={[t('version'), t('effectiveFrom'), t('createdAt'), t('actor'), t('show')]}>
           {p.versions.map((v) => (
             <tr data-version={v.version}>
               <td>{v.version}</td>
