@@ -386,7 +386,7 @@ export function affectedPages(app: Hono<ConsoleEnv>, kit: PageKit): void {
     const [incident, scope, snapshots] = await Promise.all([getIncident(db, id), can(c, affectedRoute.scope) ? getScope(db, id) : undefined, listSnapshots(db, id)]);
     const current = snapshots.at(-1);
     let people: AffectedPersonRow[] | null = null;
-    const after = c.req.query('after') ?? null;
+    const after = c.req.query('after')?.slice(0, 300) ?? null;
     if (current && may.people) people = await pagePeople(db, current.id, after, pageSize + 1);
     const from = versionParam(c.req.query('from'));
     const to = versionParam(c.req.query('to'));
