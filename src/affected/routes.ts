@@ -2,10 +2,9 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute, createRouter, notFoundResponse, readRoles, incidentParams, actorOf, problemDoc } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
-import { csvRows } from '../lib/csv.js';
 import { idParam, iso } from '../lib/schema.js';
 import { scopeBody, snapshotSchema, channels } from './schema.js';
-import { currentSnapshot, getScope, pagePeople, replaceScopeList, resolveSnapshot, setScope, type SnapshotRow, type AffectedPersonRow } from './service.js';
+import { affectedCsv, affectedCsvHeaders, currentSnapshot, parseIdList, getScope, pagePeople, replaceScopeList, resolveSnapshot, setScope, type SnapshotRow, type AffectedPersonRow } from './service.js';
 
 
 const snapshotJson = (s: SnapshotRow) => ({
@@ -165,7 +164,6 @@ function decodeCursor(s: string): string {
   }
 }
 
-const csvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list', 'channel_rejections'];
 
 export const affectedRoutes = createRouter()
   .openapi(putScope, async (c) => {
@@ -182,9 +180,8 @@ export const affectedRoutes = createRouter()
     const { db, clock } = c.var.services;
     const { id, list } = c.req.valid('param');
     const text = await c.req.text();
-    const ids = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))];
-    const bad = ids.findIndex((x) => x.length > 200);
-    if (bad >= 0) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: `body.line.${bad + 1}`, message: 'an id longer than 200 characters' }] });
+    const { ids, tooLong } = parseIdList(text);
+    if (tooLong !== null) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: `body.line.${tooLong}`, message: 'an id longer than 200 characters' }] });
     const count = await replaceScopeList(db, id, list, ids, actorOf(c.var.principal), clock.now());
     return c.json({ list, ids: count }, 200);
   })
@@ -209,32 +206,5 @@ export const affectedRoutes = createRouter()
   .openapi(csvRoute, async (c) => {
     const { db } = c.var.services;
     const snap = await currentSnapshot(db, c.req.valid('param').id);
-    let after: string | null = null;
-    let headerSent = false;
-    const encoder = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (!headerSent) {
-          headerSent = true;
-          controller.enqueue(encoder.encode(csvRows([csvHeader])));
-          return;
-        }
-        const rows = await pagePeople(db, snap.id, after, 1000);
-        if (rows.length === 0) return controller.close();
-        after = rows.at(-1)!.external_id;
-        controller.enqueue(
-          encoder.encode(
-            csvRows(
-              rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), p.announcement_only, p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list, (p.channel_rejections ?? []).map((r) => `${r.channel}:${r.field}`).join(';')]),
-            ),
-          ),
-        );
-      },
-    });
-    return c.body(body, 200, {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${snap.incident_id}-affected-v${snap.version}.csv"`,
-      'x-snapshot-version': String(snap.version),
-      'x-content-hash': snap.content_hash,
-    }) as never;
+    return c.body(affectedCsv(db, snap.id), 200, affectedCsvHeaders(snap)) as never;
   });

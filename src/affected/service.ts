@@ -6,6 +6,7 @@ import { newId } from '../lib/ids.js';
 import { getIncident, recordEvent, type Actor } from '../incidents/service.js';
 import { individualChannels } from '../delivery/reach.js';
 import type { Scope } from './schema.js';
+import { csvRows } from '../lib/csv.js';
 import * as store from './store.js';
 
 export type { SnapshotRow, AffectedPersonRow } from './store.js';
@@ -37,6 +38,13 @@ export async function getScope(db: Db, incidentId: string): Promise<{ scope: Sco
   const found = await store.selectScope(db, incidentId);
   if (!found) return undefined;
   return { scope: found.scope, lists: await store.countScopeLists(db, incidentId) };
+}
+
+/** An uploaded list's ids: one per line, blanks and repeats dropped; `tooLong` is the position (from 1, among the distinct ids) of the first id over 200 characters. */
+export function parseIdList(text: string): { ids: string[]; tooLong: number | null } {
+  const ids = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))];
+  const bad = ids.findIndex((x) => x.length > 200);
+  return { ids, tooLong: bad >= 0 ? bad + 1 : null };
 }
 
 export async function replaceScopeList(db: Db, incidentId: string, list: 'include' | 'exclude', ids: string[], actor: Actor, now: Date): Promise<number> {
@@ -98,6 +106,67 @@ export async function currentSnapshot(db: Db, incidentId: string): Promise<store
 export async function currentSummary(db: Db, incidentId: string): Promise<store.SnapshotRow | undefined> {
   return store.latestSnapshot(db, incidentId);
 }
+
+export async function listSnapshots(db: Db, incidentId: string): Promise<store.SnapshotRow[]> {
+  await getIncident(db, incidentId);
+  return store.selectSnapshots(db, incidentId);
+}
+
+export interface SnapshotDiff {
+  from: number;
+  to: number;
+  added: number;
+  removed: number;
+  /** Up to the sample asked for, by external id. */
+  added_ids: string[];
+  removed_ids: string[];
+}
+
+/** Who is in one snapshot version and not the other (the same comparison a resolution records on the timeline). */
+export async function diffSnapshotVersions(db: Db, incidentId: string, from: number, to: number, sample: number): Promise<SnapshotDiff> {
+  const all = await listSnapshots(db, incidentId);
+  const older = all.find((s) => s.version === from);
+  const newer = all.find((s) => s.version === to);
+  if (!older) throw new NotFoundError('affected snapshot version', `${incidentId}/${from}`);
+  if (!newer) throw new NotFoundError('affected snapshot version', `${incidentId}/${to}`);
+  return { from, to, ...(await store.diffSnapshots(db, older.id, newer.id, sample)) };
+}
+
+/** The snapshot as CSV, one row per person, read a thousand at a time while it is sent. */
+export function affectedCsv(db: Db, snapshotId: string): ReadableStream<Uint8Array> {
+  let after: string | null = null;
+  let headerSent = false;
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!headerSent) {
+        headerSent = true;
+        controller.enqueue(encoder.encode(csvRows([affectedCsvHeader])));
+        return;
+      }
+      const rows = await store.selectPeople(db, snapshotId, after, 1000);
+      if (rows.length === 0) return controller.close();
+      after = rows.at(-1)!.external_id;
+      controller.enqueue(
+        encoder.encode(
+          csvRows(
+            rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), p.announcement_only, p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list, (p.channel_rejections ?? []).map((r) => `${r.channel}:${r.field}`).join(';')]),
+          ),
+        ),
+      );
+    },
+  });
+}
+
+const affectedCsvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list', 'channel_rejections'];
+
+/** The headers a CSV download of a snapshot carries. */
+export const affectedCsvHeaders = (snap: store.SnapshotRow) => ({
+  'content-type': 'text/csv; charset=utf-8',
+  'content-disposition': `attachment; filename="${snap.incident_id}-affected-v${snap.version}.csv"`,
+  'x-snapshot-version': String(snap.version),
+  'x-content-hash': snap.content_hash,
+});
 
 export function pagePeople(db: Db, snapshotId: string, after: string | null, limit: number): Promise<store.AffectedPersonRow[]> {
   return store.selectPeople(db, snapshotId, after, limit);

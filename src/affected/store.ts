@@ -54,6 +54,13 @@ export async function latestSnapshot(db: Db, incidentId: string): Promise<Snapsh
   return row;
 }
 
+/** Every snapshot of an incident, oldest first. */
+export async function selectSnapshots(db: Db, incidentId: string): Promise<SnapshotRow[]> {
+  return db<SnapshotRow[]>`
+    select id, incident_id, version, scope, row_count, content_hash, summary, created_at, created_by
+    from affected_snapshots where incident_id = ${incidentId} order by version`;
+}
+
 export async function insertSnapshotHeader(db: Db, s: { id: string; incidentId: string; version: number; scope: Scope; at: Date; by: string }): Promise<void> {
   await db`
     insert into affected_snapshots (id, incident_id, version, scope, row_count, content_hash, summary, created_at, created_by)

@@ -27,6 +27,12 @@ const toJson = (k: ApiKey) => ({
   revoked_at: iso(k.revoked_at),
 });
 
+/** What a new key needs: who holds it and its role (the console's form is checked with the same schema). */
+export const createKeyBody = z.strictObject({
+  name: label.openapi({ description: 'Who holds the key (a person or a system).', example: 'Ana Souza (security on-call)' }),
+  role: z.enum(roles),
+});
+
 const createKey = authedRoute({
   method: 'post',
   path: '/v1/api-keys',
@@ -39,10 +45,7 @@ const createKey = authedRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.strictObject({
-            name: label.openapi({ description: 'Who holds the key (a person or a system).', example: 'Ana Souza (security on-call)' }),
-            role: z.enum(roles),
-          }),
+          schema: createKeyBody,
         },
       },
     },

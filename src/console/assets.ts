@@ -1,5 +1,6 @@
 // The console's stylesheet and its one small script, served by breachkit itself (no external requests).
 import { sha256Hex } from '../lib/hash.js';
+import { uploadProgressJs } from './upload-progress.js';
 
 export const consoleCss = `
 :root { color-scheme: light; --ink: #1b1f24; --muted: #4a5360; --line: #c9d0d8; --accent: #0b4fb3; --bad: #a11a1a; --good: #1d6b32; --warn-bg: #fff4d6; --bad-bg: #fdecec; --good-bg: #e8f5ec; }
@@ -57,6 +58,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; paddi
 .chart { display: block; max-width: 100%; height: auto; margin: 1rem 0; border: 1px solid var(--line); }
 .notice-editor { display: grid; gap: 1rem; }
 .notice-editor fieldset { display: grid; gap: .75rem; min-width: 0; }
+progress { width: 100%; max-width: 40rem; }
 @media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } th, td { padding: .3rem; } }
 `;
 
@@ -72,7 +74,7 @@ export const consoleJs = `(() => {
   }
   const next = document.querySelector('[data-continue]');
   if (next) location.replace(next.getAttribute('href'));
-})();
+${uploadProgressJs}})();
 `;
 
 /** A short content hash in the asset URLs, so they can be cached for good and change when the content does. */

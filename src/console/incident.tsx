@@ -9,6 +9,7 @@ import { Csrf, Page, Table, Time, type PageProps, type Problems } from './layout
 import type { Translator } from './i18n.js';
 import type { FormField } from './forms.js';
 import { anchorLabel, FactsFields, OtherProblems } from './incidents.js';
+import type { PageLink } from './page-kit.js';
 
 /** What changed after the version someone read: the events that wrote the later versions. */
 export interface Stale {
@@ -26,6 +27,8 @@ export interface IncidentPageProps extends Omit<PageProps, 'title' | 'children'>
   overdue: ChecklistItem[];
   /** Overdue steps this person may complete or skip (the API's role, and the step's own). */
   settleable: Set<string>;
+  /** Further pages this person may open from here. */
+  links?: PageLink[];
   events: TimelineEvent[];
   verification: ChainVerification;
   values: Partial<Record<FormField, string | string[]>>;
@@ -53,6 +56,11 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
           <li>
             <a href={`/console/incidents/${i.id}/deadlines`}>{t('deadlines')}</a>
           </li>
+          {(p.links ?? []).map((l) => (
+            <li>
+              <a href={l.href}>{l.label}</a>
+            </li>
+          ))}
         </ul>
       </nav>
       {p.saved && (

@@ -40,6 +40,10 @@ import { noticeBodyOf, noticeFieldsFrom, noticeFieldsOf } from './notice-form.js
 import { csrfTokenOf, endSession, openSession, principalOf, resolveSession, sameToken, type SessionLimits } from './session.js';
 import { ContinuePage, MessagePage, SignInPage } from './sign-in.js';
 import * as store from './store.js';
+import type { PageKit } from './page-kit.js';
+import { affectedLink, affectedPages } from './affected.js';
+import { consoleUploadLimitBytes, importPages, importsLink, isUploadPath } from './imports.js';
+import { adminLinks, adminPages } from './admin.js';
 
 type C = Context<ConsoleEnv>;
 
@@ -101,7 +105,10 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     if (asked === c.var.lang) setCookie(c, langCookie, c.var.lang, { path: '/console', sameSite: 'Strict', httpOnly: true, secure: https(c), maxAge: 365 * 86_400 });
     await next();
   });
-  app.use(bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.text('The form is larger than the console accepts.', 413) }));
+  const formLimit = bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.text('The form is larger than the console accepts.', 413) });
+  // A file upload's form: the file, and a little room for the form's other fields.
+  const uploadLimit = bodyLimit({ maxSize: consoleUploadLimitBytes + 64 * 1024, onError: (c) => c.text('The file is larger than the console accepts; import it through the API.', 413) });
+  app.use((c, next) => (c.req.method === 'POST' && isUploadPath(c.req.path) ? uploadLimit : formLimit)(c, next));
 
   app.get('/assets/console.css', (c) => serveAsset(c, consoleCss, 'text/css; charset=utf-8'));
   app.get('/assets/console.js', (c) => serveAsset(c, consoleJs, 'text/javascript; charset=utf-8'));
@@ -298,6 +305,7 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
         canChange={canChange}
         overdue={overdue}
         settleable={settleable}
+        links={[...affectedLink(t(c), (op) => can(c, op), incident.id), ...importsLink(t(c), (op) => can(c, op)), ...adminLinks(t(c), (op) => can(c, op))]}
         events={events}
         verification={verification}
         values={formValuesOf(incident)}
@@ -576,6 +584,11 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     const [incident, evaluation] = await Promise.all([getIncident(db, id), incidentObligations(db, id, now)]);
     return c.body(obligationsSvg(incident, evaluation.obligations, now), 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'content-security-policy': framedDocumentPolicy });
   });
+
+  const kit: PageKit = { can, requireApi, shell, html, incidentId };
+  affectedPages(app, kit);
+  importPages(app, kit);
+  adminPages(app, kit);
 
   app.all('*', () => {
     throw new PageRefusal(404, 'notFound');

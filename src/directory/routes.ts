@@ -2,10 +2,9 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute, createRouter, notFoundResponse, problemDoc, unsupportedMediaTypeResponse } from '../http/openapi.js';
 import { ApiError } from '../http/errors.js';
-import { UploadError } from '../errors.js';
 import { idParam, iso } from '../lib/schema.js';
-import { getImport, listImports, pageRejects, runImport, type ImportRow } from './service.js';
-import { importLinesFrom } from './import-lines.js';
+import { getImport, listImports, pageRejects, type ImportRow } from './service.js';
+import { importUpload } from './upload.js';
 
 const importSchema = z
   .object({
@@ -51,23 +50,6 @@ function formatOf(contentType: string | undefined, query: string | undefined): '
   if (type === 'text/csv') return 'csv';
   if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
   throw new ApiError('unsupported_media_type', 'Send the directory as NDJSON (application/x-ndjson) or CSV (text/csv), optionally gzipped, or name it with ?format=.');
-}
-
-/** Stops an import when its client goes away or the server stops, with the reason it is recorded as failing for. */
-function importStopSignal(client: AbortSignal, halted: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
-  const stop = new AbortController();
-  const watched: [AbortSignal, () => void][] = [];
-  const on = (signal: AbortSignal, reason: () => UploadError) => {
-    const listener = () => stop.abort(reason());
-    if (signal.aborted) listener();
-    else {
-      signal.addEventListener('abort', listener, { once: true });
-      watched.push([signal, listener]);
-    }
-  };
-  if (halted) on(halted, () => new UploadError('stopped', 'the server stopped before the upload was read to its end'));
-  on(client, () => new UploadError('client_gone', 'the client went away before the upload was read to its end'));
-  return { signal: stop.signal, release: () => watched.forEach(([signal, listener]) => signal.removeEventListener('abort', listener)) };
 }
 
 const createImport = authedRoute({
@@ -128,30 +110,11 @@ const rejectsRoute = authedRoute({
 
 export const directoryRoutes = createRouter()
   .openapi(createImport, async (c) => {
-    const { db, clock, config } = c.var.services;
     const q = c.req.valid('query');
     const format = formatOf(c.req.header('content-type'), q.format);
     const body = c.req.raw.body;
     if (!body) throw new ApiError('validation_failed', 'Some fields are invalid.', { errors: [{ field: '(body)', message: 'the file is empty' }] });
-    const limits = {
-      maxUploadBytes: config.IMPORT_LIMIT_BYTES,
-      maxExpandedBytes: config.IMPORT_MAX_EXPANDED_BYTES,
-      maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO,
-      overUploadLimitNote: c.var.services.importLimitNote,
-    };
-    const { signal, release } = importStopSignal(c.req.raw.signal, c.var.services.lifecycle?.halted);
-    const source = importLinesFrom(body, { format, maxLineBytes: config.IMPORT_MAX_LINE_BYTES, clock, limits, signal });
-    const report = await runImport(db, {
-      signal,
-      maxStoredRejects: config.IMPORT_MAX_STORED_REJECTS,
-      lines: source.lines,
-      bytesRead: source.bytesRead,
-      format,
-      sourceName: q.name ?? null,
-      actorId: c.var.principal.keyId,
-      clock,
-      copy: c.var.services.dbFeatures.copy,
-    }).finally(release);
+    const report = await importUpload(c.var.services, { body, format, sourceName: q.name ?? null, actorId: c.var.principal.keyId, clientSignal: c.req.raw.signal });
     return c.json(importJson(report), 201);
   })
   .openapi(listRoute, async (c) => {
