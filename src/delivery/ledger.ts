@@ -263,6 +263,19 @@ export async function markAccepted(
     where d.id = r.id and d.state in ('sending', 'unknown') ${owner ? db`and d.lease_owner = ${owner}` : db``}`;
 }
 
+/**
+ * The proof of what is about to leave, recorded before the provider is called: for notices that cannot
+ * be rendered again to the same text (they carry the person's own link, kept only as a hash).
+ */
+export async function recordProofBeforeSend(db: Db, rows: { id: string; contentHash: string; locale: string }[], owner: string): Promise<void> {
+  if (rows.length === 0) return;
+  await db`
+    update deliveries d set content_hash = r.content_hash, locale = r.locale
+    from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), content_hash: r.contentHash, locale: r.locale })) as never)}::jsonb)
+      as r(id bigint, content_hash text, locale text)
+    where d.id = r.id and d.state = 'sending' and d.lease_owner = ${owner}`;
+}
+
 export interface DeliveryProofRow {
   id: string;
   run_id: string;
@@ -372,6 +385,8 @@ export interface ExpiredRow extends ClaimedDelivery {
   claimed_at: Date;
   /** When its lease first ran out: the grace period counts from here. */
   lease_expired_at: Date;
+  /** The proof recorded before the send, for notices that carry the person's own link; null otherwise. */
+  content_hash: string | null;
 }
 
 /**
@@ -390,10 +405,11 @@ export async function takeExpiredLeases(db: Db, p: { owner: string; now: Date; h
       update deliveries d set lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.holdMs)},
         lease_expired_at = coalesce(d.lease_expired_at, d.lease_until)
       from picked where d.id = picked.id
-      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.updated_at, d.lease_expired_at
+      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.updated_at, d.lease_expired_at,
+        d.content_hash
     )
     select t.id::text as id, t.run_id, t.incident_id, t.notice_version_id, t.external_id, t.channel, t.attempts, t.updated_at as claimed_at,
-      t.lease_expired_at, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill,
+      t.lease_expired_at, t.content_hash, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill,
       case when ap.recipient = 'guardian' then du.name end as subject_name
     from taken t
     join delivery_runs r on r.id = t.run_id
