@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { expect, it } from 'vitest';
 import * as ledger from '../../src/delivery/ledger.js';
-import { describeEachDatabase, json, type Harness } from '../helpers/harness.js';
+import { describeEachDatabase, json, testRenderer, type Harness } from '../helpers/harness.js';
+import { letterContentHash, letterSender } from '../../src/delivery/letters/service.js';
+import { addressLines } from '../../src/delivery/letters/paper.js';
+import type { NoticeContent } from '../../src/notices/content.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
 
@@ -144,6 +147,36 @@ describeEachDatabase('letters', (harness) => {
     expect(Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1])).toBe(batch.pages);
     const text = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
     for (const words of ['Ada Lovelace', '李伟', 'Max Muster', 'Eva Weber', '您的订单信息曾被泄露', 'Your order details were exposed']) expect(text).toContain(words);
+
+    // Each letter carries the person's own notice page (not only the public one), and the link opens it.
+    const printedLinks = new Map<string, string>();
+    for (const m of manifest) {
+      const last = Number(m.first_page) + Number(m.pages) - 1;
+      const pages = execFileSync('pdftotext', ['-raw', '-f', m.first_page!, '-l', String(last), file, '-'], { encoding: 'utf8' });
+      const link = /(https?:\/\/\S+)\/n\/([A-Za-z0-9_-]{22})/.exec(pages);
+      expect(link, `letter ${m.delivery_id}`).not.toBeNull();
+      printedLinks.set(m.delivery_id!, link![0]);
+      const page = await h.request('GET', `/n/${link![2]}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-language')).toBe(m.country === 'CN' ? 'zh-CN' : 'en');
+    }
+    expect(new Set(printedLinks.values()).size).toBe(manifest.length);
+    // The manifest's proof is of the letter as printed, link included: rendered again with that link, the hash is the same.
+    const de = manifest.find((m) => m.recipient === 'Max Muster')!;
+    const sender = await letterSender(h.db.sql);
+    const [facts] = await h.db.sql<{ content: NoticeContent; title: string; discovered_at: Date }[]>`
+      select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where i.id = ${id}`;
+    const link = printedLinks.get(de.delivery_id!)!;
+    const notice = testRenderer().render({
+      channel: 'letter', locale: 'en', content: facts!.content, recipient: { name: 'Max Muster', isGuardian: false, locale: 'en' },
+      links: { publicNotice: `${link.split('/n/')[0]}/status`, noticePage: link }, incident: { title: facts!.title, discoveredAt: facts!.discovered_at },
+    });
+    const asPrinted = {
+      deliveryId: de.delivery_id!, locale: 'en', text: notice.text!, country: 'DE',
+      recipientLines: addressLines('Max Muster', { line1: 'Hauptstraße 5', city: 'Berlin', postal_code: '10115', country: 'DE' }, sender.country),
+      date: new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date((batch as Batch & { created_at: string }).created_at)),
+    };
+    expect(letterContentHash(asPrinted, { lines: sender.lines, returnLine: sender.returnLine }, 'A4')).toBe(de.content_hash);
 
     // Handover: the letters are with the mail house, on the timeline.
     expect((await h.request('POST', `/v1/incidents/${id}/letters/batches/${batch.id}/handover`, { json: { taken_by: '' }, as: 'responder' })).status).toBe(400);
