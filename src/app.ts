@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
   });
   const dbFeatures = { copy: deps.copy ?? false };
-  const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
+  const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD, deps.config.DELIVERY_CHANNEL_ORDER)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, noticePageUrl: sampleNoticePageUrl(baseUrl) };
   // Workers has no stop to drain for, and no signal may outlive the request it was made in there.
   const lifecycle = deps.lifecycle;

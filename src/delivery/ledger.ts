@@ -1,6 +1,6 @@
 // SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
 import type { Db } from '../db/client.js';
-import type { ReachCounts } from './reach.js';
+import type { NextRunPlan, ReachCounts } from './reach.js';
 
 export const deliveryChannels = ['email', 'sms', 'voice', 'letter', 'inapp'] as const;
 import type { InappMode } from '../notices/content.js';
@@ -141,13 +141,20 @@ const textArray = (values: readonly string[]) => values as unknown as string[];
  * the person's channels (contact details, and in-app where it reaches them) that some run of the
  * snapshot sends on: its channel order, and in-app when it goes in addition. A channel no run sends on
  * can never succeed, so a person whose other channels all ended is left to the announcement, not
- * "not planned" for ever. Before any run, the snapshot's own channels count (as its summary does).
+ * "not planned" for ever. Before any run, `next` stands for the run (what starting it now plans: in-app
+ * in order when the mode is not known yet); without it, the snapshot's own channels count.
  */
-export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCounts> {
+export async function reachCounts(db: Db, snapshotId: string, next?: NextRunPlan): Promise<ReachCounts> {
   const channels = textArray(deliveryChannels);
-  const [row] = await db<Omit<ReachCounts, 'reachable'>[]>`
+  const noRun = db`not exists (select 1 from delivery_runs x where x.snapshot_id = ${snapshotId})`;
+  const [row] = await db<(Omit<ReachCounts, 'reachable' | 'basis'> & { has_run: boolean })[]>`
     with runs as (
       select r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.snapshot_id = ${snapshotId}
+      ${next
+        ? db`union all
+          select r.inapp, ${individualOrder(db)} from (select ${textArray(next.channelOrder)}::text[] as channel_order, ${next.inapp ?? 'in_order'}::text as inapp) r
+          where ${noRun}`
+        : db``}
     ),
     run_channels as (
       select count(*) > 0 as any_run,
@@ -188,9 +195,12 @@ export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCoun
       count(*) filter (where not reached and not pending and unknown)::int as unknown,
       count(*) filter (where not reached and not pending and not unknown and can_succeed)::int as not_planned,
       count(*) filter (where announcement_only)::int as announcement_only,
-      count(*) filter (where announcement_only and not has_channel)::int as no_channel
+      count(*) filter (where announcement_only and not has_channel)::int as no_channel,
+      not ${noRun} as has_run
     from classed`;
-  return { ...row!, reachable: row!.people - row!.announcement_only };
+  const { has_run, ...counts } = row!;
+  const basis = has_run ? 'runs' : !next ? 'contact_details' : next.inapp ? 'next_run' : 'next_run_inapp_unknown';
+  return { basis, ...counts, reachable: counts.people - counts.announcement_only };
 }
 
 /** Fresh planner statistics for the ledger, after a plan has added many rows. */
