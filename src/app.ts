@@ -102,12 +102,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
   });
   const dbFeatures = { copy: deps.copy ?? false };
-  const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD)];
+  const transitionGuards = [announcementGuard(deps.config.ANNOUNCEMENT_THRESHOLD, deps.config.DELIVERY_CHANNEL_ORDER)];
   const notices = { renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, noticePageUrl: sampleNoticePageUrl(baseUrl) };
   // Workers has no stop to drain for, and no signal may outlive the request it was made in there.
   const lifecycle = deps.lifecycle;
   const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;
-  const letters = { pdf: deps.letterPdf ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, lobCountries: lob ? ['US'] : [], lob };
+  const letters = { pdf: deps.letterPdf ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, noticePageBaseUrl: baseUrl, lobCountries: lob ? ['US'] : [], lob };
   app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, importLimitNote: deps.importLimitNote, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle, letters })));
   app.use(requestLog);
   if (lifecycle) app.use(refuseWhileDraining(lifecycle.draining));

@@ -4,10 +4,16 @@ import { authedRoute, createRouter, notFoundResponse, readRoles, incidentParams,
 import { ApiError } from '../http/errors.js';
 import { idParam, iso } from '../lib/schema.js';
 import { scopeBody, snapshotSchema, channels } from './schema.js';
+import type { Db } from '../db/client.js';
+import { snapshotReach, type ReachCounts } from '../delivery/reach.js';
 import { affectedCsv, affectedCsvHeaders, currentSnapshot, parseIdList, getScope, pagePeople, replaceScopeList, resolveSnapshot, setScope, type SnapshotRow, type AffectedPersonRow } from './service.js';
 
 
-const snapshotJson = (s: SnapshotRow) => ({
+/**
+ * A snapshot with its counts of reach as the delivery run and the check route give them: the summary's
+ * `announcement_only` is that count too, not the one frozen from contact details alone.
+ */
+const snapshotJson = (s: SnapshotRow, reach: ReachCounts) => ({
   id: s.id,
   incident_id: s.incident_id,
   version: s.version,
@@ -16,8 +22,11 @@ const snapshotJson = (s: SnapshotRow) => ({
   created_at: iso(s.created_at)!,
   created_by: s.created_by,
   scope: s.scope,
-  summary: s.summary,
+  summary: { ...s.summary, announcement_only: reach.announcement_only },
+  reach,
 });
+
+const withReach = async (db: Db, s: SnapshotRow, channelOrder: readonly string[]) => snapshotJson(s, await snapshotReach(db, { incidentId: s.incident_id, snapshotId: s.id, channelOrder }));
 
 const personSchema = z
   .object({
@@ -188,11 +197,11 @@ export const affectedRoutes = createRouter()
   .openapi(resolveRoute, async (c) => {
     const { db, clock } = c.var.services;
     const snap = await resolveSnapshot(db, c.req.valid('param').id, actorOf(c.var.principal), clock.now());
-    return c.json(snapshotJson(snap), 201);
+    return c.json(await withReach(db, snap, c.var.services.config.DELIVERY_CHANNEL_ORDER), 201);
   })
   .openapi(summaryRoute, async (c) => {
     const snap = await currentSnapshot(c.var.services.db, c.req.valid('param').id);
-    return c.json(snapshotJson(snap), 200);
+    return c.json(await withReach(c.var.services.db, snap, c.var.services.config.DELIVERY_CHANNEL_ORDER), 200);
   })
   .openapi(usersRoute, async (c) => {
     const { db } = c.var.services;

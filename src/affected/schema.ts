@@ -1,5 +1,6 @@
 // Request and response shapes for scopes and affected snapshots.
 import { z } from '@hono/zod-openapi';
+import { reachBases } from '../delivery/reach.js';
 import { label, timestamp } from '../lib/schema.js';
 import { regionCode } from '../incidents/schema.js';
 import { dataCategories } from '../incidents/vocabulary.js';
@@ -64,7 +65,10 @@ export const summarySchema = z
     minors: z.number().int(),
     minors_without_guardian: z.number().int(),
     deleted_accounts: z.number().int(),
-    announcement_only: z.number().int().openapi({ description: 'People no individual channel reaches: covered by the public announcement.' }),
+    announcement_only: z
+      .number()
+      .int()
+      .openapi({ description: 'People no individual channel can reach: covered by the public announcement. The same count the delivery run and the check route give (`reach.announcement_only`).' }),
     from_include_list: z.number().int(),
   })
   .openapi('AffectedSummary');
@@ -80,5 +84,21 @@ export const snapshotSchema = z
     created_by: z.string(),
     scope: z.record(z.string(), z.unknown()),
     summary: summarySchema,
+    reach: z
+      .object({
+        basis: z.enum(reachBases).openapi({
+          description:
+            "What the counts rest on: `runs` (the snapshot's delivery runs), `next_run` (no run yet: DELIVERY_CHANNEL_ORDER and the newest approved notice's in-app mode, what starting the run now plans), `next_run_inapp_unknown` (no approved notice yet, so in-app counts only where the order names it; a notice sending in-app in addition may reach more).",
+        }),
+        people: z.number().int(),
+        reachable: z.number().int().openapi({ description: 'People an individual channel can still reach (or has reached).' }),
+        reached: z.number().int(),
+        in_flight: z.number().int(),
+        unknown: z.number().int(),
+        not_planned: z.number().int(),
+        announcement_only: z.number().int(),
+        no_channel: z.number().int(),
+      })
+      .openapi({ description: 'Counts of reach for this snapshot: the one definition the delivery run, the check route and the announcement rule use.' }),
   })
   .openapi('AffectedSnapshot');

@@ -7,7 +7,7 @@ import type { NoticeContent } from '../notices/content.js';
 import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
 import * as ledger from './ledger.js';
 import { issueNoticeLinks } from '../notice-pages/service.js';
-import { newNoticePageToken, noticePageUrl } from '../notice-pages/link.js';
+import { standInPageUrl, withPageLink } from '../notice-pages/link.js';
 import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
 import { providerFor } from './providers/select.js';
@@ -106,23 +106,6 @@ const channelsWithPageLink = new Set<string>(['sms', 'inapp', 'letter']);
 /** Where a channel reaches the person: email address, phone number, or (in-app) their id in the company's directory. */
 const addressOf = (row: ledger.ClaimedDelivery): string | null => (row.channel === 'email' ? row.email : row.channel === 'inapp' ? row.external_id : row.phone);
 
-const placeholders = new Map<string, string>();
-/** Per base URL and process: a link no responder can type, as long as a real one. */
-function placeholderPageUrl(base: string): string {
-  let p = placeholders.get(base);
-  if (!p) placeholders.set(base, (p = noticePageUrl(base, newNoticePageToken())));
-  return p;
-}
-
-function withPageLink(rendered: RenderedNotice, placeholder: string, url: string | undefined): RenderedNotice {
-  if (!url) return rendered;
-  const out = { ...rendered };
-  if (out.subject !== undefined) out.subject = out.subject.replaceAll(placeholder, url);
-  if (out.html !== undefined) out.html = out.html.replaceAll(placeholder, url);
-  if (out.text !== undefined) out.text = out.text.replaceAll(placeholder, url);
-  return out;
-}
-
 const costOf = (m: OutgoingMessage) => (m.channel === 'sms' ? (m.rendered.sms?.parts ?? 1) : 1);
 
 export interface ReconcileTally {
@@ -175,14 +158,16 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
   const now = d.clock.now();
   const rows = await ledger.takeExpiredLeases(d.db, { owner: d.owner, now, holdMs: d.leaseMs, limit });
   if (rows.length === 0) return tally;
-  const proofs = new Map<string, { contentHash: string; locale: string; text: string | null }>();
+  const proofs = new Map<string, { contentHash: string | null; locale: string; text: string | null }>();
   const hashes = new Map<string, Map<string, Map<string, string>>>();
   // The person's own page link is stored only as a hash: notices that carry it are rendered with the
-  // stand-in in its place, and a provider's look-up matches any link of that shape there.
-  const standIn = placeholderPageUrl(d.noticePageBaseUrl ?? new URL(d.publicNoticeUrl).origin);
+  // stand-in in its place for the provider's look-up (which matches any link of that shape there), and
+  // their proof is the one recorded before the send (none: the attempt ended before anything left).
+  const standIn = standInPageUrl(d.noticePageBaseUrl ?? new URL(d.publicNoticeUrl).origin);
   for (const row of rows) {
-    const rendered = await renderFor(d, row, channelsWithPageLink.has(row.channel) ? standIn : undefined);
-    proofs.set(row.id, { contentHash: contentHashOf(hashes, rendered), locale: rendered.locale, text: rendered.text ?? null });
+    const linked = channelsWithPageLink.has(row.channel);
+    const rendered = await renderFor(d, row, linked ? standIn : undefined);
+    proofs.set(row.id, { contentHash: linked ? row.content_hash : contentHashOf(hashes, rendered), locale: rendered.locale, text: rendered.text ?? null });
   }
 
   const fromEvents = new Set(await settleFromStoredEvents(d.db, rows.map((r) => r.id), d.owner, now, (id) => proofs.get(id)));
@@ -275,7 +260,7 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const attemptsOf = new Map<string, number>();
   const hashes = new Map<string, Map<string, Map<string, string>>>();
   const pageBase = d.noticePageBaseUrl ?? new URL(d.publicNoticeUrl).origin;
-  const placeholder = placeholderPageUrl(pageBase);
+  const placeholder = standInPageUrl(pageBase);
   const linked = claimed.filter((r) => channelsWithPageLink.has(r.channel));
   const pageLinks = linked.length ? await issueNoticeLinks(d.db, linked.map((r) => r.id), pageBase, d.clock.now()) : new Map<string, string>();
   for (const row of claimed) {
@@ -288,6 +273,10 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
     list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered) });
     byProvider.set(provider, list);
   }
+  // A notice carrying the person's own link cannot be rendered again later (the link is kept only as a
+  // hash): its proof is recorded now, before it leaves, and reconciliation keeps it.
+  const linkedProofs = [...byProvider.values()].flat().filter((m) => m.noticeUrl !== undefined);
+  await ledger.recordProofBeforeSend(d.db, linkedProofs.map((m) => ({ id: m.deliveryId, contentHash: m.contentHash, locale: m.rendered.locale })), d.owner);
 
   for (const [provider, messages] of byProvider) {
     const channel = provider.channel;

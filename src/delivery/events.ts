@@ -86,8 +86,8 @@ export async function settleFromStoredEvents(
   ids: string[],
   owner: string,
   now: Date,
-  /** The content this row carries (rendered again, as it renders the same every time), for the proof. */
-  proofOf: (id: string) => { contentHash: string; locale: string } | undefined = () => undefined,
+  /** The content this row carries (rendered again, or as recorded before the send), for the proof. */
+  proofOf: (id: string) => { contentHash: string | null; locale: string } | undefined = () => undefined,
 ): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await db<{ delivery_id: string; provider: 'sendgrid' | 'twilio'; event_id: string; kind: string; payload: Record<string, unknown> }[]>`

@@ -1,6 +1,6 @@
 // SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
 import type { Db } from '../db/client.js';
-import type { ReachCounts } from './reach.js';
+import type { NextRunPlan, ReachCounts } from './reach.js';
 
 export const deliveryChannels = ['email', 'sms', 'voice', 'letter', 'inapp'] as const;
 import type { InappMode } from '../notices/content.js';
@@ -141,13 +141,20 @@ const textArray = (values: readonly string[]) => values as unknown as string[];
  * the person's channels (contact details, and in-app where it reaches them) that some run of the
  * snapshot sends on: its channel order, and in-app when it goes in addition. A channel no run sends on
  * can never succeed, so a person whose other channels all ended is left to the announcement, not
- * "not planned" for ever. Before any run, the snapshot's own channels count (as its summary does).
+ * "not planned" for ever. Before any run, `next` stands for the run (what starting it now plans: in-app
+ * in order when the mode is not known yet); without it, the snapshot's own channels count.
  */
-export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCounts> {
+export async function reachCounts(db: Db, snapshotId: string, next?: NextRunPlan): Promise<ReachCounts> {
   const channels = textArray(deliveryChannels);
-  const [row] = await db<Omit<ReachCounts, 'reachable'>[]>`
+  const noRun = db`not exists (select 1 from delivery_runs x where x.snapshot_id = ${snapshotId})`;
+  const [row] = await db<(Omit<ReachCounts, 'reachable' | 'basis'> & { has_run: boolean })[]>`
     with runs as (
       select r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.snapshot_id = ${snapshotId}
+      ${next
+        ? db`union all
+          select r.inapp, ${individualOrder(db)} from (select ${textArray(next.channelOrder)}::text[] as channel_order, ${next.inapp ?? 'in_order'}::text as inapp) r
+          where ${noRun}`
+        : db``}
     ),
     run_channels as (
       select count(*) > 0 as any_run,
@@ -188,9 +195,12 @@ export async function reachCounts(db: Db, snapshotId: string): Promise<ReachCoun
       count(*) filter (where not reached and not pending and unknown)::int as unknown,
       count(*) filter (where not reached and not pending and not unknown and can_succeed)::int as not_planned,
       count(*) filter (where announcement_only)::int as announcement_only,
-      count(*) filter (where announcement_only and not has_channel)::int as no_channel
+      count(*) filter (where announcement_only and not has_channel)::int as no_channel,
+      not ${noRun} as has_run
     from classed`;
-  return { ...row!, reachable: row!.people - row!.announcement_only };
+  const { has_run, ...counts } = row!;
+  const basis = has_run ? 'runs' : !next ? 'contact_details' : next.inapp ? 'next_run' : 'next_run_inapp_unknown';
+  return { basis, ...counts, reachable: counts.people - counts.announcement_only };
 }
 
 /** Fresh planner statistics for the ledger, after a plan has added many rows. */
@@ -261,6 +271,19 @@ export async function markAccepted(
     from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), provider_id: r.providerId, content_hash: r.contentHash, locale: r.locale })) as never)}::jsonb)
       as r(id bigint, provider_id text, content_hash text, locale text)
     where d.id = r.id and d.state in ('sending', 'unknown') ${owner ? db`and d.lease_owner = ${owner}` : db``}`;
+}
+
+/**
+ * The proof of what is about to leave, recorded before the provider is called: for notices that cannot
+ * be rendered again to the same text (they carry the person's own link, kept only as a hash).
+ */
+export async function recordProofBeforeSend(db: Db, rows: { id: string; contentHash: string; locale: string }[], owner: string): Promise<void> {
+  if (rows.length === 0) return;
+  await db`
+    update deliveries d set content_hash = r.content_hash, locale = r.locale
+    from jsonb_to_recordset(${db.json(rows.map((r) => ({ id: Number(r.id), content_hash: r.contentHash, locale: r.locale })) as never)}::jsonb)
+      as r(id bigint, content_hash text, locale text)
+    where d.id = r.id and d.state = 'sending' and d.lease_owner = ${owner}`;
 }
 
 export interface DeliveryProofRow {
@@ -372,6 +395,8 @@ export interface ExpiredRow extends ClaimedDelivery {
   claimed_at: Date;
   /** When its lease first ran out: the grace period counts from here. */
   lease_expired_at: Date;
+  /** The proof recorded before the send, for notices that carry the person's own link; null otherwise. */
+  content_hash: string | null;
 }
 
 /**
@@ -390,10 +415,11 @@ export async function takeExpiredLeases(db: Db, p: { owner: string; now: Date; h
       update deliveries d set lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.holdMs)},
         lease_expired_at = coalesce(d.lease_expired_at, d.lease_until)
       from picked where d.id = picked.id
-      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.updated_at, d.lease_expired_at
+      returning d.id, d.run_id, d.incident_id, d.notice_version_id, d.external_id, d.channel, d.attempts, d.locale, d.updated_at, d.lease_expired_at,
+        d.content_hash
     )
     select t.id::text as id, t.run_id, t.incident_id, t.notice_version_id, t.external_id, t.channel, t.attempts, t.updated_at as claimed_at,
-      t.lease_expired_at, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill,
+      t.lease_expired_at, t.content_hash, t.locale, ap.recipient_name, ap.recipient, ap.email, ap.phone, i.drill,
       case when ap.recipient = 'guardian' then du.name end as subject_name
     from taken t
     join delivery_runs r on r.id = t.run_id

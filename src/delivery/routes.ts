@@ -17,6 +17,7 @@ import {
   type RunProgress,
   type RunRow,
 } from './service.js';
+import { reachBases } from './reach.js';
 
 
 const runSchema = z
@@ -112,6 +113,7 @@ const controlRoute = authedRoute({
 
 const checkSchema = z
   .object({
+    reach_basis: z.enum(reachBases).openapi({ description: "What the counts rest on: `runs` (the snapshot's runs), `next_run` (no run yet: DELIVERY_CHANNEL_ORDER and the newest approved notice's in-app mode, what starting the run now plans), `next_run_inapp_unknown` (no approved notice yet: in-app counted only where the order names it)." }),
     ok: z.boolean(),
     people: z.number().int(),
     reached: z.number().int(),
@@ -242,7 +244,7 @@ export const deliveryRoutes = createRouter()
     const { db, clock, config } = c.var.services;
     const id = c.req.valid('param').id;
     const run = await startDeliveries(db, id, actorOf(c.var.principal), clock.now(), config.DELIVERY_CHANNEL_ORDER);
-    return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD) }, 201);
+    return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD, config.DELIVERY_CHANNEL_ORDER) }, 201);
   })
   .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now())).map(runJson) }, 200))
   .openapi(streamRoute, async (c) => {
@@ -266,7 +268,7 @@ export const deliveryRoutes = createRouter()
   })
   .openapi(checkRoute, async (c) => {
     const { db, clock, config } = c.var.services;
-    const report = await checkInvariant(db, c.req.valid('param').id, clock.now(), config.ANNOUNCEMENT_THRESHOLD);
+    const report = await checkInvariant(db, c.req.valid('param').id, clock.now(), config.ANNOUNCEMENT_THRESHOLD, config.DELIVERY_CHANNEL_ORDER);
     return c.json({ ...report, unknown_deliveries: report.unknown_deliveries.map((u) => ({ ...u, lease_expired_at: iso(u.lease_expired_at) })) }, 200);
   })
   .openapi(proofRoute, async (c) => {

@@ -8,7 +8,7 @@ import { getIncident, recordEvent, type Actor, type TransitionGuard } from '../i
 import { latestApprovedNotice } from '../notices/service.js';
 import { hasPublishedAnnouncement } from '../announcements/service.js';
 import * as ledger from './ledger.js';
-import type { ReachCounts } from './reach.js';
+import { snapshotReach, type ReachCounts } from './reach.js';
 
 export type { RunRow } from './ledger.js';
 
@@ -142,6 +142,8 @@ export interface UnknownDelivery {
 }
 
 export interface InvariantReport {
+  /** What the counts rest on: the snapshot's runs, or before any run the one starting it now would plan. */
+  reach_basis: ReachCounts['basis'];
   ok: boolean;
   people: number;
   reached: number;
@@ -165,10 +167,13 @@ export interface InvariantReport {
   unknown_deliveries: UnknownDelivery[];
 }
 
-/** The snapshot a check or the announcement rule reads and the counts of reach for it; null before any snapshot. */
-async function currentReach(db: Db, incidentId: string): Promise<{ snapshotId: string; reach: ReachCounts } | null> {
+/**
+ * The snapshot a check or the announcement rule reads and the counts of reach for it; null before any
+ * snapshot. `channelOrder` (DELIVERY_CHANNEL_ORDER) stands for the run until one is started.
+ */
+async function currentReach(db: Db, incidentId: string, channelOrder?: readonly string[]): Promise<{ snapshotId: string; reach: ReachCounts } | null> {
   const snapshot = await latestSnapshotOrNull(db, incidentId);
-  return snapshot ? { snapshotId: snapshot.id, reach: await ledger.reachCounts(db, snapshot.id) } : null;
+  return snapshot ? { snapshotId: snapshot.id, reach: await snapshotReach(db, { incidentId, snapshotId: snapshot.id, channelOrder }) } : null;
 }
 
 /**
@@ -176,15 +181,16 @@ async function currentReach(db: Db, incidentId: string): Promise<{ snapshotId: s
  * announcement (no channel, or every channel failed) — and the announcement is published; nothing is
  * queued, sending, held as unknown or not yet planned.
  */
-export async function checkInvariant(db: Db, incidentId: string, now: Date, threshold = Number.POSITIVE_INFINITY): Promise<InvariantReport> {
+export async function checkInvariant(db: Db, incidentId: string, now: Date, threshold = Number.POSITIVE_INFINITY, channelOrder?: readonly string[]): Promise<InvariantReport> {
   const snapshot = await currentSnapshot(db, incidentId);
-  const reach = await ledger.reachCounts(db, snapshot.id);
+  const reach = await snapshotReach(db, { incidentId, snapshotId: snapshot.id, channelOrder });
   const stuck = await ledger.expiredSending(db, snapshot.id, now);
   const unknownRows = await ledger.unknownDeliveries(db, snapshot.id, 100);
   const published = await hasPublishedAnnouncement(db, incidentId);
   const required = requirementOf(reach, threshold).required;
   const uncovered = published ? 0 : reach.announcement_only;
   return {
+    reach_basis: reach.basis,
     ok: uncovered === 0 && reach.in_flight === 0 && reach.unknown === 0 && reach.not_planned === 0 && stuck === 0 && (published || !required),
     people: reach.people,
     reached: reach.reached,
@@ -223,16 +229,16 @@ function requirementOf(reach: ReachCounts, threshold: number): AnnouncementRequi
  * individual channel that can still succeed, or more people than `threshold` to reach one by one.
  * The counts are the ones the snapshot, the run and the check show.
  */
-export async function announcementRequirement(db: Db, incidentId: string, threshold: number): Promise<AnnouncementRequirement> {
-  const current = await currentReach(db, incidentId);
+export async function announcementRequirement(db: Db, incidentId: string, threshold: number, channelOrder?: readonly string[]): Promise<AnnouncementRequirement> {
+  const current = await currentReach(db, incidentId, channelOrder);
   return current ? requirementOf(current.reach, threshold) : { required: false, reasons: [] };
 }
 
 /** The guard on the incident lifecycle: no `monitoring` while a required announcement is unpublished. */
-export function announcementGuard(threshold: number): TransitionGuard {
+export function announcementGuard(threshold: number, channelOrder?: readonly string[]): TransitionGuard {
   return async (db, incident, to) => {
     if (to !== 'monitoring') return null;
-    const need = await announcementRequirement(db, incident.id, threshold);
+    const need = await announcementRequirement(db, incident.id, threshold, channelOrder);
     if (!need.required) return null;
     return (await hasPublishedAnnouncement(db, incident.id)) ? null : `a public announcement is required before monitoring (${need.reasons.join('; ')}); publish it first`;
   };

@@ -4,9 +4,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeFinishedRuns, dispatchOnce } from '../../src/delivery/dispatch.js';
+import { dispatchDeps } from '../../src/delivery/setup.js';
+import { fixedClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { dbModes } from '../helpers/db.js';
+import { drainLedger } from '../helpers/delivery-flow.js';
+import { startFakeSendgrid, type FakeSendgrid } from '../fakes/sendgrid.js';
 import * as ledger from '../../src/delivery/ledger.js';
-import { describeEachDatabase, json, type Harness } from '../helpers/harness.js';
+import { createHarness, describeEachDatabase, json, testRenderer, type Harness } from '../helpers/harness.js';
+import { letterContentHash, letterSender } from '../../src/delivery/letters/service.js';
+import { addressLines } from '../../src/delivery/letters/paper.js';
+import type { NoticeContent } from '../../src/notices/content.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
 
@@ -145,6 +155,36 @@ describeEachDatabase('letters', (harness) => {
     const text = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
     for (const words of ['Ada Lovelace', '李伟', 'Max Muster', 'Eva Weber', '您的订单信息曾被泄露', 'Your order details were exposed']) expect(text).toContain(words);
 
+    // Each letter carries the person's own notice page (not only the public one), and the link opens it.
+    const printedLinks = new Map<string, string>();
+    for (const m of manifest) {
+      const last = Number(m.first_page) + Number(m.pages) - 1;
+      const pages = execFileSync('pdftotext', ['-raw', '-f', m.first_page!, '-l', String(last), file, '-'], { encoding: 'utf8' });
+      const link = /(https?:\/\/\S+)\/n\/([A-Za-z0-9_-]{22})/.exec(pages);
+      expect(link, `letter ${m.delivery_id}`).not.toBeNull();
+      printedLinks.set(m.delivery_id!, link![0]);
+      const page = await h.request('GET', `/n/${link![2]}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-language')).toBe(m.country === 'CN' ? 'zh-CN' : 'en');
+    }
+    expect(new Set(printedLinks.values()).size).toBe(manifest.length);
+    // The manifest's proof is of the letter as printed, link included: rendered again with that link, the hash is the same.
+    const de = manifest.find((m) => m.recipient === 'Max Muster')!;
+    const sender = await letterSender(h.db.sql);
+    const [facts] = await h.db.sql<{ content: NoticeContent; title: string; discovered_at: Date }[]>`
+      select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where i.id = ${id}`;
+    const link = printedLinks.get(de.delivery_id!)!;
+    const notice = testRenderer().render({
+      channel: 'letter', locale: 'en', content: facts!.content, recipient: { name: 'Max Muster', isGuardian: false, locale: 'en' },
+      links: { publicNotice: `${link.split('/n/')[0]}/status`, noticePage: link }, incident: { title: facts!.title, discoveredAt: facts!.discovered_at },
+    });
+    const asPrinted = {
+      deliveryId: de.delivery_id!, locale: 'en', text: notice.text!, country: 'DE',
+      recipientLines: addressLines('Max Muster', { line1: 'Hauptstraße 5', city: 'Berlin', postal_code: '10115', country: 'DE' }, sender.country),
+      date: new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date((batch as Batch & { created_at: string }).created_at)),
+    };
+    expect(letterContentHash(asPrinted, { lines: sender.lines, returnLine: sender.returnLine }, 'A4')).toBe(de.content_hash);
+
     // Handover: the letters are with the mail house, on the timeline.
     expect((await h.request('POST', `/v1/incidents/${id}/letters/batches/${batch.id}/handover`, { json: { taken_by: '' }, as: 'responder' })).status).toBe(400);
     const handed = await ok<Batch & { taken_by: string }>(
@@ -183,3 +223,74 @@ describeEachDatabase('letters', (harness) => {
     expect(JSON.stringify(await csvMissing.json())).toContain('delivery_id');
   }, 120_000);
 });
+
+for (const mode of dbModes) {
+  describe(`returned mail moves the person to their next channel [${mode}]`, () => {
+    let sg: FakeSendgrid;
+    let h: Harness;
+    beforeAll(async () => {
+      sg = await startFakeSendgrid({});
+      h = await createHarness(mode, {
+        env: { DELIVERY_CHANNEL_ORDER: 'letter,email', SENDGRID_API_KEY: sg.apiKey, SENDGRID_FROM: 'notices@example.com', SENDGRID_API_URL: sg.url, PUBLIC_BASE_URL: 'https://breachkit.example' },
+      });
+    });
+    afterAll(async () => {
+      await h?.db.close();
+      await sg?.close();
+    });
+
+    it('a letter handed over and returned: the email goes out, and the check route counts the person reached', async () => {
+      const imported = await h.request('POST', '/v1/directory/imports?name=returned.ndjson', {
+        body: [
+          user('ret-both', { name: 'Eva Weber', email: 'eva@example.com', postal_address: { line1: 'Ring 1', city: 'Köln', postal_code: '50667', country: 'DE' } }),
+          user('ret-letter', { name: 'Max Muster', postal_address: { line1: 'Hauptstraße 5', city: 'Berlin', postal_code: '10115', country: 'DE' } }),
+        ].map((u) => JSON.stringify(u)).join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+        as: 'responder',
+      });
+      expect(imported.status, await imported.clone().text()).toBeLessThan(300);
+      await ok(await h.request('PUT', '/v1/organisation', { json: { name: 'Example Devices GmbH', return_address: { name: 'Example Devices GmbH', line1: 'Friedrichstraße 1', city: 'Berlin', postal_code: '10117', country: 'DE' } } }));
+      const { id } = await ok<{ id: string }>(await h.request('POST', '/v1/incidents', { json: sampleIncident(), as: 'responder' }), 201);
+      await ok(await h.request('PUT', `/v1/incidents/${id}/scope`, { json: { include_ids: ['ret-both', 'ret-letter'] }, as: 'responder' }));
+      await ok(await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' }), 201);
+      await ok(await h.request('POST', `/v1/incidents/${id}/notices`, { json: { content: sampleNoticeContent() }, as: 'responder' }), 201);
+      await ok(await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' }));
+      const run = await ok<{ channel_order: string[]; planned: number }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }), 201);
+      expect(run).toMatchObject({ channel_order: ['letter', 'email'], planned: 2 });
+      expect((await letterRows(h, id)).map((r) => [r.external_id, r.state])).toEqual([['ret-both', 'queued'], ['ret-letter', 'queued']]);
+
+      // The worker has nothing to send yet: both people wait for their letters.
+      const clock = fixedClock(new Date());
+      const deps = dispatchDeps({ config: h.config, db: h.db.sql, renderer: testRenderer(), clock, logger: createLogger('silent'), owner: 'returned-mail' });
+      expect((await dispatchOnce(deps)).claimed).toBe(0);
+
+      const created = await ok<{ batch: Batch }>(await h.request('POST', `/v1/incidents/${id}/letters/batches`, { as: 'responder' }), 202);
+      expect((await untilReady(h, id, created.batch.id)).status).toBe('ready');
+      await ok(await h.request('POST', `/v1/incidents/${id}/letters/batches/${created.batch.id}/handover`, { json: { taken_by: 'Printhaus Nord' }, as: 'responder' }));
+      expect(await ok(await h.request('GET', `/v1/incidents/${id}/deliveries/check`, { as: 'viewer' }))).toMatchObject({ people: 2, reached: 2, in_flight: 0 });
+      // Nothing left to do: the run completes (and reopens when mail comes back).
+      expect(await completeFinishedRuns(deps)).toBe(1);
+
+      // Eva's letter comes back: she moves on to email, which the worker sends; Max's stays delivered.
+      const eva = (await letterRows(h, id)).find((r) => r.external_id === 'ret-both')!;
+      const returned = await ok<{ returned: number; next: Record<string, number> }>(
+        await h.request('POST', `/v1/incidents/${id}/letters/returned`, { json: { delivery_ids: [eva.id] }, as: 'responder' }),
+      );
+      expect(returned).toMatchObject({ returned: 1, next: { email: 1 } });
+      expect(await ok(await h.request('GET', `/v1/incidents/${id}/deliveries/check`, { as: 'viewer' }))).toMatchObject({ reached: 1, in_flight: 1, ok: false });
+      await drainLedger(h, deps, clock);
+      const [email] = await h.db.sql<{ id: string; state: string; provider: string; content_hash: string | null }[]>`
+        select id::text as id, state, provider, content_hash from deliveries where incident_id = ${id} and channel = 'email'`;
+      expect(email).toMatchObject({ state: 'accepted', provider: 'sendgrid', content_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(sg.recipientsFor(email!.id).map((r) => r.email)).toEqual(['eva@example.com']);
+      const check = await ok<Record<string, unknown>>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`, { as: 'viewer' }));
+      expect(check).toMatchObject({ people: 2, reached: 2, in_flight: 0, not_planned: 0, covered_by_announcement: 0, uncovered: 0, stuck_sending: 0, ok: true });
+      expect(await completeFinishedRuns(deps)).toBe(1);
+      const runs = await ok<{ data: { status: string }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`, { as: 'viewer' }));
+      expect(runs.data[0]!.status).toBe('completed');
+      const timeline = JSON.stringify(await ok(await h.request('GET', `/v1/incidents/${id}/timeline`, { as: 'responder' })));
+      expect(timeline.match(/delivery\.completed/g)).toHaveLength(2);
+      expect(timeline).toContain('letters.returned');
+    }, 120_000);
+  });
+}

@@ -1,4 +1,8 @@
 // Letters to US addresses through Lob (a strict fake): one letter each, never printed twice after a crash.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lobProvider } from '../../src/delivery/providers/lob.js';
 import { letterPdf } from '../../src/delivery/letters/service.js';
@@ -25,7 +29,7 @@ describe('the Lob fake is as strict as Lob', () => {
     const a4Pdf = (await letterPdf(nodeLetterPdf, sender, { ...letter, country: 'DE' }, new Date(0))).pdf;
     const to = { name: 'Ada Lovelace', address_line1: '1 Main Street', address_city: 'Austin', address_state: 'TX', address_zip: '78701', address_country: 'US' };
     const from = { name: 'Example Inc', address_line1: '2 Market Street', address_city: 'San Francisco', address_state: 'CA', address_zip: '94105', address_country: 'US' };
-    const base = { deliveryId: '7', idempotencyKey: 'breachkit-letter-7', to, from, pdf: usPdf, description: 'test' };
+    const base = { deliveryId: '7', idempotencyKey: 'breachkit-letter-7', to, from, pdf: usPdf, description: 'test', incidentId: 'inc_1', contentHash: 'a'.repeat(64) };
 
     expect(await lobProvider({ apiKey: 'wrong', baseUrl: lob.url }).send(base)).toEqual({ outcome: 'transient', errorCode: 'lob_401' });
     const good = lobProvider({ apiKey: lob.apiKey, baseUrl: lob.url });
@@ -41,6 +45,26 @@ describe('the Lob fake is as strict as Lob', () => {
     expect(lob.letters).toHaveLength(2);
     lob.failNext(1, 429);
     expect((await good.send({ ...base, idempotencyKey: 'rate' })).outcome).toBe('rate_limited');
+
+    // Listing by metadata: only letters whose metadata has every pair asked for, newest first.
+    const listed = async (query: string) => {
+      const res = await fetch(`${lob.url}/letters?${query}`, { headers: { authorization: `Basic ${btoa(`${lob.apiKey}:`)}` } });
+      return { status: res.status, body: (await res.json()) as { object?: string; data?: { id: string; metadata: Record<string, string> }[] } };
+    };
+    expect((await listed('metadata[delivery_id]=7')).body.data!.map((l) => l.id)).toEqual([lob.letters[1]!.id, lob.letters[0]!.id]);
+    expect((await listed('metadata[delivery_id]=8')).body).toMatchObject({ object: 'list', data: [] });
+    expect((await listed('metadata[delivery_id]=7&metadata[incident_id]=inc_2')).body.data).toEqual([]);
+    expect((await listed('metadata[delivery_id]=7&limit=1')).body.data).toHaveLength(1);
+    expect((await listed('limit=101')).status).toBe(422);
+    expect(await good.find('7', 'inc_1')).toEqual({ kind: 'found', letter: { providerId: lob.letters[0]!.id, contentHash: 'a'.repeat(64) } });
+    expect(await good.find('7', 'inc_2')).toEqual({ kind: 'none' });
+    expect(await lobProvider({ apiKey: 'wrong', baseUrl: lob.url }).find('7', 'inc_1')).toEqual({ kind: 'later', errorCode: 'lob_401' });
+
+    // Lob keeps an Idempotency-Key 24 hours: after that the same key makes a second letter.
+    lob.advance(24 * 3_600_000 + 1000);
+    const late = await good.send(base);
+    expect(late.outcome === 'accepted' && late.providerId).not.toBe(first.outcome === 'accepted' && first.providerId);
+    expect(lob.letters).toHaveLength(3);
   });
 });
 
@@ -77,11 +101,14 @@ for (const mode of dbModes) {
       // Lob fails once: that letter waits for a later call, nothing is lost.
       lob.failNext(1, 500);
       const first = await h.request('POST', `/v1/incidents/${id}/letters/lob`, { as: 'responder' });
-      expect(await first.json()).toEqual({ sent: 1, refused: 0, retry_later: 1 });
-      expect((await h.request('POST', `/v1/incidents/${id}/letters/lob`, { as: 'responder' }).then((r) => r.json()))).toEqual({ sent: 0, refused: 0, retry_later: 0 });
+      expect(await first.json()).toEqual({ sent: 1, adopted: 0, refused: 0, retry_later: 1 });
+      expect((await h.request('POST', `/v1/incidents/${id}/letters/lob`, { as: 'responder' }).then((r) => r.json()))).toEqual({ sent: 0, adopted: 0, refused: 0, retry_later: 0 });
       await h.db.sql`update deliveries set not_before = now() - interval '1 second' where incident_id = ${id} and state = 'queued'`;
+      // The retry after a 500 asks Lob first (it may have made the letter), finds nothing, and sends.
+      const listsBefore = lob.lists;
       const sent = await h.request('POST', `/v1/incidents/${id}/letters/lob`, { as: 'responder' });
-      expect(await sent.json()).toEqual({ sent: 1, refused: 0, retry_later: 0 });
+      expect(await sent.json()).toEqual({ sent: 1, adopted: 0, refused: 0, retry_later: 0 });
+      expect(lob.lists).toBe(listsBefore + 1);
       expect(lob.letters.map((l) => l.to.name).sort()).toEqual(['Ada Lovelace', 'Grace Hopper']);
       expect(lob.letters.every((l) => l.from.address_state === 'CA' && l.pdf.subarray(0, 5).toString() === '%PDF-')).toBe(true);
       const rows = await h.db.sql<{ id: string; external_id: string; state: string; provider: string; provider_id: string; content_hash: string }[]>`
@@ -91,7 +118,18 @@ for (const mode of dbModes) {
         expect(byId.get(who)).toMatchObject({ state: 'accepted', provider: 'lob' });
         expect(lob.letters.find((l) => l.metadata.delivery_id === byId.get(who)!.id)!.id).toBe(byId.get(who)!.provider_id);
         expect(byId.get(who)!.content_hash).toMatch(/^[0-9a-f]{64}$/);
+        // The proof is of what Lob printed: the hash it keeps with the letter.
+        expect(lob.letters.find((l) => l.metadata.delivery_id === byId.get(who)!.id)!.metadata).toMatchObject({ incident_id: id, content_hash: byId.get(who)!.content_hash });
       }
+      // Each letter carries the person's own notice page, and the link opens it.
+      const printedText = (l: (typeof lob.letters)[number]) => {
+        const file = join(mkdtempSync(join(tmpdir(), 'bk-lob-')), 'letter.pdf');
+        writeFileSync(file, l.pdf);
+        return execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
+      };
+      const links = lob.letters.map((l) => /https?:\/\/\S+\/n\/([A-Za-z0-9_-]{22})/.exec(printedText(l))?.[1]);
+      expect(new Set(links).size).toBe(2);
+      for (const token of links) expect((await h.request('GET', `/n/${token}`)).status).toBe(200);
       // The German letter is left for the print batch.
       expect(byId.get('de-1')!.state).toBe('queued');
       const batch = (await (await h.request('POST', `/v1/incidents/${id}/letters/batches`, { as: 'responder' })).json()) as { batch: { letters: number } };
@@ -102,12 +140,22 @@ for (const mode of dbModes) {
       await h.db.sql`update deliveries set state = 'sending', provider_id = null, lease_until = now() - interval '1 second' where id = ${Number(cut.id)}`;
       const requestsBefore = lob.requests;
       const again = await h.request('POST', `/v1/incidents/${id}/letters/lob`, { as: 'responder' });
-      expect(await again.json()).toEqual({ sent: 1, refused: 0, retry_later: 0 });
-      expect(lob.requests).toBe(requestsBefore + 1);
-      // Lob answered with the letter it already had: still two letters, and the row has the same Lob id.
+      expect(await again.json()).toEqual({ sent: 0, adopted: 1, refused: 0, retry_later: 0 });
+      // Found by its metadata: nothing sent again, still two letters, the row has the same Lob id and proof.
+      expect(lob.requests).toBe(requestsBefore);
       expect(lob.letters).toHaveLength(2);
-      const [after] = await h.db.sql<{ state: string; provider_id: string }[]>`select state, provider_id from deliveries where id = ${Number(cut.id)}`;
-      expect(after).toEqual({ state: 'accepted', provider_id: cut.provider_id });
+      const [after] = await h.db.sql<{ state: string; provider_id: string; content_hash: string }[]>`select state, provider_id, content_hash from deliveries where id = ${Number(cut.id)}`;
+      expect(after).toEqual({ state: 'accepted', provider_id: cut.provider_id, content_hash: cut.content_hash });
+
+      // The same crash found two days later, when Lob no longer honours the Idempotency-Key: still adopted, not printed twice.
+      const other = byId.get('us-2')!;
+      await h.db.sql`update deliveries set state = 'sending', provider_id = null, content_hash = null, lease_until = now() - interval '1 second' where id = ${Number(other.id)}`;
+      lob.advance(48 * 3_600_000);
+      const late = await h.request('POST', `/v1/incidents/${id}/letters/lob`, { as: 'responder' });
+      expect(await late.json()).toEqual({ sent: 0, adopted: 1, refused: 0, retry_later: 0 });
+      expect(lob.letters).toHaveLength(2);
+      const [adopted] = await h.db.sql<{ state: string; provider_id: string; content_hash: string }[]>`select state, provider_id, content_hash from deliveries where id = ${Number(other.id)}`;
+      expect(adopted).toEqual({ state: 'accepted', provider_id: other.provider_id, content_hash: other.content_hash });
     }, 120_000);
   });
 }

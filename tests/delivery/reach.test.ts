@@ -209,3 +209,72 @@ describeEachDatabase(
   },
   { env: { DELIVERY_CHANNEL_ORDER: 'email,sms' } },
 );
+
+interface SnapshotReach {
+  summary: { announcement_only: number };
+  reach: { basis: string; people: number; reachable: number; reached: number; in_flight: number; unknown: number; not_planned: number; announcement_only: number; no_channel: number };
+}
+
+describeEachDatabase(
+  'one set of counts whatever the channel order and in-app mode',
+  (harness) => {
+    /** The snapshot's counts, the check's and (once there is one) the run's, asserted equal; the snapshot's returned. */
+    async function agreed(h: Harness, id: string): Promise<SnapshotReach['reach']> {
+      const snapshot = await json<SnapshotReach>(await h.request('GET', `/v1/incidents/${id}/affected`));
+      const check = await json<Check & { reach_basis: string; unknown: number }>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
+      const r = snapshot.reach;
+      expect(snapshot.summary.announcement_only).toBe(r.announcement_only);
+      expect({ basis: check.reach_basis, people: check.people, reached: check.reached, in_flight: check.in_flight, unknown: check.unknown, not_planned: check.not_planned, announcement_only: check.covered_by_announcement, no_channel: check.no_channel }).toEqual({
+        basis: r.basis, people: r.people, reached: r.reached, in_flight: r.in_flight, unknown: r.unknown, not_planned: r.not_planned, announcement_only: r.announcement_only, no_channel: r.no_channel,
+      });
+      expect(r.reachable + r.announcement_only).toBe(r.people);
+      const runs = await json<{ data: { announcement_only: number }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
+      for (const run of runs.data) expect(run.announcement_only).toBe(r.announcement_only);
+      return r;
+    }
+
+    async function incidentOver(h: Harness): Promise<string> {
+      const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+      await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { data_categories: ['contact'], systems: ['orders-db'] } });
+      const resolved = await json<SnapshotReach>(await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' }));
+      // No notice approved yet: the snapshot cannot know whether in-app goes in addition, and says so.
+      expect(resolved.reach.basis).toBe('next_run_inapp_unknown');
+      expect(resolved.summary.announcement_only).toBe(resolved.reach.announcement_only);
+      return id;
+    }
+
+    it('letter-only people outside the order: the snapshot, the run and the check count them alike, before and after the run', async () => {
+      const h = harness();
+      const users = generatedDirectory();
+      await upsertUsers(h.db.sql, users, null, new Date());
+      const letterOnly = users.filter((u) => u.postal_address && !u.email && !u.phone).length;
+      const noContact = users.filter((u) => !u.postal_address && !u.email && !u.phone && !u.guardian_email && !u.guardian_phone).length;
+      expect([letterOnly, noContact]).toEqual([4, 3]);
+
+      // In-app in order (not named by DELIVERY_CHANNEL_ORDER=email,sms): letter-only and no-contact people are left to the announcement.
+      const inOrder = await incidentOver(h);
+      expect(await agreed(h, inOrder)).toMatchObject({ basis: 'next_run_inapp_unknown', people: users.length, announcement_only: letterOnly + noContact, no_channel: letterOnly + noContact, not_planned: users.length - letterOnly - noContact });
+      await h.request('POST', `/v1/incidents/${inOrder}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
+      await h.request('POST', `/v1/incidents/${inOrder}/notices/1/approve`, { as: 'approver' });
+      expect(await agreed(h, inOrder)).toMatchObject({ basis: 'next_run', announcement_only: letterOnly + noContact });
+      const run = await json<{ planned: number; announcement_only: number }>(await h.request('POST', `/v1/incidents/${inOrder}/deliveries`, { as: 'responder' }));
+      expect(run).toMatchObject({ planned: users.length - letterOnly - noContact, announcement_only: letterOnly + noContact });
+      expect(await agreed(h, inOrder)).toMatchObject({ basis: 'runs', in_flight: run.planned, not_planned: 0, announcement_only: letterOnly + noContact });
+      await dispatchOnce({ ...captureDeps(h), owner: 'reach-order' });
+      expect(await agreed(h, inOrder)).toMatchObject({ basis: 'runs', reached: run.planned, in_flight: 0, announcement_only: letterOnly + noContact });
+
+      // In-app in addition: once the notice says so, everyone with an account of their own is reachable, before the run too.
+      const additional = await incidentOver(h);
+      expect(await agreed(h, additional)).toMatchObject({ announcement_only: letterOnly + noContact });
+      await h.request('POST', `/v1/incidents/${additional}/notices`, { as: 'responder', json: { content: sampleNoticeContent(), inapp: 'additional' } });
+      await h.request('POST', `/v1/incidents/${additional}/notices/1/approve`, { as: 'approver' });
+      expect(await agreed(h, additional)).toMatchObject({ basis: 'next_run', announcement_only: 0, no_channel: 0, not_planned: users.length });
+      const both = await json<{ planned: number; announcement_only: number }>(await h.request('POST', `/v1/incidents/${additional}/deliveries`, { as: 'responder' }));
+      expect(both).toMatchObject({ planned: users.length, announcement_only: 0 });
+      expect(await agreed(h, additional)).toMatchObject({ basis: 'runs', in_flight: users.length, announcement_only: 0 });
+      await dispatchOnce({ ...captureDeps(h), owner: 'reach-additional' });
+      expect(await agreed(h, additional)).toMatchObject({ basis: 'runs', reached: users.length, announcement_only: 0 });
+    });
+  },
+  { env: { DELIVERY_CHANNEL_ORDER: 'email,sms' } },
+);

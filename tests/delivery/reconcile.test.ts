@@ -1,13 +1,18 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { reconcileExpired, type DispatchDeps } from '../../src/delivery/dispatch.js';
+import { dispatchOnce, reconcileExpired, type DispatchDeps } from '../../src/delivery/dispatch.js';
 import * as ledger from '../../src/delivery/ledger.js';
 import { defaultBackoff } from '../../src/delivery/pacing.js';
 import { captureProvider } from '../../src/delivery/providers/capture.js';
 import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
+import { twilioProvider } from '../../src/delivery/providers/twilio.js';
+import type { DeliveryProvider } from '../../src/delivery/providers/types.js';
+import { canonicalJson, sha256Hex } from '../../src/lib/hash.js';
+import type { NoticeContent } from '../../src/notices/content.js';
 import { upsertUsers } from '../../src/directory/store.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startFakeSendgrid, type FakeSendgrid } from '../fakes/sendgrid.js';
+import { startFakeTwilio } from '../fakes/twilio.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { describeEachDatabase, json, testRenderer } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
@@ -185,6 +190,60 @@ describeEachDatabase('unknown outcomes: a rule, not a loop', (harness) => {
       expect(check).toMatchObject({ unknown: 0, in_flight: 1 });
     } finally {
       await none.close();
+    }
+  });
+});
+
+describeEachDatabase('the proof of an interrupted notice that carries the person’s own link', (harness) => {
+  it('is the hash of the text the provider received, recorded before the send and kept when the look-up settles it', async () => {
+    const h = harness();
+    const tw = await startFakeTwilio({});
+    try {
+      await upsertUsers(
+        h.db.sql,
+        [{ external_id: 'pf-sms', phone: '+8613812340777', locale: 'en', country: 'CN', account_status: 'active' as const, data_categories: ['contact'], systems: [], created_at: '2024-01-01T00:00:00Z', updated_at: '2024-01-01T00:00:00Z' }],
+        null,
+        new Date(),
+      );
+      const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+      await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { include_ids: ['pf-sms'] } });
+      await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' });
+      await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
+      await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
+      await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
+
+      const sms = twilioProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
+      // A worker whose process dies once Twilio has the message, before anything is recorded.
+      const dying: DeliveryProvider = { ...sms, send: async (messages) => (await sms.send(messages), new Promise<never>(() => {})) };
+      const logger = createLogger('silent');
+      let now = new Date();
+      const deps = (owner: string, provider: DeliveryProvider): DispatchDeps => ({
+        db: h.db.sql, renderer: testRenderer(), clock: { now: () => now }, logger, owner, batchSize: 10, leaseMs: 60_000, backoff: defaultBackoff,
+        providers: { email: captureProvider('email', logger), sms: provider, voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
+        unknownGraceMs: 0, unknownOutcome: 'resend', publicNoticeUrl: 'https://breachkit.example/status', noticePageBaseUrl: 'https://breachkit.example', buckets: {},
+      });
+      void dispatchOnce(deps('dead-worker', dying));
+      for (const by = Date.now() + 10_000; tw.messages.length === 0 && Date.now() < by; ) await new Promise((r) => setTimeout(r, 20));
+      expect(tw.messages).toHaveLength(1);
+
+      now = new Date(now.getTime() + 120_000);
+      expect(await reconcileExpired(deps('reconciler', sms))).toMatchObject({ found: 1, requeued: 0, resent: 0 });
+      const [row] = await h.db.sql<{ state: string; provider_id: string; content_hash: string; locale: string }[]>`
+        select state, provider_id, content_hash, locale from deliveries where incident_id = ${id}`;
+      const received = tw.messages[0]!.resource;
+      expect(row).toMatchObject({ state: 'accepted', provider_id: received.sid });
+      // The text Twilio received, rendered again with the link it carries: the same text, and its hash is the proof.
+      const link = /https:\/\/breachkit\.example\/n\/[A-Za-z0-9_-]{22}/.exec(received.body)![0];
+      const facts = (await h.db.sql<{ content: NoticeContent; title: string; discovered_at: Date }[]>`
+        select n.content, i.title, i.discovered_at from notice_versions n join incidents i on i.id = n.incident_id where i.id = ${id}`)[0]!;
+      const rendered = testRenderer().render({
+        channel: 'sms', locale: row!.locale, content: facts.content, recipient: { name: null, isGuardian: false, locale: row!.locale },
+        links: { publicNotice: 'https://breachkit.example/status', noticePage: link }, incident: { title: facts.title, discoveredAt: facts.discovered_at },
+      });
+      expect(rendered.text).toBe(received.body);
+      expect(row!.content_hash).toBe(sha256Hex(canonicalJson(rendered)));
+    } finally {
+      await tw.close();
     }
   });
 });

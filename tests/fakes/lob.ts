@@ -1,6 +1,7 @@
-// A local stand-in for Lob's letters API (POST /v1/letters): Basic auth with the key as user name, the required
-// fields, US addresses, a PDF file on US Letter paper, and Idempotency-Key replay (the first letter made with a key
-// is returned again for 24 hours, and no second letter is made).
+// A local stand-in for Lob's letters API: POST /v1/letters (Basic auth with the key as user name, the required
+// fields, US addresses, a PDF file on US Letter paper, and Idempotency-Key replay: the first letter made with a key
+// is returned again for 24 hours, and no second letter is made; after that the key makes a new letter) and
+// GET /v1/letters (newest first, `limit` 1–100, filtered by `metadata[key]=value` pairs, all of which must match).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { HeldResponses, listen, readBody, sendJson } from './fault-injection.js';
@@ -26,8 +27,12 @@ export interface FakeLob {
   letters: FakeLobLetter[];
   /** Every POST /v1/letters that passed authentication, replays included. */
   requests: number;
+  /** Every GET /v1/letters that passed authentication. */
+  lists: number;
   /** Answer the next `n` create requests with this status (429 or 5xx) before doing anything. */
   failNext(n: number, status: number): void;
+  /** Moves the fake's clock (idempotency windows and creation dates) on by `ms`. */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -66,15 +71,32 @@ export async function startFakeLob(options: { apiKey?: string } = {}): Promise<F
   const byKey = new Map<string, { at: number; letter: FakeLobLetter }>();
   const held = new HeldResponses();
   let failures: { n: number; status: number } = { n: 0, status: 500 };
-  const state = { requests: 0 };
+  const state = { requests: 0, lists: 0, skewMs: 0 };
+  const now = () => Date.now() + state.skewMs;
+
+  function list(url: URL, res: ServerResponse): void {
+    state.lists++;
+    const limitText = url.searchParams.get('limit') ?? '10';
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) return lobError(res, 422, 'limit must be between 1 and 100');
+    const wanted: [string, string][] = [];
+    for (const [k, v] of url.searchParams) {
+      const m = /^metadata\[(\w+)\]$/.exec(k);
+      if (m) wanted.push([m[1]!, v]);
+      else if (k !== 'limit') return lobError(res, 422, `${k} is not allowed`);
+    }
+    const matching = letters.filter((l) => wanted.every(([k, v]) => l.metadata[k] === v)).reverse();
+    sendJson(res, 200, { object: 'list', data: matching.slice(0, limit).map(view), count: Math.min(limit, matching.length), next_url: null, previous_url: null });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    if (req.method !== 'POST' || url.pathname !== '/v1/letters') return lobError(res, 404, 'The requested resource does not exist.');
+    if ((req.method !== 'POST' && req.method !== 'GET') || url.pathname !== '/v1/letters') return lobError(res, 404, 'The requested resource does not exist.');
     const auth = req.headers.authorization ?? '';
     const m = /^Basic (.+)$/.exec(auth);
     const [user, password] = m ? Buffer.from(m[1]!, 'base64').toString().split(':') : [];
     if (user !== apiKey || (password ?? '') !== '') return lobError(res, 401, 'Your API key is not valid. Please sign up on lob.com to get a valid api key.');
+    if (req.method === 'GET') return list(url, res);
     state.requests++;
     if (failures.n > 0) {
       failures.n--;
@@ -84,7 +106,7 @@ export async function startFakeLob(options: { apiKey?: string } = {}): Promise<F
     const idempotencyKey = typeof key === 'string' ? key : null;
     if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > 256)) return lobError(res, 422, 'idempotency_key must be between 1 and 256 characters');
     const seen = idempotencyKey ? byKey.get(idempotencyKey) : undefined;
-    if (seen && Date.now() - seen.at < idempotencyWindowMs) return sendJson(res, 200, view(seen.letter));
+    if (seen && now() - seen.at < idempotencyWindowMs) return sendJson(res, 200, view(seen.letter));
 
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('multipart/form-data')) return lobError(res, 422, 'a PDF file must be uploaded as multipart/form-data here');
@@ -121,14 +143,14 @@ export async function startFakeLob(options: { apiKey?: string } = {}): Promise<F
       description: (form.get('description') as string | null) ?? null,
       pdf,
       idempotency_key: idempotencyKey,
-      date_created: new Date().toISOString(),
+      date_created: new Date(now()).toISOString(),
     };
     letters.push(letter);
-    if (idempotencyKey) byKey.set(idempotencyKey, { at: Date.now(), letter });
+    if (idempotencyKey) byKey.set(idempotencyKey, { at: now(), letter });
     sendJson(res, 200, view(letter));
   }
 
-  const view = (l: FakeLobLetter) => ({ id: l.id, object: 'letter', to: l.to, from: l.from, color: l.color, use_type: l.use_type, address_placement: l.address_placement, metadata: l.metadata, description: l.description, date_created: l.date_created });
+  const view = (l: FakeLobLetter) => ({ id: l.id, object: 'letter', deleted: false, to: l.to, from: l.from, color: l.color, use_type: l.use_type, address_placement: l.address_placement, metadata: l.metadata, description: l.description, date_created: l.date_created });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => lobError(res, 500, err.message));
@@ -141,8 +163,14 @@ export async function startFakeLob(options: { apiKey?: string } = {}): Promise<F
     get requests() {
       return state.requests;
     },
+    get lists() {
+      return state.lists;
+    },
     failNext(n, status) {
       failures = { n, status };
+    },
+    advance(ms) {
+      state.skewMs += ms;
     },
     close,
   };

@@ -179,7 +179,14 @@ const lobRoute = authedRoute({
   responses: {
     200: {
       description: 'What happened',
-      content: { 'application/json': { schema: z.object({ sent: z.number().int(), refused: z.number().int(), retry_later: z.number().int() }).openapi('LobReport') } },
+      content: { 'application/json': { schema: z
+            .object({
+              sent: z.number().int(),
+              adopted: z.number().int().openapi({ description: 'Letters an earlier, unconfirmed attempt had already made at Lob (found by their metadata): recorded, not sent again.' }),
+              refused: z.number().int(),
+              retry_later: z.number().int(),
+            })
+            .openapi('LobReport') } },
     },
     ...notFoundResponse,
     ...conflictResponse,

@@ -15,8 +15,10 @@ import * as ledger from '../ledger.js';
 import { concatBytes } from '../../lib/bytes.js';
 import { addressLines, letterPaperCountries, type PostalAddress } from './paper.js';
 import type { LetterPdfMaker, LetterSender, LetterToPrint, PrintedLetter } from './types.js';
-import type { LobAddress, LobProvider } from '../providers/lob.js';
+import type { LobAddress, LobOutcome, LobProvider } from '../providers/lob.js';
 import * as store from './store.js';
+import { issueNoticeLinks } from '../../notice-pages/service.js';
+import { standInPageUrl, withPageLink } from '../../notice-pages/link.js';
 
 export type { BatchRow } from './store.js';
 
@@ -25,6 +27,8 @@ export interface LetterDeps {
   pdf: LetterPdfMaker | null;
   renderer: NoticeRenderer;
   publicNoticeUrl: string;
+  /** Where notice-page links point (PUBLIC_BASE_URL); without it, the public notice's origin. */
+  noticePageBaseUrl?: string;
   /** Destination countries whose letters go through Lob instead of print batches (none without Lob). */
   lobCountries: readonly string[];
   /** Lob, where LOB_API_KEY is set. */
@@ -85,30 +89,43 @@ const largeBatch = 1000;
 
 /**
  * Renders ledger rows into letters ready to print: the notice in the person's language (the letter
- * template), the address block for the destination's post, and the date in that language.
+ * template) with the person's own notice-page link, the address block for the destination's post, and
+ * the date in that language. Each call issues the links of the rows it is given (one statement).
  */
-function letterPreparer(db: Db, deps: LetterDeps, sender: LetterSender & { country: string }, date: Date): (row: store.BatchLetterRow) => Promise<LetterToPrint> {
+function letterPreparer(db: Db, deps: LetterDeps, sender: LetterSender & { country: string }, date: Date, now: () => Date): (rows: store.BatchLetterRow[]) => Promise<LetterToPrint[]> {
   const facts = new Map<string, store.NoticeFactsRow>();
-  return async (row) => {
-    let f = facts.get(row.notice_version_id);
-    if (!f) facts.set(row.notice_version_id, (f = (await store.selectNoticeFacts(db, row.notice_version_id))!));
-    const notice = deps.renderer.render({
-      channel: 'letter',
-      locale: row.locale,
-      content: f.content,
-      recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
-      links: { publicNotice: deps.publicNoticeUrl },
-      incident: { title: f.title, discoveredAt: f.discovered_at },
-    });
-    const address = row.postal_address as PostalAddress;
-    return {
-      deliveryId: row.id,
-      locale: notice.locale,
-      text: notice.text!,
-      recipientLines: addressLines(row.recipient_name, address, sender.country),
-      country: address.country.toUpperCase(),
-      date: letterDate(date, notice.locale),
-    };
+  const pageBase = deps.noticePageBaseUrl ?? new URL(deps.publicNoticeUrl).origin;
+  const standIn = standInPageUrl(pageBase);
+  return async (rows) => {
+    const links = await issueNoticeLinks(db, rows.map((r) => r.id), pageBase, now());
+    const letters: LetterToPrint[] = [];
+    for (const row of rows) {
+      let f = facts.get(row.notice_version_id);
+      if (!f) facts.set(row.notice_version_id, (f = (await store.selectNoticeFacts(db, row.notice_version_id))!));
+      // Rendered with the stand-in link (shared, so the rendering is reused), then given the person's own.
+      const notice = withPageLink(
+        deps.renderer.render({
+          channel: 'letter',
+          locale: row.locale,
+          content: f.content,
+          recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
+          links: { publicNotice: deps.publicNoticeUrl, noticePage: standIn },
+          incident: { title: f.title, discoveredAt: f.discovered_at },
+        }),
+        standIn,
+        links.get(row.id),
+      );
+      const address = row.postal_address as PostalAddress;
+      letters.push({
+        deliveryId: row.id,
+        locale: notice.locale,
+        text: notice.text!,
+        recipientLines: addressLines(row.recipient_name, address, sender.country),
+        country: address.country.toUpperCase(),
+        date: letterDate(date, notice.locale),
+      });
+    }
+    return letters;
   };
 }
 
@@ -175,14 +192,15 @@ export async function renderBatch(d: RenderBatchDeps, incidentId: string, batchI
     };
 
     const manifest: unknown[][] = [[...manifestHeader]];
-    const prepare = letterPreparer(db, d.letters, sender, batch.created_at);
+    const prepare = letterPreparer(db, d.letters, sender, batch.created_at, d.now);
     const order = await store.selectBatchOrder(db, batchId, letterPaperCountries);
     let rendered = 0;
     for (let at = 0; at < order.length; at += slice) {
       const rows = await store.selectLetters(db, order.slice(at, at + slice));
+      const letters = await prepare(rows);
       const proofs: { id: string; contentHash: string; locale: string }[] = [];
-      for (const row of rows) {
-        const letter = await prepare(row);
+      for (const [i, row] of rows.entries()) {
+        const letter = letters[i]!;
         const printed = writer.add(letter);
         const contentHash = letterContentHash(letter, { lines: sender.lines, returnLine: sender.returnLine }, printed.paper);
         const lines = addressLines(null, row.postal_address as PostalAddress, sender.country);
@@ -317,6 +335,8 @@ export async function recordReturnedLetters(db: Db, incidentId: string, ids: str
 
 export interface LobReport {
   sent: number;
+  /** Letters an earlier, unconfirmed attempt had already made at Lob: found by their metadata, recorded, not sent again. */
+  adopted: number;
   /** Letters Lob refused for good (e.g. an address it cannot mail to): the person moved on. */
   refused: number;
   /** Letters to try again later (rate limit, Lob unreachable or failing). */
@@ -325,8 +345,10 @@ export interface LobReport {
 
 /**
  * Sends the incident's queued letters to Lob's countries (US), one request per letter. Each row is
- * `sending` before Lob is called, and the Idempotency-Key is fixed per delivery and content: a resend
- * after a crash gets back the letter Lob already made (Lob keeps keys 24 hours) instead of a second one.
+ * `sending` before Lob is called. A letter with an earlier attempt that may have reached Lob (cut off, or
+ * answered with an error) is first looked up at Lob by its metadata and adopted if Lob has it: the
+ * Idempotency-Key, fixed per delivery, protects a resend for 24 hours only. The proof is the content
+ * hash Lob keeps in the letter's metadata, so an adopted or replayed letter is proved by what it carries.
  */
 export async function sendLettersThroughLob(d: RenderBatchDeps & { owner: string; leaseMs: number }, incidentId: string, actor: Actor): Promise<LobReport> {
   const { db } = d;
@@ -346,29 +368,40 @@ export async function sendLettersThroughLob(d: RenderBatchDeps & { owner: string
     address_zip: profile.postal_code,
     address_country: profile.country,
   };
-  const report: LobReport = { sent: 0, refused: 0, retry_later: 0 };
+  const report: LobReport = { sent: 0, adopted: 0, refused: 0, retry_later: 0 };
   const started = d.now();
-  const prepare = letterPreparer(db, d.letters, sender, started);
+  const prepare = letterPreparer(db, d.letters, sender, started, d.now);
   for (;;) {
     const rows = await store.claimLobLetters(db, { incidentId, countries: [...d.letters.lobCountries], owner: d.owner, now: d.now(), leaseMs: d.leaseMs, limit: 50 });
     if (rows.length === 0) break;
-    for (const row of rows) {
-      const letter = await prepare(row);
+    const letters = await prepare(rows);
+    for (const [i, row] of rows.entries()) {
+      const letter = letters[i]!;
       const { pdf, printed } = await letterPdf(maker, sender, letter, started);
       const contentHash = letterContentHash(letter, { lines: sender.lines, returnLine: sender.returnLine }, printed.paper);
       const a = row.postal_address as PostalAddress;
-      const outcome = await lob.send({
+      let outcome: LobOutcome | null = null;
+      if (row.attempts > 1) {
+        const found = await lob.find(row.id, incidentId);
+        if (found.kind === 'found') outcome = { outcome: 'accepted', ...found.letter };
+        else if (found.kind === 'later') outcome = { outcome: 'transient', errorCode: found.errorCode };
+        if (found.kind === 'found') report.adopted++;
+      }
+      const adopted = outcome?.outcome === 'accepted';
+      outcome ??= await lob.send({
         deliveryId: row.id,
         idempotencyKey: `breachkit-letter-${row.id}`,
         to: { name: row.recipient_name ?? '', address_line1: a.line1 ?? '', address_line2: a.line2, address_city: a.city, address_state: a.region, address_zip: a.postal_code, address_country: a.country.toUpperCase() },
         from,
         pdf,
         description: `breachkit notice ${incidentId}`,
+        incidentId,
+        contentHash,
       });
       const now = d.now();
       if (outcome.outcome === 'accepted') {
-        await ledger.markAccepted(db, [{ id: row.id, providerId: outcome.providerId, contentHash, locale: letter.locale }], 'lob', 'accepted', now, d.owner);
-        report.sent++;
+        await ledger.markAccepted(db, [{ id: row.id, providerId: outcome.providerId, contentHash: outcome.contentHash, locale: letter.locale }], 'lob', 'accepted', now, d.owner);
+        if (!adopted) report.sent++;
       } else if (outcome.outcome === 'permanent') {
         await ledger.failAndFallBack(db, row.id, 'undeliverable', outcome.errorCode, now);
         report.refused++;

@@ -203,10 +203,11 @@ export async function selectNoticeFacts(db: Db, noticeVersionId: string): Promis
 
 /**
  * Letters for Lob: queued ones of running runs in no print batch, to `countries`, and ones whose earlier
- * attempt was cut off (`sending` past its lease). They go to `sending` before Lob is called.
+ * attempt was cut off (`sending` past its lease). They go to `sending` before Lob is called; `attempts`
+ * counts this one (a rate-limited attempt was given back, as Lob made nothing).
  */
-export async function claimLobLetters(db: Db, p: { incidentId: string; countries: string[]; owner: string; now: Date; leaseMs: number; limit: number }): Promise<BatchLetterRow[]> {
-  return db<BatchLetterRow[]>`
+export async function claimLobLetters(db: Db, p: { incidentId: string; countries: string[]; owner: string; now: Date; leaseMs: number; limit: number }): Promise<(BatchLetterRow & { attempts: number })[]> {
+  return db<(BatchLetterRow & { attempts: number })[]>`
     with picked as (
       select d.id from deliveries d
       join delivery_runs r on r.id = d.run_id
@@ -221,9 +222,9 @@ export async function claimLobLetters(db: Db, p: { incidentId: string; countries
       update deliveries d set state = 'sending', provider = 'lob', lease_owner = ${p.owner}, lease_until = ${new Date(p.now.getTime() + p.leaseMs)},
         attempts = d.attempts + 1, updated_at = ${p.now}
       from picked where d.id = picked.id
-      returning d.id, d.run_id, d.external_id, d.notice_version_id, d.locale
+      returning d.id, d.run_id, d.external_id, d.notice_version_id, d.locale, d.attempts
     )
-    select c.id::text as id, c.external_id, c.notice_version_id, c.locale, ap.recipient_name, ap.recipient, ap.postal_address
+    select c.id::text as id, c.external_id, c.notice_version_id, c.locale, c.attempts, ap.recipient_name, ap.recipient, ap.postal_address
     from claimed c
     join delivery_runs r on r.id = c.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id
