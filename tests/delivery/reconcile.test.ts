@@ -3,7 +3,7 @@ import { reconcileExpired, type DispatchDeps } from '../../src/delivery/dispatch
 import * as ledger from '../../src/delivery/ledger.js';
 import { defaultBackoff } from '../../src/delivery/pacing.js';
 import { captureProvider } from '../../src/delivery/providers/capture.js';
-import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
+import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
 import { upsertUsers } from '../../src/directory/store.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -37,7 +37,7 @@ describeEachDatabase('interrupted sends', (harness) => {
 
     // A worker claims both, sends one, and dies before recording anything: its lease runs out.
     const claimed = await ledger.claimDeliveries(h.db.sql, { owner: 'dead-worker', limit: 10, leaseMs: -1000, now: new Date(), runId: run.id });
-    const email = sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url });
+    const email = sendgridSdkProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url });
     const sent = claimed.find((c) => c.external_id === 'rc-sent')!;
     const lost = claimed.find((c) => c.external_id === 'rc-lost')!;
     await email.send([{ deliveryId: sent.id, channel: 'email', to: sent.email!, contentHash: 'x', rendered: { channel: 'email', locale: 'en', subject: 's', html: '<p>n</p>', text: 'n' } }]);
@@ -146,7 +146,7 @@ describeEachDatabase('unknown outcomes: a rule, not a loop', (harness) => {
       const clock = { now: () => now };
       const deps: DispatchDeps = {
         db: h.db.sql, renderer: testRenderer(), clock, logger, owner: 'reconciler', batchSize: 10, leaseMs: 60_000, backoff: defaultBackoff,
-        providers: { email: sendgridProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url }), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
+        providers: { email: sendgridSdkProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url }), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
         unknownGraceMs: 5 * 60_000, unknownOutcome: 'hold', publicNoticeUrl: 'https://example.com/status', buckets: {},
       };
       expect(await reconcileExpired(deps)).toEqual({ fromEvents: 1, found: 0, requeued: 0, resent: 0, held: 0, undecided: 2 });
