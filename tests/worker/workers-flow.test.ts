@@ -60,6 +60,7 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
   let tw: FakeTwilio;
   let worker: Worker;
   let persist: string;
+  const persisted: string[] = [];
   let vars: Record<string, string>;
 
   const call = async (method: string, path: string, token: string, body?: unknown, type = 'application/json') => {
@@ -96,6 +97,7 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
     sg = await startFakeSendgrid({});
     tw = await startFakeTwilio({ callbackTarget: toWorker });
     persist = mkdtempSync(join(tmpdir(), 'breachkit-workerd-'));
+    persisted.push(persist);
     vars = {
       PUBLIC_BASE_URL: 'https://breachkit.example',
       SENDGRID_API_KEY: sg.apiKey,
@@ -118,7 +120,7 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
     await sg?.close();
     await tw?.close();
     await db?.drop();
-    if (persist) rmSync(persist, { recursive: true, force: true });
+    for (const dir of persisted) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   let incident = '';
@@ -296,4 +298,59 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
       await db.sql.unsafe('drop trigger fail_acceptance on deliveries; drop function fail_acceptance(); drop sequence injected_faults;');
     }
   }, 150_000);
+
+  it('a Worker cut off mid-batch (its process gone, its queue messages lost): the next one settles every row from the ledger, nobody twice', async () => {
+    const created = await call('POST', '/v1/incidents', responder, {
+      title: 'Courier portal exposed delivery labels',
+      nature: 'unauthorized_access',
+      severity: 'medium',
+      discovered_at: hoursAgo(3),
+      aware_at: hoursAgo(2),
+      systems: ['export-bucket'],
+      data_categories: ['contact'],
+      regions: ['CN'],
+      encrypted: false,
+    });
+    expect(created.status).toBe(201);
+    const third = created.body.id as unknown as string;
+    expect((await call('PUT', `/v1/incidents/${third}/scope`, responder, { data_categories: ['contact'], systems: ['export-bucket'] })).status).toBe(200);
+    expect((await call('POST', `/v1/incidents/${third}/affected`, responder)).status).toBe(201);
+    expect((await call('POST', `/v1/incidents/${third}/notices`, responder, { content: sampleNoticeContent() })).status).toBe(201);
+    expect((await call('POST', `/v1/incidents/${third}/notices/1/approve`, approver)).status).toBe(200);
+
+    // The providers take the first requests and never answer: the invocation is still waiting when it dies.
+    sg.faults.script({ kind: 'timeout', accepted: true });
+    tw.faults.script({ kind: 'timeout', accepted: true });
+    expect((await call('POST', `/v1/incidents/${third}/deliveries`, responder)).status).toBe(201);
+    const inFlight = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from deliveries where incident_id = ${third} and state = 'sending'`)[0]!.n;
+    await until('a send to be in flight', async () => (await inFlight()) > 0);
+    await worker.dispose();
+
+    // A new Worker with fresh local state (the old one's queue is gone); rows that fell out come back after QUEUE_REDRIVE_MS.
+    persist = mkdtempSync(join(tmpdir(), 'breachkit-workerd-'));
+    persisted.push(persist);
+    worker = await startWorker(db.url, { ...vars, QUEUE_REDRIVE_MS: '10000' }, persist);
+    await until(
+      'every row of the cut-off run to be settled',
+      async () => {
+        await cron();
+        return (await db.sql<{ n: number }[]>`select count(*)::int as n from deliveries where incident_id = ${third} and state in ('queued', 'sending')`)[0]!.n === 0;
+      },
+      120_000,
+    );
+    const rows = await db.sql<{ id: string; state: string }[]>`select id::text as id, state from deliveries where incident_id = ${third}`;
+    const ids = new Set(rows.map((r) => r.id));
+    const sent = [
+      ...sg.recipients.map((r) => r.customArgs.delivery_id),
+      ...tw.messages.map((m) => new URL(String(m.params.StatusCallback)).searchParams.get('delivery_id')),
+    ].filter((id): id is string => id !== null && id !== undefined && ids.has(id));
+    const duplicates = sent.length - new Set(sent).size;
+    const losses = rows.filter((r) => !sent.includes(r.id) || r.state !== 'accepted').length;
+    const settled = await db.sql<{ resolution: string; n: number }[]>`
+      select resolution, count(*)::int as n from delivery_unconfirmed_attempts u join deliveries d on d.id = u.delivery_id
+      where d.incident_id = ${third} group by resolution order by resolution`;
+    console.log(`workerd Worker cut off mid-batch: ${rows.length} people, settled after: ${JSON.stringify(settled)}, duplicates ${duplicates}, losses ${losses}`);
+    expect(settled.length).toBeGreaterThan(0);
+    expect([duplicates, losses]).toEqual([0, 0]);
+  }, 240_000);
 });
