@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchesOf, sendgridProvider, type SendgridSettings } from '../../src/delivery/providers/sendgrid.js';
 import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
 import { sendgridFetchTransport } from '../../src/delivery/providers/sendgrid-fetch.js';
-import { twilioProvider, type TwilioSettings } from '../../src/delivery/providers/twilio.js';
+import { sayTwiml, twilioProvider, type TwilioSettings } from '../../src/delivery/providers/twilio.js';
 import { twilioSdkProvider } from '../../src/delivery/providers/twilio-sdk.js';
 import { twilioFetchTransport } from '../../src/delivery/providers/twilio-fetch.js';
 import type { OutgoingMessage } from '../../src/delivery/providers/types.js';
@@ -49,6 +49,12 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       expect(ids.size).toBe(2);
     });
   
+    it('writes the call script as TwiML without the SDK, escaping what XML would read as markup', () => {
+      expect(sayTwiml('Fish & <chips> "now"', { language: 'en-US', voice: 'Polly.Joanna' })).toBe(
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US" voice="Polly.Joanna">Fish &amp; &lt;chips&gt; &quot;now&quot;</Say></Response>',
+      );
+    });
+
     it('puts a repeated address in its own request instead of failing the batch', () => {
       const batches = batchesOf([email(1, 'same@example.com'), email(2, 'SAME@example.com'), email(3, 'other@example.com'), email(4, 'x@example.com', 'h2')]);
       expect(batches.map((b) => b.map((m) => m.deliveryId))).toEqual([['1', '3'], ['2'], ['4']]);
