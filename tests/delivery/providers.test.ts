@@ -36,7 +36,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       fake = await startFakeSendgrid({});
     });
     afterAll(() => fake.close());
-  
+
     it('sends up to 1000 personalizations per request, each carrying its delivery id and nothing personal', async () => {
       const provider = sendgridVia({ apiKey: fake.apiKey, from: 'notices@example.com', baseUrl: fake.url });
       const messages = Array.from({ length: 1500 }, (_, i) => email(i + 1, `p${i}@example.com`));
@@ -48,7 +48,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       const ids = new Set(outcomes.map((o) => (o.outcome === 'accepted' ? o.providerId : null)));
       expect(ids.size).toBe(2);
     });
-  
+
     it('writes the call script as TwiML without the SDK, escaping what XML would read as markup', () => {
       expect(sayTwiml('Fish & <chips> "now"', { language: 'en-US', voice: 'Polly.Joanna' })).toBe(
         '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US" voice="Polly.Joanna">Fish &amp; &lt;chips&gt; &quot;now&quot;</Say></Response>',
@@ -59,7 +59,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       const batches = batchesOf([email(1, 'same@example.com'), email(2, 'SAME@example.com'), email(3, 'other@example.com'), email(4, 'x@example.com', 'h2')]);
       expect(batches.map((b) => b.map((m) => m.deliveryId))).toEqual([['1', '3'], ['2'], ['4']]);
     });
-  
+
     it('isolates a bad address by splitting the refused request, and backs off on 429 without losing anyone', async () => {
       const provider = sendgridVia({ apiKey: fake.apiKey, from: 'notices@example.com', baseUrl: fake.url });
       const outcomes = await provider.send([email(11, 'ok1@example.com'), email(12, 'not an address'), email(13, 'ok2@example.com'), email(14, 'ok3@example.com')]);
@@ -76,16 +76,16 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       expect((await provider.send([email(22, 's@example.com')]))[0]).toMatchObject({ outcome: 'transient', errorCode: 'sendgrid_500' });
     });
   });
-  
+
   describe('Twilio provider against the fake', () => {
     let fake: FakeTwilio;
     beforeAll(async () => {
       fake = await startFakeTwilio({ numbers: { '+8613800001610': { createError: 21610 }, '+8613800001614': { createError: 21614 } } });
     });
     afterAll(() => fake.close());
-  
+
     const settings = () => ({ accountSid: fake.accountSid, authToken: fake.authToken, from: '+15005550006', baseUrl: fake.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
-  
+
     it('sends SMS with a status callback naming the delivery, and maps refusals to the next channel', async () => {
       const provider = twilioVia('sms', settings());
       const outcomes = await provider.send([sms(1, '+8613812345678'), sms(2, '+8613800001610'), sms(3, '+8613800001614')]);
@@ -97,7 +97,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       fake.faults.script({ kind: 'rate-limit' });
       expect((await provider.send([sms(4, '+8613812345679')]))[0]).toMatchObject({ outcome: 'rate_limited' });
     });
-  
+
     it('calls with the voice script read in the recipient language', async () => {
       const provider = twilioVia('voice', settings());
       const [outcome] = await provider.send([{ ...sms(5, '+8613812345670'), channel: 'voice', rendered: { channel: 'voice', locale: 'zh-CN', text: '您好，这是一则重要的安全通知。' } }]);
@@ -107,11 +107,11 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
       expect(call.params.Twiml).toContain('您好，这是一则重要的安全通知。');
     });
   });
-  
+
   describe('lookups for interrupted sends', () => {
     const since = () => new Date(Date.now() - 60_000);
     const ask = (id: number, to: string, channel: 'email' | 'sms' = 'email', text: string | null = null) => ({ deliveryId: String(id), channel, to, since: since(), text });
-  
+
     it('SendGrid: many delivery ids in one Email Activity query; a shared address is asked in a query of its own', async () => {
       const sg = await startFakeSendgrid({});
       try {
@@ -129,7 +129,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
         await sg.close();
       }
     });
-  
+
     it('SendGrid without the Email Activity add-on answers 404: "not available", not an error to retry; 429 beyond 6 a minute means later', async () => {
       const none = await startFakeSendgrid({ activity: 'none' });
       const limited = await startFakeSendgrid({ activityPerMinute: 2 });
@@ -146,7 +146,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
         await limited.close();
       }
     });
-  
+
     it('Twilio: a message counts only with the same number AND the same text, each message for one notice (two people sharing a phone)', async () => {
       const tw = await startFakeTwilio({});
       try {
