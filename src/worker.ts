@@ -96,7 +96,12 @@ export default {
         },
       });
     }
-    await registerAdminOnFirstUse(request, env, r.config);
+    try {
+      await registerAdminOnFirstUse(request, env, r.config);
+    } catch (err) {
+      // The request goes on (and is refused like any unknown key); the next one tries again.
+      r.logger.error({ err }, 'registering BREACHKIT_ADMIN_TOKEN failed');
+    }
     return app.fetch(request, env, ctx);
   },
 
