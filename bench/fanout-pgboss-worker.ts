@@ -3,8 +3,8 @@
 // call. Started as its own process; PASSES fetch loops run at once, as breachkit's worker runs passes.
 import PgBoss from 'pg-boss';
 import postgres from 'postgres';
-import { sendgridProvider } from '../src/delivery/providers/sendgrid.js';
-import { twilioProvider } from '../src/delivery/providers/twilio.js';
+import { sendgridSdkProvider } from '../src/delivery/providers/sendgrid-sdk.js';
+import { twilioSdkProvider } from '../src/delivery/providers/twilio-sdk.js';
 import { createTwilioNodeClient } from '../src/delivery/providers/twilio-http.node.js';
 import type { OutgoingMessage } from '../src/delivery/providers/types.js';
 import { canonicalJson, sha256Hex } from '../src/lib/hash.js';
@@ -32,8 +32,8 @@ await sql.end();
 const renderer = benchRenderer();
 const provider =
   channel === 'email'
-    ? sendgridProvider({ apiKey: env.SENDGRID_API_KEY!, from: 'notices@example.com', baseUrl: env.SENDGRID_API_URL })
-    : twilioProvider('sms', {
+    ? sendgridSdkProvider({ apiKey: env.SENDGRID_API_KEY!, from: 'notices@example.com', baseUrl: env.SENDGRID_API_URL })
+    : twilioSdkProvider('sms', {
         accountSid: env.TWILIO_ACCOUNT_SID!,
         authToken: env.TWILIO_AUTH_TOKEN!,
         from: '+15005550006',

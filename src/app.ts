@@ -61,6 +61,11 @@ export interface AppDeps {
   publicPages?: (options: PublicPageOptions) => PublicPages;
   /** What the runtime adds when a directory upload is over IMPORT_LIMIT_BYTES (Workers: the edge's own cap, and the way round it). */
   importLimitNote?: string;
+  /**
+   * Told when deliveries became ready to send (a run planned or resumed, an unknown one resent), with the
+   * request's database: on Workers it puts them on the Queue. On Node the worker loop finds them itself.
+   */
+  deliveriesReady?: (env: unknown, db: Db, ready: { resumedRun?: string }) => Promise<void>;
 }
 
 export interface Lifecycle {
@@ -108,7 +113,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const lifecycle = deps.lifecycle;
   const lob = deps.config.LOB_API_KEY ? lobProvider({ apiKey: deps.config.LOB_API_KEY, baseUrl: deps.config.LOB_API_URL }) : null;
   const letters = { pdf: deps.letterPdf ?? null, renderer: deps.renderer, publicNoticeUrl: `${baseUrl}/status`, noticePageBaseUrl: baseUrl, lobCountries: lob ? ['US'] : [], lob };
-  app.use(init((env) => ({ db: deps.database(env), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, importLimitNote: deps.importLimitNote, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle, letters })));
+  app.use(init((env) => {
+    const db = deps.database(env);
+    const ready = deps.deliveriesReady;
+    return { db, deliveriesReady: ready && ((p: { resumedRun?: string }) => ready(env, db, p)), clock: deps.clock, config: deps.config, logger: deps.logger, notices, publicPage, importLimitNote: deps.importLimitNote, dbFeatures, transitionGuards, runbooks: deps.runbooks, drafts: deps.drafts, lifecycle, letters };
+  }));
   app.use(requestLog);
   if (lifecycle) app.use(refuseWhileDraining(lifecycle.draining));
   app.use('/webhooks/*', limitBody(5 * 1024 * 1024));

@@ -98,6 +98,12 @@ const configSchema = z.object({
   SMS_SEGMENTS_PER_SECOND: z.coerce.number().positive().default(100),
   VOICE_CALLS_PER_SECOND: z.coerce.number().positive().default(5),
   REMINDER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Workers: delivery ids per Queue message; each may cost a provider request, and an invocation has a cap on those. */
+  QUEUE_IDS_PER_MESSAGE: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Workers: the most delivery ids one request, consumer invocation or cron run puts on the Queue (the rest follow from the next). */
+  QUEUE_MAX_ENQUEUED: z.coerce.number().int().min(1).max(100_000).default(5000),
+  /** Workers: a queued delivery put on the Queue this long ago and still not sent is put on it again (by the cron run). */
+  QUEUE_REDRIVE_MS: z.coerce.number().int().min(10_000).default(300_000),
   IN_PROCESS_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** A console session unused for this long ends. */

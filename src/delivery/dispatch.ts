@@ -251,8 +251,20 @@ export async function completeFinishedRuns(d: DispatchDeps): Promise<number> {
 
 /** One pass: claim up to `batchSize` rows and settle every one of them. */
 export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
+  return sendClaimed(d, await claim(d));
+}
+
+/**
+ * Claims these rows (those still queued and ready; a row already sent or being sent is left alone) and
+ * settles them: how a Queue message's ids are sent, with the same bookkeeping as a pass.
+ */
+export async function dispatchIds(d: DispatchDeps, ids: readonly string[]): Promise<DispatchTally> {
+  if (ids.length === 0) return sendClaimed(d, []);
+  return sendClaimed(d, await ledger.claimDeliveries(d.db, { owner: d.owner, limit: ids.length, leaseMs: d.leaseMs, now: d.clock.now(), ids }));
+}
+
+async function sendClaimed(d: DispatchDeps, claimed: ledger.ClaimedDelivery[]): Promise<DispatchTally> {
   const tally: DispatchTally = { claimed: 0, accepted: 0, captured: 0, retried: 0, rateLimited: 0, fellBack: 0, exhausted: 0 };
-  const claimed = await claim(d);
   tally.claimed = claimed.length;
   if (claimed.length === 0) return tally;
 

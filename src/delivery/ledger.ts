@@ -224,7 +224,7 @@ export interface ClaimCursor {
  */
 export async function claimDeliveries(
   db: Db,
-  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: WorkerChannel; runId?: string; after?: ClaimCursor | null },
+  p: { owner: string; limit: number; leaseMs: number; now: Date; channel?: WorkerChannel; runId?: string; after?: ClaimCursor | null; ids?: readonly string[] },
 ): Promise<(ClaimedDelivery & { not_before: Date })[]> {
   const leaseUntil = new Date(p.now.getTime() + p.leaseMs);
   return db<(ClaimedDelivery & { not_before: Date })[]>`
@@ -233,6 +233,7 @@ export async function claimDeliveries(
       join delivery_runs r on r.id = d.run_id and r.status = 'running'
       where d.state = 'queued' and d.not_before <= ${p.now} and ${db.unsafe(workerChannelsOnly)} ${p.after ? db`and (d.not_before, d.id) > (${p.after.notBefore}, ${Number(p.after.id)})` : db``}
         ${p.channel ? db`and d.channel = ${p.channel}` : db``} ${p.runId ? db`and d.run_id = ${p.runId}` : db``}
+        ${p.ids ? db`and d.id = any(${p.ids.map(Number)}::bigint[])` : db``}
       order by d.not_before, d.id
       limit ${p.limit}
       for update of d skip locked
@@ -252,6 +253,29 @@ export async function claimDeliveries(
     join incidents i on i.id = c.incident_id
     left join directory_users du on du.id = ap.user_id
     order by c.id`;
+}
+
+/**
+ * Workers: queued rows of running runs that are not on the Queue, or were put there `redriveMs` ago and are
+ * still queued (a message lost, or dropped to the dead-letter queue), marked as put there now.
+ */
+export async function takeForQueue(db: Db, p: { now: Date; redriveMs: number; limit: number }): Promise<{ id: string; not_before: Date }[]> {
+  return db<{ id: string; not_before: Date }[]>`
+    with picked as (
+      select d.id from deliveries d
+      join delivery_runs r on r.id = d.run_id and r.status = 'running'
+      where d.state = 'queued' and ${db.unsafe(workerChannelsOnly)} and d.enqueued_at < ${new Date(p.now.getTime() - p.redriveMs)}
+      order by d.enqueued_at, d.not_before, d.id
+      limit ${p.limit}
+      for update of d skip locked
+    )
+    update deliveries d set enqueued_at = ${p.now} from picked where d.id = picked.id
+    returning d.id::text as id, d.not_before`;
+}
+
+/** A run's queued rows are owed to the Queue again (it was resumed: its messages were dropped while it was paused). */
+export async function owedToQueue(db: Db, runId: string): Promise<void> {
+  await db`update deliveries set enqueued_at = '-infinity' where run_id = ${runId} and state = 'queued'`;
 }
 
 /** Records the provider's acceptance (or the capture) with the proof: the content hash and the language actually used. */
@@ -332,7 +356,7 @@ export async function requeue(
   if (ids.length === 0) return;
   await db`
     update deliveries set state = 'queued', not_before = ${p.notBefore}, error_code = ${p.errorCode}, lease_until = null, lease_owner = null,
-      lease_expired_at = null, attempts = attempts - ${p.refundAttempt ? 1 : 0}, updated_at = ${p.now}
+      lease_expired_at = null, enqueued_at = '-infinity', attempts = attempts - ${p.refundAttempt ? 1 : 0}, updated_at = ${p.now}
     where id = any(${ids.map(Number)}::bigint[]) and state = ${p.from ?? 'sending'} ${p.owner ? db`and lease_owner = ${p.owner}` : db``}`;
 }
 

@@ -244,6 +244,7 @@ export const deliveryRoutes = createRouter()
     const { db, clock, config } = c.var.services;
     const id = c.req.valid('param').id;
     const run = await startDeliveries(db, id, actorOf(c.var.principal), clock.now(), config.DELIVERY_CHANNEL_ORDER);
+    await c.var.services.deliveriesReady?.({});
     return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD, config.DELIVERY_CHANNEL_ORDER) }, 201);
   })
   .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now())).map(runJson) }, 200))
@@ -280,10 +281,14 @@ export const deliveryRoutes = createRouter()
     const { id, delivery } = c.req.valid('param');
     const body = c.req.valid('json');
     const how = body.action === 'mark_sent' ? { action: 'mark_sent' as const, reason: body.reason ?? '' } : { action: 'resend' as const, reason: body.reason };
-    return c.json(proofJson(await settleUnknown(db, id, delivery, how, actorOf(c.var.principal), clock.now())), 200);
+    const proof = await settleUnknown(db, id, delivery, how, actorOf(c.var.principal), clock.now());
+    if (how.action === 'resend') await c.var.services.deliveriesReady?.({});
+    return c.json(proofJson(proof), 200);
   })
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;
     const { id, run, action } = c.req.valid('param');
-    return c.json(runJson(await controlRun(db, id, run, action, actorOf(c.var.principal), clock.now())), 200);
+    const controlled = await controlRun(db, id, run, action, actorOf(c.var.principal), clock.now());
+    if (action === 'resume') await c.var.services.deliveriesReady?.({ resumedRun: run });
+    return c.json(runJson(controlled), 200);
   });

@@ -38,6 +38,8 @@ export interface Services {
   drafts: DraftRenderer;
   /** The process is stopping: streams end at `draining`, long work gives up at `halted` (Node only; none on Workers). */
   lifecycle?: { draining: AbortSignal; halted: AbortSignal };
+  /** Deliveries became ready to send: on Workers they go on the Queue now (see AppDeps). */
+  deliveriesReady?: (ready: { resumedRun?: string }) => Promise<void>;
   /** What letters need: the fonts (Node only), the notice renderer, which countries go through Lob. */
   letters: LetterDeps;
 }

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { dispatchOnce, type DispatchDeps } from '../../src/delivery/dispatch.js';
 import { SharedTokenBucket } from '../../src/delivery/pacing.js';
 import { captureProvider } from '../../src/delivery/providers/capture.js';
-import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
-import { twilioProvider } from '../../src/delivery/providers/twilio.js';
+import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
+import { twilioSdkProvider } from '../../src/delivery/providers/twilio-sdk.js';
 import { upsertUsers } from '../../src/directory/store.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -86,7 +86,7 @@ function deps(clock: ReturnType<typeof fixedClock>): DispatchDeps {
   return {
     db: h.db.sql,
     renderer: testRenderer(),
-    providers: { email: sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url, timeoutMs: 300 }), sms: twilioProvider('sms', settings), voice: twilioProvider('voice', settings), inapp: captureProvider('inapp', createLogger('silent')) },
+    providers: { email: sendgridSdkProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url, timeoutMs: 300 }), sms: twilioSdkProvider('sms', settings), voice: twilioSdkProvider('voice', settings), inapp: captureProvider('inapp', createLogger('silent')) },
     clock,
     logger: createLogger('silent'),
     owner: 'fault-test',

@@ -3,8 +3,8 @@ import { dispatchOnce, reconcileExpired, type DispatchDeps } from '../../src/del
 import * as ledger from '../../src/delivery/ledger.js';
 import { defaultBackoff } from '../../src/delivery/pacing.js';
 import { captureProvider } from '../../src/delivery/providers/capture.js';
-import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
-import { twilioProvider } from '../../src/delivery/providers/twilio.js';
+import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
+import { twilioSdkProvider } from '../../src/delivery/providers/twilio-sdk.js';
 import type { DeliveryProvider } from '../../src/delivery/providers/types.js';
 import { canonicalJson, sha256Hex } from '../../src/lib/hash.js';
 import type { NoticeContent } from '../../src/notices/content.js';
@@ -42,7 +42,7 @@ describeEachDatabase('interrupted sends', (harness) => {
 
     // A worker claims both, sends one, and dies before recording anything: its lease runs out.
     const claimed = await ledger.claimDeliveries(h.db.sql, { owner: 'dead-worker', limit: 10, leaseMs: -1000, now: new Date(), runId: run.id });
-    const email = sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url });
+    const email = sendgridSdkProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url });
     const sent = claimed.find((c) => c.external_id === 'rc-sent')!;
     const lost = claimed.find((c) => c.external_id === 'rc-lost')!;
     await email.send([{ deliveryId: sent.id, channel: 'email', to: sent.email!, contentHash: 'x', rendered: { channel: 'email', locale: 'en', subject: 's', html: '<p>n</p>', text: 'n' } }]);
@@ -151,7 +151,7 @@ describeEachDatabase('unknown outcomes: a rule, not a loop', (harness) => {
       const clock = { now: () => now };
       const deps: DispatchDeps = {
         db: h.db.sql, renderer: testRenderer(), clock, logger, owner: 'reconciler', batchSize: 10, leaseMs: 60_000, backoff: defaultBackoff,
-        providers: { email: sendgridProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url }), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
+        providers: { email: sendgridSdkProvider({ apiKey: none.apiKey, from: 'notices@example.com', baseUrl: none.url }), sms: captureProvider('sms', logger), voice: captureProvider('voice', logger), inapp: captureProvider('inapp', logger) },
         unknownGraceMs: 5 * 60_000, unknownOutcome: 'hold', publicNoticeUrl: 'https://example.com/status', buckets: {},
       };
       expect(await reconcileExpired(deps)).toEqual({ fromEvents: 1, found: 0, requeued: 0, resent: 0, held: 0, undecided: 2 });
@@ -212,7 +212,7 @@ describeEachDatabase('the proof of an interrupted notice that carries the person
       await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
       await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
 
-      const sms = twilioProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
+      const sms = twilioSdkProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
       // A worker whose process dies once Twilio has the message, before anything is recorded.
       const dying: DeliveryProvider = { ...sms, send: async (messages) => (await sms.send(messages), new Promise<never>(() => {})) };
       const logger = createLogger('silent');

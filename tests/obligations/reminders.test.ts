@@ -2,8 +2,8 @@
 // individuals_notified_at anchor derived from the delivery ledger.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchOnce } from '../../src/delivery/dispatch.js';
-import { sendgridProvider } from '../../src/delivery/providers/sendgrid.js';
-import { twilioProvider } from '../../src/delivery/providers/twilio.js';
+import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
+import { twilioSdkProvider } from '../../src/delivery/providers/twilio-sdk.js';
 import { captureProvider } from '../../src/delivery/providers/capture.js';
 import { upsertUsers } from '../../src/directory/store.js';
 import { fixedClock } from '../../src/lib/clock.js';
@@ -66,8 +66,8 @@ for (const mode of dbModes) {
       db: h.db.sql,
       logger: createLogger('silent'),
       providers: {
-        email: sendgridProvider({ apiKey: sg.apiKey, from: 'alerts@example.com', baseUrl: sg.url }),
-        sms: twilioProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: `${base}/webhooks/twilio` }),
+        email: sendgridSdkProvider({ apiKey: sg.apiKey, from: 'alerts@example.com', baseUrl: sg.url }),
+        sms: twilioSdkProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: `${base}/webhooks/twilio` }),
       },
     });
     const alerts = (id: string, key: string) =>
@@ -166,7 +166,7 @@ for (const mode of dbModes) {
       await dispatchOnce({
         db: h.db.sql,
         renderer: testRenderer(),
-        providers: { email: sendgridProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url }), sms: captureProvider('sms', createLogger('silent')), voice: captureProvider('voice', createLogger('silent')), inapp: captureProvider('inapp', createLogger('silent')) },
+        providers: { email: sendgridSdkProvider({ apiKey: sg.apiKey, from: 'notices@example.com', baseUrl: sg.url }), sms: captureProvider('sms', createLogger('silent')), voice: captureProvider('voice', createLogger('silent')), inapp: captureProvider('inapp', createLogger('silent')) },
         clock,
         logger: createLogger('silent'),
         owner: 'anchor-test',

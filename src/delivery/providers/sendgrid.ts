@@ -1,8 +1,7 @@
 // Email through SendGrid: one request per shared content with up to 1000 personalizations, each tagged with its delivery id.
-import { MailService } from '@sendgrid/mail';
 import { sha256Hex } from '../../lib/hash.js';
 import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
-import { configureSendgridMail } from './sdk-base-url.js';
+import type { ProviderResponse, ProviderTransport } from './transport.js';
 
 export interface SendgridSettings {
   apiKey: string;
@@ -13,11 +12,6 @@ export interface SendgridSettings {
 }
 
 const maxPersonalizations = 1000;
-
-interface SendgridError {
-  code?: number;
-  response?: { headers?: Record<string, string> };
-}
 
 /** Groups messages that share the exact content; within a group an address appears once per request. */
 export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
@@ -48,8 +42,8 @@ export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
   return batches;
 }
 
-function retryAfter(e: SendgridError): number | null {
-  const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
+function retryAfter(response: ProviderResponse): number | null {
+  const reset = Number(response.headers['x-ratelimit-reset']);
   return Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - Date.now()) : null;
 }
 
@@ -69,53 +63,45 @@ function roundsByAddress(requests: LookupRequest[]): LookupRequest[][] {
 /** Delivery ids per Email Activity query: the query string stays well inside a URL's length. */
 const maxLookupIds = 200;
 
-export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
-  const mail = new MailService();
-  configureSendgridMail(mail, { apiKey: settings.apiKey, baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 });
-
-  const client = (
-    mail as unknown as {
-      client: {
-        request<T = unknown>(r: { method: 'GET' | 'POST'; url: string; qs?: Record<string, string | number>; body?: unknown }): Promise<[{ statusCode: number; headers: Record<string, string>; body: T }]>;
-      };
-    }
-  ).client;
-
+/** `transport` reaches the REST API: the SDK's client on Node (sendgrid-sdk.ts), fetch on Workers (sendgrid-fetch.ts). */
+export function sendgridProvider(settings: SendgridSettings, transport: ProviderTransport): DeliveryProvider {
   async function sendBatch(batch: OutgoingMessage[], hooks: SendHooks): Promise<SendOutcome[]> {
     const content = batch[0]!.rendered;
     await hooks.beforeRequest?.(batch);
+    let response: ProviderResponse;
     try {
       // The v3 body as the SDK's Mail class would build it, made directly: that class clones and renames the
       // keys of every one of up to 1000 personalizations, which was the larger part of a worker's CPU per batch.
       const text = content.text ?? '';
       const html = content.html ?? content.text ?? '';
-      const [response] = await client.request({
+      response = await transport.request({
         method: 'POST',
-        url: '/v3/mail/send',
-        body: {
+        path: '/v3/mail/send',
+        json: {
           from: { email: settings.from },
           subject: content.subject ?? '',
           personalizations: batch.map((m) => ({ to: [{ email: m.to }], custom_args: { delivery_id: m.deliveryId } })),
           content: [...(text ? [{ type: 'text/plain', value: text }] : []), ...(html ? [{ type: 'text/html', value: html }] : [])],
         },
       });
+    } catch {
+      return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'sendgrid_network' }));
+    }
+    if (response.status >= 200 && response.status < 300) {
       const messageId = String(response.headers['x-message-id'] ?? '') || null;
       return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'accepted' as const, providerId: messageId }));
-    } catch (err) {
-      const e = err as SendgridError;
-      if (e.code === 429) {
-        const retryAfterMs = retryAfter(e);
-        return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'rate_limited' as const, retryAfterMs }));
-      }
-      if (e.code === 400) {
-        // One bad address fails the whole request: split until it stands alone.
-        if (batch.length === 1) return [{ deliveryId: batch[0]!.deliveryId, outcome: 'permanent', errorCode: 'sendgrid_400' }];
-        const half = Math.ceil(batch.length / 2);
-        return [...(await sendBatch(batch.slice(0, half), hooks)), ...(await sendBatch(batch.slice(half), hooks))];
-      }
-      const errorCode = typeof e.code === 'number' ? `sendgrid_${e.code}` : 'sendgrid_network';
-      return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode }));
     }
+    if (response.status === 429) {
+      const retryAfterMs = retryAfter(response);
+      return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'rate_limited' as const, retryAfterMs }));
+    }
+    if (response.status === 400) {
+      // One bad address fails the whole request: split until it stands alone.
+      if (batch.length === 1) return [{ deliveryId: batch[0]!.deliveryId, outcome: 'permanent', errorCode: 'sendgrid_400' }];
+      const half = Math.ceil(batch.length / 2);
+      return [...(await sendBatch(batch.slice(0, half), hooks)), ...(await sendBatch(batch.slice(half), hooks))];
+    }
+    return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: `sendgrid_${response.status}` }));
   }
 
   /**
@@ -126,23 +112,24 @@ export function sendgridProvider(settings: SendgridSettings): DeliveryProvider {
     const found = new Map<string, string | null>();
     for (const round of roundsByAddress(requests)) {
       const ids = round.map((r) => `"${r.deliveryId}"`).join(',');
+      let response: ProviderResponse;
       try {
-        const [response] = await client.request<{ messages?: { msg_id?: string; to_email?: string }[] }>({
+        response = await transport.request({
           method: 'GET',
-          url: '/v3/messages',
-          qs: { query: `unique_args['delivery_id'] IN (${ids})`, limit: Math.min(1000, round.length * 5) },
+          path: '/v3/messages',
+          query: { query: `unique_args['delivery_id'] IN (${ids})`, limit: Math.min(1000, round.length * 5) },
         });
-        const byAddress = new Map(round.map((r) => [r.to.toLowerCase(), r.deliveryId]));
-        for (const m of response.body.messages ?? []) {
-          const id = byAddress.get(String(m.to_email ?? '').toLowerCase());
-          if (id !== undefined && !found.has(id)) found.set(id, m.msg_id ?? null);
-        }
-      } catch (err) {
-        const e = err as SendgridError;
-        // Without the add-on (or a key without the Email Activity scope) the API answers 404 or 403.
-        if (e.code === 404 || e.code === 403) return { kind: 'unavailable', detail: `Email Activity API answered ${e.code}` };
-        if (e.code === 429) return { kind: 'later', detail: 'Email Activity API rate limit', retryAfterMs: retryAfter(e) };
-        return { kind: 'later', detail: typeof e.code === 'number' ? `Email Activity API answered ${e.code}` : 'Email Activity API unreachable' };
+      } catch {
+        return { kind: 'later', detail: 'Email Activity API unreachable' };
+      }
+      // Without the add-on (or a key without the Email Activity scope) the API answers 404 or 403.
+      if (response.status === 404 || response.status === 403) return { kind: 'unavailable', detail: `Email Activity API answered ${response.status}` };
+      if (response.status === 429) return { kind: 'later', detail: 'Email Activity API rate limit', retryAfterMs: retryAfter(response) };
+      if (response.status < 200 || response.status >= 300) return { kind: 'later', detail: `Email Activity API answered ${response.status}` };
+      const byAddress = new Map(round.map((r) => [r.to.toLowerCase(), r.deliveryId]));
+      for (const m of (response.body as { messages?: { msg_id?: string; to_email?: string }[] } | null)?.messages ?? []) {
+        const id = byAddress.get(String(m.to_email ?? '').toLowerCase());
+        if (id !== undefined && !found.has(id)) found.set(id, m.msg_id ?? null);
       }
     }
     return { kind: 'answered', found };

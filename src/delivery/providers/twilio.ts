@@ -1,9 +1,7 @@
 // SMS and voice calls through Twilio: one request per message, a status callback carrying the delivery id.
-import twilio from 'twilio';
 import type { DeliveryChannel } from '../ledger.js';
 import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendOutcome } from './types.js';
-import type RequestClient from 'twilio/lib/base/RequestClient';
-import { createTwilioFetchClient } from './sdk-base-url.js';
+import type { ProviderResponse, ProviderTransport } from './transport.js';
 import { sameTextWithNoticeLink } from '../../notice-pages/link.js';
 import { permanentTwilioCodes } from './codes.js';
 import { sendEach } from './pool.js';
@@ -19,8 +17,6 @@ export interface TwilioSettings {
   /** Requests kept in flight by one send(): each SMS or call is a request of its own. */
   concurrency?: number;
   timeoutMs?: number;
-  /** The HTTP client under the SDK; a `fetch` client (any runtime) unless the host gives a better one. */
-  httpClient?: RequestClient;
 }
 
 /** Text-to-speech voices per notice language. */
@@ -34,6 +30,23 @@ interface TwilioError {
   code?: number;
 }
 
+/** Twilio's error body (`code`, `message`, `status`) as the SDK's RestException carries it. */
+function errorOf(response: ProviderResponse): TwilioError {
+  const body = response.body as { code?: unknown } | null;
+  return { status: response.status, code: typeof body?.code === 'number' ? body.code : undefined };
+}
+
+const xmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => xmlEscapes[c]!);
+
+/** The call's script as TwiML: one `<Say>` in the notice's language, as the SDK's VoiceResponse writes it. */
+export function sayTwiml(text: string, voice: { language: string; voice: string }): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Say language="${escapeXml(voice.language)}" voice="${escapeXml(voice.voice)}">${escapeXml(text)}</Say></Response>`;
+}
+
+/** Twilio's date-time filter format: seconds, UTC, no fraction. */
+const twilioDateTime = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+
 export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutcome {
   const e = err as TwilioError;
   if (e.status === 429 || e.code === 20429) return { deliveryId, outcome: 'rate_limited', retryAfterMs: null };
@@ -41,27 +54,30 @@ export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutc
   return { deliveryId, outcome: 'transient', errorCode: typeof e.code === 'number' ? `twilio_${e.code}` : typeof e.status === 'number' ? `twilio_http_${e.status}` : 'twilio_network' };
 }
 
-export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings): DeliveryProvider {
-  const client = twilio(settings.accountSid, settings.authToken, {
-    httpClient: settings.httpClient ?? createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 }),
-  });
-  const sender = settings.messagingServiceSid ? { messagingServiceSid: settings.messagingServiceSid } : { from: settings.from! };
+/** `transport` reaches the REST API: the SDK's client on Node (twilio-sdk.ts), fetch on Workers (twilio-fetch.ts). */
+export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings, transport: ProviderTransport): DeliveryProvider {
+  const account = `/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}`;
+  const sender = settings.messagingServiceSid ? { MessagingServiceSid: settings.messagingServiceSid } : { From: settings.from! };
+
+  /** Creates a message or call; the answer's `sid`, or the refusal thrown as Twilio's error. */
+  async function create(resource: 'Messages' | 'Calls', form: Record<string, string | undefined>): Promise<string> {
+    const response = await transport.request({ method: 'POST', path: `${account}/${resource}.json`, form });
+    if (response.status < 200 || response.status >= 300) throw errorOf(response);
+    return String((response.body as { sid?: unknown } | null)?.sid ?? '');
+  }
   const callback = (m: OutgoingMessage) => `${settings.statusCallbackUrl}?delivery_id=${encodeURIComponent(m.deliveryId)}`;
 
   async function one(m: OutgoingMessage): Promise<SendOutcome> {
     try {
       if (channel === 'sms') {
-        const message = await client.messages.create({ to: m.to, body: m.rendered.text ?? '', statusCallback: callback(m), ...sender });
-        return { deliveryId: m.deliveryId, outcome: 'accepted', providerId: message.sid };
+        const sid = await create('Messages', { To: m.to, Body: m.rendered.text ?? '', StatusCallback: callback(m), ...sender });
+        return { deliveryId: m.deliveryId, outcome: 'accepted', providerId: sid };
       }
-      const response = new twilio.twiml.VoiceResponse();
-      const voice = voices[m.rendered.locale] ?? voices.en!;
-      response.say({ language: voice.language as never, voice: voice.voice as never }, m.rendered.text ?? '');
-      const twiml = response.toString();
+      const twiml = sayTwiml(m.rendered.text ?? '', voices[m.rendered.locale] ?? voices.en!);
       // Twilio refuses inline TwiML over 4000 characters (error 32018): no retry will change that.
       if (twiml.length > 4000) return { deliveryId: m.deliveryId, outcome: 'permanent', errorCode: 'twiml_too_long' };
-      const call = await client.calls.create({ to: m.to, from: settings.from!, twiml, statusCallback: callback(m) });
-      return { deliveryId: m.deliveryId, outcome: 'accepted', providerId: call.sid };
+      const sid = await create('Calls', { To: m.to, From: settings.from!, Twiml: twiml, StatusCallback: callback(m) });
+      return { deliveryId: m.deliveryId, outcome: 'accepted', providerId: sid };
     } catch (err) {
       return outcomeOfTwilioError(m.deliveryId, err);
     }
@@ -82,7 +98,9 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
     try {
       for (const [to, asked] of byNumber) {
         const since = new Date(Math.min(...asked.map((r) => r.since.getTime())));
-        const messages = await client.messages.list({ to, dateSentAfter: since, limit: 200 });
+        const response = await transport.request({ method: 'GET', path: `${account}/Messages.json`, query: { To: to, 'DateSent>': twilioDateTime(since), PageSize: 200 } });
+        if (response.status < 200 || response.status >= 300) throw errorOf(response);
+        const messages = ((response.body as { messages?: { sid: string; body: string | null }[] } | null)?.messages ?? []);
         const taken = new Set<string>();
         for (const r of asked) {
           const match = messages.find((m) => !taken.has(m.sid) && m.body !== null && (r.pageLinkStandIn && r.text ? sameTextWithNoticeLink(r.text, r.pageLinkStandIn, m.body) : m.body === r.text));
