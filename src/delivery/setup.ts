@@ -13,20 +13,18 @@ import { twilioProvider } from './providers/twilio.js';
 import { inappProvider } from './providers/inapp.js';
 import type { DeliveryProvider } from './providers/types.js';
 import type { WorkerChannel } from './ledger.js';
+import { configuredChannels } from './provider-config.js';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 
 /** Real providers where credentials are configured; capture mode (nothing sent) elsewhere. */
 export function providersFor(config: Config, baseUrl: string, logger: Logger, twilioHttpClient?: RequestClient): Record<WorkerChannel, DeliveryProvider> {
-  const email =
-    config.SENDGRID_API_KEY && config.SENDGRID_FROM
-      ? sendgridProvider({ apiKey: config.SENDGRID_API_KEY, from: config.SENDGRID_FROM, baseUrl: config.SENDGRID_API_URL })
-      : captureProvider('email', logger);
-  // Calls need a caller number; a Messaging Service alone carries SMS only.
+  const configured = configuredChannels(config);
+  const email = configured.email ? sendgridProvider({ apiKey: config.SENDGRID_API_KEY!, from: config.SENDGRID_FROM!, baseUrl: config.SENDGRID_API_URL }) : captureProvider('email', logger);
   const twilio = (channel: 'sms' | 'voice') =>
-    config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && (channel === 'sms' || config.TWILIO_FROM)
+    configured[channel]
       ? twilioProvider(channel, {
-          accountSid: config.TWILIO_ACCOUNT_SID,
-          authToken: config.TWILIO_AUTH_TOKEN,
+          accountSid: config.TWILIO_ACCOUNT_SID!,
+          authToken: config.TWILIO_AUTH_TOKEN!,
           from: config.TWILIO_FROM,
           messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
           baseUrl: config.TWILIO_API_URL,
@@ -35,8 +33,7 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tw
           httpClient: twilioHttpClient,
         })
       : captureProvider(channel, logger);
-  const inapp =
-    config.INAPP_WEBHOOK_URL && config.INAPP_WEBHOOK_SECRET ? inappProvider({ url: config.INAPP_WEBHOOK_URL, secret: config.INAPP_WEBHOOK_SECRET }) : captureProvider('inapp', logger);
+  const inapp = configured.inapp ? inappProvider({ url: config.INAPP_WEBHOOK_URL!, secret: config.INAPP_WEBHOOK_SECRET! }) : captureProvider('inapp', logger);
   return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }
 
