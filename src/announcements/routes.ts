@@ -40,6 +40,14 @@ const view = (v: AnnouncementView, baseUrl: string, drill: boolean) => ({
   updates: v.updates.map((u) => ({ seq: u.seq, status: u.status, body: u.body, created_at: iso(u.created_at)!, published_at: iso(u.published_at) })),
 });
 
+export const draftBody = z.strictObject({
+  impact: z.enum(impacts).default('major'),
+  status: z.enum(updateStatuses).default('investigating'),
+  title: localizedText(200).optional().openapi({ description: 'Defaults to the notice headline in each language.' }),
+});
+
+export const updateBody = z.strictObject({ status: z.enum(updateStatuses), body: localizedText(8000), draft: z.boolean().default(false) });
+
 const draftRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/announcement',
@@ -54,11 +62,7 @@ const draftRoute = authedRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.strictObject({
-            impact: z.enum(impacts).default('major'),
-            status: z.enum(updateStatuses).default('investigating'),
-            title: localizedText(200).optional().openapi({ description: 'Defaults to the notice headline in each language.' }),
-          }),
+          schema: draftBody,
         },
       },
     },
@@ -88,7 +92,7 @@ const updateRoute = authedRoute({
     params: incidentParams,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.strictObject({ status: z.enum(updateStatuses), body: localizedText(8000), draft: z.boolean().default(false) }) } },
+      content: { 'application/json': { schema: updateBody } },
     },
   },
   responses: { 201: { description: 'The announcement with its updates', content: { 'application/json': { schema: viewSchema } } }, ...notFoundResponse },

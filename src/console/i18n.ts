@@ -1,6 +1,7 @@
 // The console's words in English and Chinese; the viewer picks with ?lang=, else the browser's Accept-Language decides.
 import { statuses } from '../incidents/lifecycle.js';
 import { natures, severities } from '../incidents/vocabulary.js';
+import { pagesBEn, pagesBZh } from './i18n-pages-b.js';
 
 export const langs = ['en', 'zh-CN'] as const;
 export type Lang = (typeof langs)[number];
@@ -157,6 +158,7 @@ const en = {
   ob_met: 'met',
   ob_met_late: 'met late',
   ob_not_applicable: 'not applicable',
+  ...pagesBEn,
 } as const;
 
 type Words = Record<keyof typeof en, string>;
@@ -313,6 +315,7 @@ const zh: Words = {
   ob_met: '已履行',
   ob_met_late: '逾期履行',
   ob_not_applicable: '不适用',
+  ...pagesBZh,
 };
 
 export type WordKey = keyof typeof en;

@@ -51,6 +51,12 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
             <a href={`/console/incidents/${i.id}/notice`}>{t('notice')}</a>
           </li>
           <li>
+            <a href={`/console/incidents/${i.id}/delivery`}>{t('delivery')}</a>
+          </li>
+          <li>
+            <a href={`/console/incidents/${i.id}/announcement`}>{t('announcement')}</a>
+          </li>
+          <li>
             <a href={`/console/incidents/${i.id}/deadlines`}>{t('deadlines')}</a>
           </li>
         </ul>

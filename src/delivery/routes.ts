@@ -13,6 +13,7 @@ import {
   settleUnknown,
   startDeliveries,
   type DeliveryProof,
+  type UnknownSettlement,
 } from './service.js';
 
 
@@ -208,6 +209,9 @@ export const settleBody = z
   })
   .openapi('SettleUnknownDelivery');
 
+export const settlementOf = (b: z.infer<typeof settleBody>): UnknownSettlement =>
+  b.action === 'mark_sent' ? { action: 'mark_sent', reason: b.reason ?? '' } : { action: 'resend', reason: b.reason };
+
 const settleRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/deliveries/unknown/{delivery}',
@@ -240,9 +244,7 @@ export const deliveryRoutes = createRouter()
   .openapi(settleRoute, async (c) => {
     const { db, clock } = c.var.services;
     const { id, delivery } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const how = body.action === 'mark_sent' ? { action: 'mark_sent' as const, reason: body.reason ?? '' } : { action: 'resend' as const, reason: body.reason };
-    return c.json(proofJson(await settleUnknown(db, id, delivery, how, actorOf(c.var.principal), clock.now())), 200);
+    return c.json(proofJson(await settleUnknown(db, id, delivery, settlementOf(c.req.valid('json')), actorOf(c.var.principal), clock.now())), 200);
   })
   .openapi(controlRoute, async (c) => {
     const { db, clock } = c.var.services;

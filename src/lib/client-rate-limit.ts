@@ -22,6 +22,13 @@ export class ClientRateLimit {
     this.perMs = perMinute / 60_000;
   }
 
+  /** What `take` would answer now, without taking anything (for budgets spent only on failures). */
+  peek(key: string): RateDecision {
+    const b = this.buckets.get(key);
+    const tokens = b ? Math.min(this.burst, b.tokens + (this.now() - b.at) * this.perMs) : this.burst;
+    return tokens < 1 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) } : { allowed: true, retryAfterSeconds: 0 };
+  }
+
   take(key: string): RateDecision {
     const t = this.now();
     const b = this.buckets.get(key);
