@@ -312,22 +312,7 @@ export function deliveryPages(app: Hono<ConsoleEnv>, kit: PageKit): void {
     return c.redirect(`/console/incidents/${id}/delivery?done=started`, 303);
   });
 
-  app.post('/incidents/:id/delivery/:run/:action', async (c) => {
-    kit.requireApi(c, route.control);
-    const id = kit.incidentId(c);
-    const run = runParam.safeParse(c.req.param('run'));
-    const action = actionParam.safeParse(c.req.param('action'));
-    if (!run.success || !action.success) throw new NotFoundError('delivery run', c.req.param('run'));
-    const { db, clock } = c.var.services;
-    try {
-      await controlRun(db, id, run.data, action.data, actorOf(c.var.principal), clock.now());
-    } catch (err) {
-      if (err instanceof ConflictError) return page(c, id, { refusal: err.message }, 409);
-      throw err;
-    }
-    return c.redirect(`/console/incidents/${id}/delivery?done=${action.data}`, 303);
-  });
-
+  // Before the run controls: `unknown` is not a run.
   app.post('/incidents/:id/delivery/unknown/:delivery', async (c) => {
     kit.requireApi(c, route.settle);
     const id = kit.incidentId(c);
@@ -345,5 +330,20 @@ export function deliveryPages(app: Hono<ConsoleEnv>, kit: PageKit): void {
       throw err;
     }
     return c.redirect(`/console/incidents/${id}/delivery?settled=${delivery.data}#unknown`, 303);
+  });
+  app.post('/incidents/:id/delivery/:run/:action', async (c) => {
+    kit.requireApi(c, route.control);
+    const id = kit.incidentId(c);
+    const run = runParam.safeParse(c.req.param('run'));
+    const action = actionParam.safeParse(c.req.param('action'));
+    if (!run.success || !action.success) throw new NotFoundError('delivery run', c.req.param('run'));
+    const { db, clock } = c.var.services;
+    try {
+      await controlRun(db, id, run.data, action.data, actorOf(c.var.principal), clock.now());
+    } catch (err) {
+      if (err instanceof ConflictError) return page(c, id, { refusal: err.message }, 409);
+      throw err;
+    }
+    return c.redirect(`/console/incidents/${id}/delivery?done=${action.data}`, 303);
   });
 }
