@@ -84,12 +84,13 @@ async function keySignIn(context: BrowserContext, token: string, lang: string): 
   return page;
 }
 
-/** Desktop (1280) and phone (390) screenshots of what the page shows at its top, or from `from` down. */
-async function shoot(page: Page, name: string, from?: string): Promise<void> {
+/** Desktop (1280) and phone (390) screenshots of what the page shows at its top, or from `from` down (on a phone, `phoneFrom`). */
+async function shoot(page: Page, name: string, from?: string, phoneFrom = from): Promise<void> {
   for (const [width, height, label] of [[1280, 900, 'desktop'], [390, 844, 'phone']] as const) {
     await page.setViewportSize({ width, height });
     expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width}`).toBeLessThanOrEqual(width);
-    if (from) await page.locator(from).evaluate((el) => el.scrollIntoView());
+    const start = label === 'phone' ? phoneFrom : from;
+    if (start) await page.locator(start).first().evaluate((el) => el.scrollIntoView());
     else await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: `${screenshots}/${name}-${label}.png` });
   }
@@ -163,7 +164,7 @@ it.runIf(hasChromium)('takes an incident from opening to the regulator filing, t
   expect(await json(await h.request('GET', `/v1/incidents/${id}/deliveries/check`))).toMatchObject({ ok: true, reached: 3 });
   expect(await responder.locator('main').innerText()).not.toContain('lena@example.com');
   await expectAccessible(responder, 'delivery done (en)');
-  await shoot(responder, 'delivery');
+  await shoot(responder, 'delivery', undefined, '[data-run]');
 
   // ---- communications publishes the announcement (single sign-on) ----
   const commsContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -192,7 +193,8 @@ it.runIf(hasChromium)('takes an incident from opening to the regulator filing, t
 
   // ---- the responder records the regulator filing on the deadlines page ----
   await responder.goto(`${base}/console/incidents/${id}/deadlines`);
-  const choice = await responder.locator('#f-obligation option').first().getAttribute('value');
+  // The PIPL notification to the personal information protection authorities.
+  const choice = await responder.locator('#f-obligation option[value^="cn-pipl-57|"]').first().getAttribute('value');
   const [ruleId] = choice!.split('|');
   await responder.selectOption('#f-obligation', choice!);
   await responder.fill('#f-reference', 'REG-2026-0042');
@@ -204,7 +206,7 @@ it.runIf(hasChromium)('takes an incident from opening to the regulator filing, t
   expect(filings.data).toMatchObject([{ reference: 'REG-2026-0042' }]);
   expect(await responder.locator('img.chart').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
   await expectAccessible(responder, 'deadlines with a filing (en)');
-  await shoot(responder, 'deadlines');
+  await shoot(responder, 'deadlines', undefined, '#filings');
 
   // ---- the same pages in Chinese, by the approver ----
   for (const path of ['delivery', 'announcement', 'deadlines']) {
