@@ -48,13 +48,13 @@ export const FilingsSection: FC<FilingsProps> = (p) => {
       {p.filings.length === 0 ? (
         <p>{t('noFilings')}</p>
       ) : (
-        <Table head={[t('law'), t('jurisdiction'), t('filedAt'), t('filedBy'), t('reference'), t('onTime')]}>
+        <Table head={[t('law'), t('filedWhen'), t('filedBy'), t('reference'), t('onTime')]}>
           {p.filings.map((f) => (
             <tr data-filing={f.id}>
               <td>
-                <code>{f.rule_id}</code> {f.stage}
+                <code>{f.rule_id}</code> {f.target ? `(${f.target}) ` : ''}
+                {f.stage}
               </td>
-              <td>{f.target ?? '—'}</td>
               <td>
                 <Time at={f.filed_at} />
               </td>
