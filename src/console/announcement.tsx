@@ -12,7 +12,7 @@ import { impacts, updateStatuses } from '../announcements/store.js';
 import { pageLocales, type PageLocale } from '../announcements/views.js';
 import { latestApprovedNotice } from '../notices/service.js';
 import { noticeLocales } from '../notices/content.js';
-import { Csrf, Page, Table, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Field, Outcome, Page, Table, Time, type PageProps, type Problems } from './layout.js';
 import type { Translator, WordKey } from './i18n.js';
 import type { ConsoleEnv } from './context.js';
 import type { ConsoleContext, PageKit } from './page-kit.js';
@@ -49,33 +49,19 @@ export interface AnnouncementPageProps extends Omit<PageProps, 'title' | 'childr
 const langName = (t: Translator, l: string) => t(`lang_${l}` as WordKey);
 
 /** A text field with its label and its problem in place. */
-const TextField: FC<{ name: string; label: string; hint?: string; value: string; problems: Problems; rows?: number }> = ({ name, label, hint, value, problems, rows }) => {
-  const id = `f-${name.replace(/\./g, '-')}`;
-  const problem = problems[name]?.join('; ');
-  const described = [hint ? `${id}-hint` : '', problem ? `${id}-problem` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {hint && (
-        <span class="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      )}
-      {problem && (
-        <span class="problem" id={`${id}-problem`}>
-          {problem}
-        </span>
-      )}
-      {rows ? (
-        <textarea id={id} name={name} rows={rows} aria-invalid={problem ? 'true' : undefined} aria-describedby={described}>
+const TextField: FC<{ name: string; label: string; hint?: string; value: string; problems: Problems; rows?: number }> = ({ name, label, hint, value, problems, rows }) => (
+  <Field name={name} label={label} hint={hint} problems={problems}>
+    {(attrs) =>
+      rows ? (
+        <textarea {...attrs} rows={rows}>
           {value}
         </textarea>
       ) : (
-        <input type="text" id={id} name={name} value={value} aria-invalid={problem ? 'true' : undefined} aria-describedby={described} />
-      )}
-    </div>
-  );
-};
+        <input type="text" {...attrs} value={value} />
+      )
+    }
+  </Field>
+);
 
 const Choice: FC<{ name: string; label: string; options: readonly string[]; word: (v: string) => string; value: string }> = ({ name, label, options, word, value }) => (
   <div class="field">
@@ -96,16 +82,7 @@ export const AnnouncementPage: FC<AnnouncementPageProps> = (p) => {
   return (
     <Page {...p} title={t('announcementOf', { title: i.title })}>
       <IncidentLinks t={t} incidentId={i.id} title={i.title} />
-      {p.message && (
-        <p class="notice good" role="status">
-          {p.message}
-        </p>
-      )}
-      {p.refusal && (
-        <p class="notice bad" role="alert">
-          {p.refusal}
-        </p>
-      )}
+      <Outcome message={p.message} refusal={p.refusal} />
       {!v ? (
         <>
           <p>{t('noAnnouncement')}</p>

@@ -13,7 +13,7 @@ import { settleBody, settlementOf } from '../delivery/routes.js';
 import { configuredChannels } from '../delivery/provider-config.js';
 import { deliveryStates } from '../delivery/ledger.js';
 import { latestApprovedNotice } from '../notices/service.js';
-import { Csrf, Page, Table, Time, type PageProps } from './layout.js';
+import { Csrf, Outcome, Page, Table, Time, type PageProps } from './layout.js';
 import type { Translator, WordKey } from './i18n.js';
 import type { ConsoleEnv } from './context.js';
 import type { ConsoleContext, PageKit } from './page-kit.js';
@@ -158,16 +158,7 @@ export const DeliveryPage: FC<DeliveryPageProps> = (p) => {
   return (
     <Page {...p} title={t('deliveryOf', { title: i.title })}>
       <IncidentLinks t={t} incidentId={i.id} title={i.title} />
-      {p.message && (
-        <p class="notice good" role="status">
-          {p.message}
-        </p>
-      )}
-      {p.refusal && (
-        <p class="notice bad" role="alert">
-          {p.refusal}
-        </p>
-      )}
+      <Outcome message={p.message} refusal={p.refusal} />
       <h2>{t('runs')}</h2>
       {p.captured.length > 0 && <p class="notice warn">{t('captureMode', { channels: p.captured.map((ch) => channelWord(t, ch)).join(', ') })}</p>}
       {p.runs.length === 0 && <p>{t('noRuns')}</p>}

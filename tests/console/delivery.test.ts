@@ -146,7 +146,7 @@ describeEachDatabase('console delivery, announcement and filings', (harness) => 
     // A title in one language only is refused beside the missing one.
     const half = await responder.post(`/console/incidents/${id}/announcement/draft`, { impact: 'major', status: 'investigating', 'title.en': 'Order export exposed', 'title.zh-CN': '' });
     expect(half.status).toBe(400);
-    expect(await half.text()).toMatch(/id="f-title-zh-CN-problem"[^>]*>[^<]+</);
+    expect(await half.text()).toMatch(/id="f-title.zh-CN-problem"[^>]*>[^<]+</);
     const drafted = await responder.post(`/console/incidents/${id}/announcement/draft`, { impact: 'minor', status: 'identified' });
     expect(drafted.status).toBe(303);
     const api = await json<{ slug: string; impact: string; published_at: string | null; title: Record<string, string> }>(await h.request('GET', `/v1/incidents/${id}/announcement`));
