@@ -110,6 +110,8 @@ const configSchema = z.object({
   CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** A console session ends this long after sign-in, however busy. */
   CONSOLE_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** Failed console sign-ins one client, and one key prefix, may make a minute (in bursts of as many). */
+  CONSOLE_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   OIDC_ISSUER: optionalText.pipe(z.url().optional()),
   OIDC_CLIENT_ID: optionalText,
   OIDC_CLIENT_SECRET: optionalText,

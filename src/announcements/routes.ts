@@ -1,14 +1,13 @@
 // HTTP routes for a responder to draft, publish and update an incident's public announcement.
 import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
-import { ApiError } from '../http/errors.js';
 import { iso } from '../lib/schema.js';
 import { getIncident } from '../incidents/service.js';
-import { latestApprovedNotice } from '../notices/service.js';
-import { localizedText, noticeLocales } from '../notices/content.js';
-import { addUpdate, draftAnnouncement, getAnnouncement, publishAnnouncement, type AnnouncementView } from './service.js';
+import { localizedText } from '../notices/content.js';
+import { addUpdate, getAnnouncement, publishAnnouncement, type AnnouncementView } from './service.js';
+import { announcementPreviewHtml, draftFromApprovedNotice } from './compose.js';
 import { impacts, updateStatuses } from './store.js';
-import { announcementHtml, pageLocales, type PageLocale } from './views.js';
+import { pageLocales } from './views.js';
 
 
 const viewSchema = z
@@ -41,6 +40,14 @@ const view = (v: AnnouncementView, baseUrl: string, drill: boolean) => ({
   updates: v.updates.map((u) => ({ seq: u.seq, status: u.status, body: u.body, created_at: iso(u.created_at)!, published_at: iso(u.published_at) })),
 });
 
+export const draftBody = z.strictObject({
+  impact: z.enum(impacts).default('major'),
+  status: z.enum(updateStatuses).default('investigating'),
+  title: localizedText(200).optional().openapi({ description: 'Defaults to the notice headline in each language.' }),
+});
+
+export const updateBody = z.strictObject({ status: z.enum(updateStatuses), body: localizedText(8000), draft: z.boolean().default(false) });
+
 const draftRoute = authedRoute({
   method: 'post',
   path: '/v1/incidents/{id}/announcement',
@@ -55,11 +62,7 @@ const draftRoute = authedRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.strictObject({
-            impact: z.enum(impacts).default('major'),
-            status: z.enum(updateStatuses).default('investigating'),
-            title: localizedText(200).optional().openapi({ description: 'Defaults to the notice headline in each language.' }),
-          }),
+          schema: draftBody,
         },
       },
     },
@@ -89,7 +92,7 @@ const updateRoute = authedRoute({
     params: incidentParams,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.strictObject({ status: z.enum(updateStatuses), body: localizedText(8000), draft: z.boolean().default(false) }) } },
+      content: { 'application/json': { schema: updateBody } },
     },
   },
   responses: { 201: { description: 'The announcement with its updates', content: { 'application/json': { schema: viewSchema } } }, ...notFoundResponse },
@@ -105,11 +108,6 @@ const getRoute = authedRoute({
   request: { params: incidentParams },
   responses: { 200: { description: 'The announcement', content: { 'application/json': { schema: viewSchema } } }, ...notFoundResponse },
 });
-
-const previewBanner: Record<'drill' | 'real', Record<PageLocale, string>> = {
-  drill: { en: 'DRILL — preview only: this announcement is never shown on the public status page or feeds.', 'zh-CN': '演练 — 仅供预览：本公告不会出现在公开状态页或订阅中。' },
-  real: { en: 'Preview: the public page shows only what is published.', 'zh-CN': '预览：公开页面只显示已发布的内容。' },
-};
 
 const previewRoute = authedRoute({
   method: 'get',
@@ -127,27 +125,11 @@ const previewRoute = authedRoute({
 
 export const announcementRoutes = createRouter()
   .openapi(draftRoute, async (c) => {
-    const { db, clock, notices, publicPage } = c.var.services;
+    const { db, clock, publicPage } = c.var.services;
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const incident = await getIncident(db, id);
-    const approved = await latestApprovedNotice(db, id);
-    if (!approved) throw new ApiError('conflict', 'Approve a notice version first: the announcement is written from it.');
-    const rendered = Object.fromEntries(
-      noticeLocales.map((locale) => [
-        locale,
-        notices.renderer.render({
-          channel: 'announcement',
-          locale,
-          content: approved.content,
-          recipient: null,
-          links: { publicNotice: notices.publicNoticeUrl },
-          incident: { title: incident.title, discoveredAt: incident.discovered_at },
-        }).text ?? '',
-      ]),
-    );
-    const title = body.title ?? Object.fromEntries(noticeLocales.map((l) => [l, approved.content.locales[l].headline]));
-    const v = await draftAnnouncement(db, id, { impact: body.impact, status: body.status, title, body: rendered }, actorOf(c.var.principal), clock.now());
+    const v = await draftFromApprovedNotice(c.var.services, id, body, actorOf(c.var.principal), clock.now());
     return c.json(view(v, publicPage.baseUrl, incident.drill), 201);
   })
   .openapi(publishRoute, async (c) => {
@@ -171,19 +153,8 @@ export const announcementRoutes = createRouter()
     return c.json(view(await getAnnouncement(db, id), publicPage.baseUrl, (await getIncident(db, id)).drill), 200);
   })
   .openapi(previewRoute, async (c) => {
-    const { db, clock, config, publicPage } = c.var.services;
-    const id = c.req.valid('param').id;
-    const incident = await getIncident(db, id);
-    const v = await getAnnouncement(db, id);
-    const lang = c.req.valid('query').lang ?? 'en';
-    // Drafts included, as the page would show them once published; a drill is marked on every page.
-    const now = clock.now();
-    const announcement = { ...v.announcement, published_at: v.announcement.published_at ?? now };
-    const updates = v.updates.map((u) => ({ ...u, published_at: u.published_at ?? now }));
-    const page = { name: { en: config.STATUS_PAGE_NAME_EN, 'zh-CN': config.STATUS_PAGE_NAME_ZH }, baseUrl: publicPage.baseUrl, updatedAt: now };
-    const html = announcementHtml(page, { announcements: [announcement], updates }, announcement, lang);
-    const banner = incident.drill ? previewBanner.drill[lang] : previewBanner.real[lang];
+    const html = await announcementPreviewHtml(c.var.services, c.req.valid('param').id, c.req.valid('query').lang ?? 'en');
     c.header('cache-control', 'no-store');
     c.header('x-robots-tag', 'noindex');
-    return c.html(html.replace(/<body([^>]*)>/, `<body$1><p role="note" style="background:#fde68a;padding:.5em;font-weight:bold">${banner}</p>`), 200);
+    return c.html(html, 200);
   });

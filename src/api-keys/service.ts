@@ -11,6 +11,9 @@ export type ApiKey = store.ApiKeyRow;
 
 const tokenPrefixLength = 11;
 
+/** The part of a token kept in clear to tell keys apart (as listed; never enough to use the key). */
+export const tokenPrefix = (token: string) => token.slice(0, tokenPrefixLength);
+
 export function hashToken(token: string): string {
   return sha256Hex(token);
 }
@@ -48,7 +51,7 @@ export async function issueKey(
     name: input.name,
     role: input.role,
     tokenHash: hashToken(token),
-    tokenPrefix: token.slice(0, tokenPrefixLength),
+    tokenPrefix: tokenPrefix(token),
     createdAt: input.now,
     createdBy: input.createdBy,
   });

@@ -74,6 +74,45 @@ export const consoleJs = `(() => {
   }
   const next = document.querySelector('[data-continue]');
   if (next) location.replace(next.getAttribute('href'));
+  // The delivery page: each progress event redraws the runs' figures; when nothing moves any more the page is loaded afresh once.
+  const live = document.querySelector('[data-stream]');
+  if (live && 'EventSource' in window) {
+    const words = JSON.parse(live.getAttribute('data-words') || '{}');
+    const say = (key, values) => (words[key] || key).replace(/\\{(\\w+)\\}/g, (_, k) => String(values && k in values ? values[k] : ''));
+    const duration = (s) => s < 60 ? s + ' s' : s < 3600 ? Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '') : Math.floor(s / 3600) + ' h' + (Math.round((s % 3600) / 60) ? ' ' + Math.round((s % 3600) / 60) + ' min' : '');
+    const source = new EventSource(live.getAttribute('data-stream'));
+    source.addEventListener('progress', (event) => {
+      const runs = JSON.parse(event.data).data;
+      for (const run of runs) {
+        const section = live.querySelector('[data-run="' + run.id + '"]');
+        if (!section) continue;
+        const field = (name) => section.querySelector('[data-field="' + name + '"]');
+        const done = Math.max(0, run.planned - run.remaining - run.unknown);
+        field('status').textContent = say('run_' + run.status);
+        field('planned').textContent = String(run.planned);
+        field('remaining').textContent = String(run.remaining);
+        field('unknown').textContent = String(run.unknown);
+        field('rate').textContent = say('perSecond', { n: run.rate_per_second });
+        field('eta').textContent = run.remaining === 0 ? say('etaDone') : run.eta_seconds === null ? say('etaNone') : duration(run.eta_seconds);
+        field('progress').setAttribute('value', String(done));
+        field('progressText').textContent = say('progressOf', { done, planned: run.planned });
+        const body = section.querySelector('tbody');
+        body.replaceChildren(...run.counts.map((c) => {
+          const row = document.createElement('tr');
+          for (const text of [say('ch_' + c.channel), say('st_' + c.state), String(c.n)]) {
+            const cell = document.createElement('td');
+            cell.textContent = text;
+            row.append(cell);
+          }
+          return row;
+        }));
+      }
+      if (!runs.some((r) => r.status === 'running' && r.remaining > 0)) {
+        source.close();
+        location.reload();
+      }
+    });
+  }
 ${uploadProgressJs}})();
 `;
 

@@ -4,11 +4,15 @@ import type { Incident } from '../incidents/service.js';
 import type { Obligation } from '../obligations/types.js';
 import { Page, Table, Time, type PageProps } from './layout.js';
 import type { Translator, WordKey } from './i18n.js';
+import { FilingsSection, type FilingsProps } from './filings.js';
+import { IncidentLinks } from './incident-links.js';
 
 export interface DeadlinesPageProps extends Omit<PageProps, 'title' | 'children'> {
   t: Translator;
   incident: Incident;
   obligations: Obligation[];
+  filing?: Omit<FilingsProps, 't' | 'incidentId' | 'obligations'> | undefined;
+  message?: string | undefined;
 }
 
 export const DeadlinesPage: FC<DeadlinesPageProps> = (p) => {
@@ -17,9 +21,12 @@ export const DeadlinesPage: FC<DeadlinesPageProps> = (p) => {
   const skipped = p.obligations.length - relevant.length;
   return (
     <Page {...p} title={t('deadlinesOf', { title: i.title })}>
-      <p>
-        <a href={`/console/incidents/${i.id}`}>{i.title}</a>
-      </p>
+      <IncidentLinks t={t} incidentId={i.id} title={i.title} />
+      {p.message && (
+        <p class="notice good" role="status">
+          {p.message}
+        </p>
+      )}
       {relevant.length === 0 ? (
         <p>{t('noObligations')}</p>
       ) : (
@@ -45,6 +52,7 @@ export const DeadlinesPage: FC<DeadlinesPageProps> = (p) => {
         </>
       )}
       {skipped > 0 && <p class="muted">{t('notApplicable', { n: skipped })}</p>}
+      {p.filing && <FilingsSection t={t} incidentId={i.id} obligations={relevant} {...p.filing} />}
     </Page>
   );
 };

@@ -2,6 +2,7 @@
 import { statuses } from '../incidents/lifecycle.js';
 import { natures, severities } from '../incidents/vocabulary.js';
 import { pagesAEn, pagesAZh } from './i18n-pages-a.js';
+import { pagesBEn, pagesBZh } from './i18n-pages-b.js';
 
 export const langs = ['en', 'zh-CN'] as const;
 export type Lang = (typeof langs)[number];
@@ -159,6 +160,7 @@ const en = {
   ob_met_late: 'met late',
   ob_not_applicable: 'not applicable',
   ...pagesAEn,
+  ...pagesBEn,
 } as const;
 
 type Words = Record<keyof typeof en, string>;
@@ -316,6 +318,7 @@ const zh: Words = {
   ob_met_late: '逾期履行',
   ob_not_applicable: '不适用',
   ...pagesAZh,
+  ...pagesBZh,
 };
 
 export type WordKey = keyof typeof en;

@@ -54,6 +54,12 @@ export const IncidentPage: FC<IncidentPageProps> = (p) => {
             <a href={`/console/incidents/${i.id}/notice`}>{t('notice')}</a>
           </li>
           <li>
+            <a href={`/console/incidents/${i.id}/delivery`}>{t('delivery')}</a>
+          </li>
+          <li>
+            <a href={`/console/incidents/${i.id}/announcement`}>{t('announcement')}</a>
+          </li>
+          <li>
             <a href={`/console/incidents/${i.id}/deadlines`}>{t('deadlines')}</a>
           </li>
           {(p.links ?? []).map((l) => (

@@ -89,6 +89,22 @@ export const Time: FC<{ at: Date | string | null | undefined }> = ({ at }) => {
   return <time datetime={d.toISOString()}>{`${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`}</time>;
 };
 
+/** What the last action did, or why it was refused. */
+export const Outcome: FC<{ message?: string | undefined; refusal?: string | undefined }> = ({ message, refusal }) => (
+  <>
+    {message && (
+      <p class="notice good" role="status">
+        {message}
+      </p>
+    )}
+    {refusal && (
+      <p class="notice bad" role="alert">
+        {refusal}
+      </p>
+    )}
+  </>
+);
+
 export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="csrf" value={token} />;
 
 /** Problems by field name, as the API names them. */

@@ -5,7 +5,7 @@ import type { NoticeVersionRow } from '../notices/service.js';
 import { noticeLocales } from '../notices/content.js';
 import type { NoticeChannel } from '../notices/renderer.js';
 import type { FieldProblem } from '../errors.js';
-import { Csrf, Page, Table, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Outcome, Page, Table, Time, type PageProps, type Problems } from './layout.js';
 import { isWordKey, type Translator, type WordKey } from './i18n.js';
 import { contactFields, localizedFields } from './notice-form.js';
 import { OtherProblems } from './incidents.js';
@@ -74,16 +74,7 @@ export const NoticePage: FC<NoticePageProps> = (p) => {
       <p>
         <a href={`/console/incidents/${i.id}`}>{i.title}</a>
       </p>
-      {p.message && (
-        <p class="notice good" role="status">
-          {p.message}
-        </p>
-      )}
-      {p.refusal && (
-        <p class="notice bad" role="alert">
-          {p.refusal}
-        </p>
-      )}
+      <Outcome message={p.message} refusal={p.refusal} />
       <h2>{t('versions')}</h2>
       {p.versions.length === 0 ? (
         <p>{t('noVersions')}</p>

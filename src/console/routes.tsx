@@ -6,7 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { AppEnv } from '../http/context.js';
 import { actorOf, fieldProblems } from '../http/openapi.js';
-import { findActiveKeyByToken } from '../api-keys/service.js';
+import { findActiveKeyByToken, tokenPrefix } from '../api-keys/service.js';
 import { InvalidFactsError, InvalidTransitionError, ConflictError, NotFoundError, StaleVersionError, NotAllowedError } from '../errors.js';
 import { createIncidentBody, patchIncidentBody } from '../incidents/schema.js';
 import { getIncident, getTimeline, listIncidents, openIncident } from '../incidents/service.js';
@@ -17,6 +17,7 @@ import { incidentWithChecklist, runbooksOpenedWith, settleStep } from '../runboo
 import { admits } from '../http/auth.js';
 import { text } from '../lib/schema.js';
 import { randomToken, sha256Hex } from '../lib/hash.js';
+import { ClientRateLimit, clientAddress } from '../lib/client-rate-limit.js';
 import { publicBaseUrl } from '../config.js';
 import { apiPermissions, type ApiOperation } from './api-roles.js';
 import { assetVersion, consoleCss, consoleJs } from './assets.js';
@@ -34,13 +35,16 @@ import type { FieldProblem } from '../errors.js';
 import type { Problems } from './layout.js';
 import { NoticePage, type NoticePageProps, type PreviewCell } from './notice.js';
 import { DeadlinesPage } from './deadlines.js';
-import { incidentObligations } from '../obligations/service.js';
+import { incidentObligations, listFilings } from '../obligations/service.js';
+import type { PageKit } from './page-kit.js';
+import { fileRoute, filingPages, type DeadlinesPageFor } from './filings.js';
+import { deliveryPages } from './delivery.js';
+import { announcementPages } from './announcement.js';
 import { obligationsSvg } from '../obligations/chart.js';
 import { noticeBodyOf, noticeFieldsFrom, noticeFieldsOf } from './notice-form.js';
 import { csrfTokenOf, endSession, openSession, principalOf, resolveSession, sameToken, type SessionLimits } from './session.js';
 import { ContinuePage, MessagePage, SignInPage } from './sign-in.js';
 import * as store from './store.js';
-import type { PageKit } from './page-kit.js';
 import { affectedLink, affectedPages } from './affected.js';
 import { consoleUploadLimitBytes, importPages, importsLink, isUploadPath } from './imports.js';
 import { adminLinks, adminPages } from './admin.js';
@@ -69,7 +73,7 @@ const limitsOf = (c: C): SessionLimits => ({ idleMs: c.var.services.config.CONSO
 const sessionTokenOf = (c: C) => getCookie(c, sessionCookie.secure) ?? getCookie(c, sessionCookie.plain);
 /** Only a path inside the console may be a place to return to. */
 const safeNext = (v: unknown) => (typeof v === 'string' && /^\/console(\/[\w\-/.?=&%]*)?$/.test(v) && !v.includes('//') ? v : '/console/incidents');
-const html = async (c: C, node: unknown, status: 200 | 400 | 403 | 404 | 409 | 412 | 422 | 500 = 200) => c.html(`<!DOCTYPE html>${await (node as { toString(): string | Promise<string> }).toString()}`, status);
+const html = async (c: C, node: unknown, status: 200 | 400 | 403 | 404 | 409 | 412 | 422 | 429 | 500 = 200) => c.html(`<!DOCTYPE html>${await (node as { toString(): string | Promise<string> }).toString()}`, status);
 
 function setSessionCookie(c: C, token: string, maxAgeSeconds: number): void {
   const secure = https(c);
@@ -115,12 +119,22 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
 
   // ---- signing in ----
 
-  const signInPage = (c: C, status: 200 | 400 | 403, opts: { message?: string; problem?: string; next?: string } = {}) => {
+  const signInPage = (c: C, status: 200 | 400 | 403 | 429, opts: { message?: string; problem?: string; next?: string } = {}) => {
     // Before a session exists the form is protected by a double-submitted value: a cookie only this site can set.
     const pre = getCookie(c, preCookie) ?? randomToken(24);
     setCookie(c, preCookie, pre, { path: '/console', httpOnly: true, sameSite: 'Strict', secure: https(c), maxAge: 3600 });
     const next = safeNext(opts.next ?? c.req.query('next'));
     return html(c, <SignInPage t={t(c)} nonce={c.var.nonce} here={here(c)} csrf={pre} next={next} sso={singleSignOn(c) !== null} message={opts.message} problem={opts.problem} />, status);
+  };
+
+  // Guessing keys costs time: failed tries are counted per client and per key prefix (one key tried from many addresses).
+  let failedSignIns: { client: ClientRateLimit; prefix: ClientRateLimit } | undefined;
+  const signInLimits = (c: C, token: string) => {
+    const { config, clock } = c.var.services;
+    const perMinute = config.CONSOLE_SIGN_IN_PER_MINUTE;
+    failedSignIns ??= { client: new ClientRateLimit(perMinute, perMinute, () => clock.now().getTime()), prefix: new ClientRateLimit(perMinute, perMinute, () => clock.now().getTime()) };
+    const budgets = [{ limit: failedSignIns.client, key: clientAddress(c, config.CLIENT_IP_HEADER) }, ...(token ? [{ limit: failedSignIns.prefix, key: tokenPrefix(token) }] : [])];
+    return budgets.map(({ limit, key }) => ({ peek: () => limit.peek(key), take: () => limit.take(key) }));
   };
 
   app.get('/sign-in', (c) => {
@@ -135,8 +149,17 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
     if (!pre || typeof form.csrf !== 'string' || !sameToken(form.csrf, pre)) return signInPage(c, 403, { message: t(c)('csrf') });
     const { db, clock } = c.var.services;
     const token = typeof form.key === 'string' ? form.key.trim() : '';
+    const budgets = signInLimits(c, token);
+    const wait = Math.max(...budgets.map((l) => l.peek().retryAfterSeconds));
+    if (wait > 0) {
+      c.header('retry-after', String(wait));
+      return signInPage(c, 429, { problem: t(c)('tooManySignIns', { s: wait }) });
+    }
     const key = token ? await findActiveKeyByToken(db, token) : undefined;
-    if (!key) return signInPage(c, 400, { problem: t(c)('badKey'), next: String(form.next ?? '') });
+    if (!key) {
+      for (const b of budgets) b.take();
+      return signInPage(c, 400, { problem: t(c)('badKey'), next: String(form.next ?? '') });
+    }
     const limits = limitsOf(c);
     const opened = await openSession(db, { keyId: key.id, actorId: key.id, name: key.name, role: key.role, method: 'api_key' }, clock.now(), limits);
     deleteCookie(c, preCookie, { path: '/console' });
@@ -567,13 +590,14 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
 
   // ---- deadlines ----
 
-  app.get('/incidents/:id/deadlines', async (c) => {
+  const deadlinesPage: DeadlinesPageFor = async (c, id, filing, status) => {
     requireApi(c, 'GET /v1/incidents/{id}/obligations');
-    const id = incidentId(c);
     const { db, clock } = c.var.services;
-    const [incident, evaluation] = await Promise.all([getIncident(db, id), incidentObligations(db, id, clock.now())]);
-    return html(c, <DeadlinesPage {...shell(c)} incident={incident} obligations={evaluation.obligations} />);
-  });
+    const [incident, evaluation, filings] = await Promise.all([getIncident(db, id), incidentObligations(db, id, clock.now()), listFilings(db, id)]);
+    const message = c.req.method === 'GET' && c.req.query('filed') === '1' ? t(c)('filed') : undefined;
+    return html(c, <DeadlinesPage {...shell(c)} incident={incident} obligations={evaluation.obligations} filing={{ csrf: csrf(c), filings, canFile: can(c, fileRoute), ...filing }} message={message} />, status);
+  };
+  app.get('/incidents/:id/deadlines', (c) => deadlinesPage(c, incidentId(c), {}, 200));
 
   /** The chart of GET …/obligations.svg, for the page's image (an image document of its own: its styles apply, nothing runs). */
   app.get('/incidents/:id/deadlines.svg', async (c) => {
@@ -589,6 +613,9 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
   affectedPages(app, kit);
   importPages(app, kit);
   adminPages(app, kit);
+  filingPages(app, kit, deadlinesPage);
+  deliveryPages(app, kit);
+  announcementPages(app, kit);
 
   app.all('*', () => {
     throw new PageRefusal(404, 'notFound');

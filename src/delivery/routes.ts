@@ -3,8 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute, conflictResponse, createRouter, notFoundResponse, readRoles, incidentParams, actorOf } from '../http/openapi.js';
 import { idParam, iso } from '../lib/schema.js';
 import { inappModes } from '../notices/content.js';
-import { streamSSE } from 'hono/streaming';
-import { sleepUnlessAborted } from '../lib/sleep.js';
+import { progressStream, runJson } from './progress.js';
 import {
   announcementRequirement,
   checkInvariant,
@@ -14,8 +13,7 @@ import {
   settleUnknown,
   startDeliveries,
   type DeliveryProof,
-  type RunProgress,
-  type RunRow,
+  type UnknownSettlement,
 } from './service.js';
 import { reachBases } from './reach.js';
 
@@ -44,21 +42,6 @@ const runSchema = z
       .openapi({ description: 'Whether a public announcement is required (people no individual notice reaches), and why.' }),
   })
   .openapi('DeliveryRun');
-
-const runJson = (r: RunRow & Partial<RunProgress>) => ({
-  id: r.id,
-  incident_id: r.incident_id,
-  notice_version_id: r.notice_version_id,
-  snapshot_id: r.snapshot_id,
-  status: r.status,
-  planned: r.planned,
-  announcement_only: r.announcement_only,
-  created_at: iso(r.created_at)!,
-  drill: r.drill ?? false,
-  channel_order: r.channel_order,
-  inapp: r.inapp,
-  ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, eta_seconds: r.eta_seconds } : {}),
-});
 
 const startRoute = authedRoute({
   method: 'post',
@@ -218,7 +201,7 @@ const proofRoute = authedRoute({
   responses: { 200: { description: 'The delivery', content: { 'application/json': { schema: proofSchema } } }, ...notFoundResponse },
 });
 
-const settleBody = z
+export const settleBody = z
   .strictObject({
     action: z.enum(['resend', 'mark_sent']).openapi({ description: '`resend`: send it again; `mark_sent`: record it as sent (a reason is required).' }),
     reason: z.string().trim().min(3).max(1000).optional().openapi({ description: 'Why; required with `mark_sent` (e.g. "listed as delivered in the provider dashboard").' }),
@@ -227,6 +210,9 @@ const settleBody = z
     if (b.action === 'mark_sent' && !b.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to mark a delivery as sent' });
   })
   .openapi('SettleUnknownDelivery');
+
+export const settlementOf = (b: z.infer<typeof settleBody>): UnknownSettlement =>
+  b.action === 'mark_sent' ? { action: 'mark_sent', reason: b.reason ?? '' } : { action: 'resend', reason: b.reason };
 
 const settleRoute = authedRoute({
   method: 'post',
@@ -248,25 +234,7 @@ export const deliveryRoutes = createRouter()
     return c.json({ ...runJson(run), announcement: await announcementRequirement(db, id, config.ANNOUNCEMENT_THRESHOLD, config.DELIVERY_CHANNEL_ORDER) }, 201);
   })
   .openapi(listRoute, async (c) => c.json({ data: (await listRuns(c.var.services.db, c.req.valid('param').id, c.var.services.clock.now())).map(runJson) }, 200))
-  .openapi(streamRoute, async (c) => {
-    const { db, clock } = c.var.services;
-    const id = c.req.valid('param').id;
-    await listRuns(db, id, clock.now());
-    const draining = c.var.services.lifecycle?.draining;
-    // The announcement-only count reads the whole snapshot: refreshed every 30 seconds, not on every event.
-    const reachCache = { maxAgeMs: 30_000, entries: new Map() };
-    return streamSSE(c, async (stream) => {
-      // One event every two seconds until every run is finished, the reader goes away, or the server stops.
-      for (let tick = 0; !stream.aborted && !draining?.aborted; tick++) {
-        const runs = await listRuns(db, id, clock.now(), reachCache);
-        await stream.writeSSE({ event: 'progress', id: String(tick), data: JSON.stringify({ data: runs.map(runJson) }) });
-        if (runs.every((r) => r.status !== 'running' || r.remaining === 0)) return;
-        await (draining ? sleepUnlessAborted(2000, draining) : stream.sleep(2000));
-      }
-      // A stopping server says so, so the reader reconnects elsewhere rather than guessing.
-      if (draining?.aborted && !stream.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify({ reason: 'server_stopping' }) });
-    }) as never;
-  })
+  .openapi(streamRoute, async (c) => progressStream(c, c.var.services, c.req.valid('param').id) as never)
   .openapi(checkRoute, async (c) => {
     const { db, clock, config } = c.var.services;
     const report = await checkInvariant(db, c.req.valid('param').id, clock.now(), config.ANNOUNCEMENT_THRESHOLD, config.DELIVERY_CHANNEL_ORDER);
@@ -279,8 +247,7 @@ export const deliveryRoutes = createRouter()
   .openapi(settleRoute, async (c) => {
     const { db, clock } = c.var.services;
     const { id, delivery } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const how = body.action === 'mark_sent' ? { action: 'mark_sent' as const, reason: body.reason ?? '' } : { action: 'resend' as const, reason: body.reason };
+    const how = settlementOf(c.req.valid('json'));
     const proof = await settleUnknown(db, id, delivery, how, actorOf(c.var.principal), clock.now());
     if (how.action === 'resend') await c.var.services.deliveriesReady?.({});
     return c.json(proofJson(proof), 200);

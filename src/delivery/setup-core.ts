@@ -7,6 +7,7 @@ import { sleep } from '../lib/sleep.js';
 import type { NoticeRenderer } from '../notices/renderer.js';
 import { newClaimPosition, type DispatchDeps } from './dispatch.js';
 import { defaultBackoff, SharedTokenBucket } from './pacing.js';
+import { configuredChannels } from './provider-config.js';
 import { captureProvider } from './providers/capture.js';
 import { sendgridProvider } from './providers/sendgrid.js';
 import { twilioProvider } from './providers/twilio.js';
@@ -27,33 +28,31 @@ const capped = (n: number, cap: number | undefined) => (cap === undefined ? n : 
 
 /** Real providers where credentials are configured; capture mode (nothing sent) elsewhere. */
 export function providersFor(config: Config, baseUrl: string, logger: Logger, transports: ProviderTransports): Record<WorkerChannel, DeliveryProvider> {
-  const email =
-    config.SENDGRID_API_KEY && config.SENDGRID_FROM
-      ? sendgridProvider(
-          { apiKey: config.SENDGRID_API_KEY, from: config.SENDGRID_FROM, baseUrl: config.SENDGRID_API_URL },
-          transports.sendgrid({ apiKey: config.SENDGRID_API_KEY, baseUrl: config.SENDGRID_API_URL }),
-        )
-      : captureProvider('email', logger);
-  // Calls need a caller number; a Messaging Service alone carries SMS only.
+  const configured = configuredChannels(config);
+  const email = configured.email
+    ? sendgridProvider(
+        { apiKey: config.SENDGRID_API_KEY!, from: config.SENDGRID_FROM!, baseUrl: config.SENDGRID_API_URL },
+        transports.sendgrid({ apiKey: config.SENDGRID_API_KEY!, baseUrl: config.SENDGRID_API_URL }),
+      )
+    : captureProvider('email', logger);
   const twilio = (channel: 'sms' | 'voice') =>
-    config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && (channel === 'sms' || config.TWILIO_FROM)
+    configured[channel]
       ? twilioProvider(
           channel,
           {
-            accountSid: config.TWILIO_ACCOUNT_SID,
-            authToken: config.TWILIO_AUTH_TOKEN,
+            accountSid: config.TWILIO_ACCOUNT_SID!,
+            authToken: config.TWILIO_AUTH_TOKEN!,
             from: config.TWILIO_FROM,
             messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
             baseUrl: config.TWILIO_API_URL,
             statusCallbackUrl: `${baseUrl}/webhooks/twilio`,
             concurrency: capped(config.TWILIO_MAX_IN_FLIGHT, transports.maxInFlight),
           },
-          transports.twilio({ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_API_URL }),
+          transports.twilio({ accountSid: config.TWILIO_ACCOUNT_SID!, authToken: config.TWILIO_AUTH_TOKEN!, baseUrl: config.TWILIO_API_URL }),
         )
       : captureProvider(channel, logger);
-  const inapp =
-    config.INAPP_WEBHOOK_URL && config.INAPP_WEBHOOK_SECRET
-      ? inappProvider({ url: config.INAPP_WEBHOOK_URL, secret: config.INAPP_WEBHOOK_SECRET, concurrency: capped(20, transports.maxInFlight) })
+  const inapp = configured.inapp
+      ? inappProvider({ url: config.INAPP_WEBHOOK_URL!, secret: config.INAPP_WEBHOOK_SECRET!, concurrency: capped(20, transports.maxInFlight) })
       : captureProvider('inapp', logger);
   return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }

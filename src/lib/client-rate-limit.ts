@@ -1,4 +1,5 @@
 // A per-client request budget held in this process's memory: a token bucket per client key.
+import type { Context } from 'hono';
 
 export interface RateDecision {
   allowed: boolean;
@@ -21,6 +22,13 @@ export class ClientRateLimit {
     this.perMs = perMinute / 60_000;
   }
 
+  /** What `take` would answer now, without taking anything (for budgets spent only on failures). */
+  peek(key: string): RateDecision {
+    const b = this.buckets.get(key);
+    const tokens = b ? Math.min(this.burst, b.tokens + (this.now() - b.at) * this.perMs) : this.burst;
+    return tokens < 1 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) } : { allowed: true, retryAfterSeconds: 0 };
+  }
+
   take(key: string): RateDecision {
     const t = this.now();
     const b = this.buckets.get(key);
@@ -35,4 +43,17 @@ export class ClientRateLimit {
     if (this.buckets.size > this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
     return { allowed: true, retryAfterSeconds: 0 };
   }
+}
+
+/** The client a request comes from: the configured proxy header, the Workers client address, or the Node socket's. */
+export function clientAddress(c: Context, header: string | undefined): string {
+  if (header) {
+    const v = c.req.header(header)?.split(',')[0]?.trim();
+    if (v) return v;
+  }
+  const cf = c.req.header('cf-connecting-ip');
+  if (cf) return cf;
+  // @hono/node-server puts the request's IncomingMessage on the env; read it without importing anything of Node's.
+  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
+  return socket?.remoteAddress ?? 'unknown';
 }

@@ -1,8 +1,8 @@
 // The public notice page `/n/{token}`: one person's notice, no key needed, never indexed, rate-limited per client.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { Db } from '../db/client.js';
 import { sha256Base64 } from '../lib/hash.js';
-import { ClientRateLimit } from '../lib/client-rate-limit.js';
+import { ClientRateLimit, clientAddress } from '../lib/client-rate-limit.js';
 import { problem } from '../http/errors.js';
 import type { NoticeRenderer } from '../notices/renderer.js';
 import { openNoticePage } from './service.js';
@@ -36,24 +36,11 @@ const notFoundHtml =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex, nofollow"><title>Not found</title></head>' +
   '<body><h1>Not found</h1><p>未找到此页面。</p></body></html>';
 
-/** The client a request comes from: the configured proxy header, the Workers client address, or the Node socket's. */
-function clientOf(c: Context, header: string | undefined): string {
-  if (header) {
-    const v = c.req.header(header)?.split(',')[0]?.trim();
-    if (v) return v;
-  }
-  const cf = c.req.header('cf-connecting-ip');
-  if (cf) return cf;
-  // @hono/node-server puts the request's IncomingMessage on the env; read it without importing anything of Node's.
-  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
-  return socket?.remoteAddress ?? 'unknown';
-}
-
 export function noticePageRoutes(o: NoticePageOptions): Hono {
   const app = new Hono();
   const limit = new ClientRateLimit(o.ratePerMinute, o.ratePerMinute, () => o.now().getTime());
   app.get('/n/:token', async (c) => {
-    const decision = limit.take(clientOf(c, o.clientHeader));
+    const decision = limit.take(clientAddress(c, o.clientHeader));
     if (!decision.allowed) {
       const body = problem('too_many_requests', 'Too many notice pages were asked for from this address; try again later.', crypto.randomUUID());
       return c.body(JSON.stringify(body), 429, { ...baseHeaders, 'content-type': 'application/problem+json', 'retry-after': String(decision.retryAfterSeconds) });

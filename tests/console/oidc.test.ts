@@ -1,9 +1,6 @@
 // Single sign-on against a real OpenID Connect provider (oidc-provider) started here: the authorization-code flow with PKCE, driven in Chromium.
-import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
-import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
@@ -11,6 +8,7 @@ import { hasChromium, launchChromium } from '../helpers/browser.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { roleFromClaim } from '../../src/console/oidc.js';
 import { expectAccessible, watch } from './page-check.js';
+import { oidcEnv, ssoSignIn as signInAtProvider, startOidcProvider } from '../helpers/oidc-provider.js';
 
 let h: Harness;
 let app: ServerType;
@@ -24,8 +22,6 @@ const authorizations: URLSearchParams[] = [];
 /** Accounts at the provider: the login name decides the role claim (none for `nobody`, two for `torn`). */
 const roleOf: Record<string, unknown> = { ana: 'responder', vic: 'viewer', nobody: undefined, torn: ['viewer', 'approver'] };
 
-const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-
 beforeAll(async () => {
   // Both servers listen first, so each knows the other's address before it is configured.
   let appFetch: (req: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
@@ -33,36 +29,10 @@ beforeAll(async () => {
     app = serve({ fetch: (req) => appFetch(req), port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
   });
   base = `http://127.0.0.1:${appPort}`;
-  let idpHandler: Parameters<typeof createServer>[1] = (_req, res) => res.end();
-  idp = createServer((req, res) => idpHandler!(req, res));
-  issuer = `http://127.0.0.1:${await listen(idp)}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'breachkit-console',
-        client_secret: 'console-secret-for-tests-only-0123456789',
-        redirect_uris: [`${base}/console/oidc/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    ],
-    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
-    pkce: { required: () => true },
-    claims: { openid: ['sub'], profile: ['name', 'breachkit_role'] },
-    cookies: { keys: ['oidc-test-cookie-key'] },
-    features: { devInteractions: { enabled: true } },
-    findAccount: (_ctx, id) => ({
-      accountId: id,
-      claims: () => ({ sub: id, name: `${id[0]!.toUpperCase()}${id.slice(1)} (SSO)`, ...(roleOf[id] === undefined ? {} : { breachkit_role: roleOf[id] }) }),
-    }),
-  });
-  const callback = provider.callback();
-  idpHandler = (req, res) => {
-    if (req.url?.startsWith('/auth?')) authorizations.push(new URL(req.url, issuer).searchParams);
-    return callback(req, res);
-  };
-  h = await createHarness('pglite', { env: { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'breachkit-console', OIDC_CLIENT_SECRET: 'console-secret-for-tests-only-0123456789', OIDC_ROLE_CLAIM: 'breachkit_role' } });
+  ({ issuer, server: idp } = await startOidcProvider(base, roleOf, (url, at) => {
+    if (url.startsWith('/auth?')) authorizations.push(new URL(url, at).searchParams);
+  }));
+  h = await createHarness('pglite', { env: oidcEnv(issuer) });
   appFetch = (req) => h.app.fetch(req);
   if (hasChromium) browser = await launchChromium();
 }, 120_000);
@@ -75,17 +45,7 @@ afterAll(async () => {
 });
 
 /** Signs in at the provider's own pages (login, then consent) after following the console's link. */
-async function ssoSignIn(page: Page, login: string): Promise<void> {
-  await page.goto(`${base}/console/sign-in`);
-  await expectAccessible(page, 'sign-in with single sign-on offered');
-  await page.locator('a[href^="/console/oidc/start"]').click();
-  await page.waitForURL(`${issuer}/**`);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'any');
-  await page.locator('button[type=submit]').click();
-  await page.waitForLoadState();
-  if (page.url().startsWith(issuer)) await page.locator('button[type=submit]').click();
-}
+const ssoSignIn = (page: Page, login: string) => signInAtProvider(page, base, issuer, login, () => expectAccessible(page, 'sign-in with single sign-on offered'));
 
 it.runIf(hasChromium)('signs a responder in through the provider with PKCE, with the role from the claim, and acts as them', async () => {
   const context = await browser.newContext();
