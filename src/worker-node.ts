@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
   logger.info({ owner }, 'delivery worker started');
   let sent = 0;
-  const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT });
+  const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT, timeoutMs: config.PROVIDER_TIMEOUT_MS });
   await runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner, twilioHttpClient }), {
     idleMs: 1000,
     signal: stop.signal,

@@ -11,6 +11,7 @@ import { newNoticePageToken, noticePageUrl } from '../notice-pages/link.js';
 import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
 import { providerFor } from './providers/select.js';
+import { contentHashOfRendering, fillSlot } from './providers/email-batch.js';
 import { settleFromStoredEvents } from './events.js';
 import { recordEvent } from '../incidents/service.js';
 
@@ -161,6 +162,20 @@ async function renderFor(
   });
 }
 
+/** The row's shared email rendering and the name that fills it, where the renderer offers one (see `renderFor`). */
+async function renderSharedFor(d: DispatchDeps, row: ledger.ClaimedDelivery) {
+  if (!d.renderer.renderShared) return null;
+  const facts = await noticeFacts(d.db, row.notice_version_id);
+  return d.renderer.renderShared({
+    channel: row.channel,
+    locale: row.locale,
+    content: facts.content,
+    recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
+    links: { publicNotice: d.publicNoticeUrl },
+    incident: { title: facts.title, discoveredAt: facts.discoveredAt },
+  });
+}
+
 /**
  * Rows left in `sending` by a worker that vanished: their outcome is unknown, and settled by a rule, never
  * by asking forever. First from the provider events already stored (they carry the delivery id); then by
@@ -280,57 +295,69 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const pageLinks = linked.length ? await issueNoticeLinks(d.db, linked.map((r) => r.id), pageBase, d.clock.now()) : new Map<string, string>();
   for (const row of claimed) {
     const noticeUrl = pageLinks.get(row.id);
-    // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
-    const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
     attemptsOf.set(row.id, row.attempts);
     const provider = providerFor(d.providers, row.channel, row, d.logger);
     const list = byProvider.get(provider) ?? [];
-    list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered) });
+    // Email shares one rendering among everyone whose notice differs only by the name; each person's own
+    // text (and its hash, the proof) is that rendering with their name in place.
+    const shared = row.channel === 'email' ? await renderSharedFor(d, row) : null;
+    if (shared) {
+      const rendered = fillSlot(shared.shared, shared.name);
+      const contentHash = shared.name === null ? contentHashOf(hashes, rendered) : contentHashOfRendering(rendered);
+      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', rendered, contentHash, shared: { rendering: shared.shared, name: shared.name } });
+    } else {
+      // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
+      const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
+      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered) });
+    }
     byProvider.set(provider, list);
   }
 
-  for (const [provider, messages] of byProvider) {
-    const channel = provider.channel;
-    const bucket = provider.capture ? undefined : d.buckets[channel as ledger.WorkerChannel];
-    const sent = new Map(messages.map((m) => [m.deliveryId, m]));
-    // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,
-    // and a crash leaves in `sending` only what was really in flight.
-    let answered: SendOutcome[] = [];
-    let recording: Promise<void> = Promise.resolve();
-    const record = (force: boolean) => {
-      if (answered.length === 0 || (!force && answered.length < settleChunk)) return;
-      const chunk = answered;
-      answered = [];
-      recording = recording.then(() => settle(d, provider, sent, chunk, attemptsOf, tally));
-      // Sends go on meanwhile; a failure surfaces at the final await below, not as an unhandled rejection.
-      recording.catch(() => {});
-    };
-    const heard = new Set<string>();
-    const hooks = {
-      beforeRequest: bucket ? (batch: OutgoingMessage[]) => bucket.acquire(batch.reduce((n, m) => n + costOf(m), 0)) : undefined,
-      onOutcomes: (outcomes: SendOutcome[]) => {
-        for (const o of outcomes) {
-          if (!sent.has(o.deliveryId) || heard.has(o.deliveryId)) continue;
-          heard.add(o.deliveryId);
-          answered.push(o);
-        }
-        record(false);
-      },
-    };
-    for (let i = 0; i < messages.length; i += provider.maxBatch) {
-      const batch = messages.slice(i, i + provider.maxBatch);
-      try {
-        // Providers report as they go; what one returns without having reported is recorded too.
-        hooks.onOutcomes(await provider.send(batch, hooks));
-      } catch (err) {
-        d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
-        hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
-      }
-    }
-    record(true);
-    await recording;
-  }
+  // Providers answer independently: email does not wait for SMS in the same pass, nor the other way round.
+  await Promise.all([...byProvider].map(([provider, messages]) => sendThrough(d, provider, messages, attemptsOf, tally)));
   return tally;
+}
+
+async function sendThrough(d: DispatchDeps, provider: DeliveryProvider, messages: OutgoingMessage[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
+  const channel = provider.channel;
+  const bucket = provider.capture ? undefined : d.buckets[channel as ledger.WorkerChannel];
+  const sent = new Map(messages.map((m) => [m.deliveryId, m]));
+  // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,
+  // and a crash leaves in `sending` only what was really in flight.
+  let answered: SendOutcome[] = [];
+  let recording: Promise<void> = Promise.resolve();
+  const record = (force: boolean) => {
+    if (answered.length === 0 || (!force && answered.length < settleChunk)) return;
+    const chunk = answered;
+    answered = [];
+    recording = recording.then(() => settle(d, provider, sent, chunk, attemptsOf, tally));
+    // Sends go on meanwhile; a failure surfaces at the final await below, not as an unhandled rejection.
+    recording.catch(() => {});
+  };
+  const heard = new Set<string>();
+  const hooks = {
+    beforeRequest: bucket ? (batch: OutgoingMessage[]) => bucket.acquire(batch.reduce((n, m) => n + costOf(m), 0)) : undefined,
+    onOutcomes: (outcomes: SendOutcome[]) => {
+      for (const o of outcomes) {
+        if (!sent.has(o.deliveryId) || heard.has(o.deliveryId)) continue;
+        heard.add(o.deliveryId);
+        answered.push(o);
+      }
+      record(false);
+    },
+  };
+  for (let i = 0; i < messages.length; i += provider.maxBatch) {
+    const batch = messages.slice(i, i + provider.maxBatch);
+    try {
+      // Providers report as they go; what one returns without having reported is recorded too.
+      hooks.onOutcomes(await provider.send(batch, hooks));
+    } catch (err) {
+      d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
+      hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
+    }
+  }
+  record(true);
+  await recording;
 }
 
 /** Outcomes recorded per statement while a large send goes on. */

@@ -19,7 +19,13 @@ import type RequestClient from 'twilio/lib/base/RequestClient';
 export function providersFor(config: Config, baseUrl: string, logger: Logger, twilioHttpClient?: RequestClient): Record<WorkerChannel, DeliveryProvider> {
   const email =
     config.SENDGRID_API_KEY && config.SENDGRID_FROM
-      ? sendgridProvider({ apiKey: config.SENDGRID_API_KEY, from: config.SENDGRID_FROM, baseUrl: config.SENDGRID_API_URL })
+      ? sendgridProvider({
+          apiKey: config.SENDGRID_API_KEY,
+          from: config.SENDGRID_FROM,
+          baseUrl: config.SENDGRID_API_URL,
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+          concurrency: config.SENDGRID_MAX_IN_FLIGHT,
+        })
       : captureProvider('email', logger);
   // Calls need a caller number; a Messaging Service alone carries SMS only.
   const twilio = (channel: 'sms' | 'voice') =>
@@ -32,11 +38,12 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tw
           baseUrl: config.TWILIO_API_URL,
           statusCallbackUrl: `${baseUrl}/webhooks/twilio`,
           concurrency: config.TWILIO_MAX_IN_FLIGHT,
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
           httpClient: twilioHttpClient,
         })
       : captureProvider(channel, logger);
   const inapp =
-    config.INAPP_WEBHOOK_URL && config.INAPP_WEBHOOK_SECRET ? inappProvider({ url: config.INAPP_WEBHOOK_URL, secret: config.INAPP_WEBHOOK_SECRET }) : captureProvider('inapp', logger);
+    config.INAPP_WEBHOOK_URL && config.INAPP_WEBHOOK_SECRET ? inappProvider({ url: config.INAPP_WEBHOOK_URL, secret: config.INAPP_WEBHOOK_SECRET, timeoutMs: config.PROVIDER_TIMEOUT_MS }) : captureProvider('inapp', logger);
   return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }
 

@@ -43,7 +43,7 @@ export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutc
 
 export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings): DeliveryProvider {
   const client = twilio(settings.accountSid, settings.authToken, {
-    httpClient: settings.httpClient ?? createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 30_000 }),
+    httpClient: settings.httpClient ?? createTwilioFetchClient({ baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs ?? 5_000 }),
   });
   const sender = settings.messagingServiceSid ? { messagingServiceSid: settings.messagingServiceSid } : { from: settings.from! };
   const callback = (m: OutgoingMessage) => `${settings.statusCallbackUrl}?delivery_id=${encodeURIComponent(m.deliveryId)}`;
