@@ -17,9 +17,10 @@ export function fillSlot(shared: SharedRendering, name: string | null): Rendered
   const r = shared.rendered;
   if (name === null) return r;
   const out: RenderedNotice = { ...r };
-  if (r.subject !== undefined) out.subject = r.subject.replaceAll(shared.slot, name);
-  if (r.text !== undefined) out.text = r.text.replaceAll(shared.slot, name);
-  if (r.html !== undefined) out.html = r.html.replaceAll(shared.slot, escapeHtml(name));
+  // Split and join, not replaceAll with a string: a name holding `$&` or `$'` would be read as a pattern.
+  if (r.subject !== undefined) out.subject = r.subject.split(shared.slot).join(name);
+  if (r.text !== undefined) out.text = r.text.split(shared.slot).join(name);
+  if (r.html !== undefined) out.html = r.html.split(shared.slot).join(escapeHtml(name));
   return out;
 }
 
