@@ -10,6 +10,7 @@
 // FANOUT_PGBOSS=0 skips the comparison, FANOUT_PGBOSS_TIMEOUT_S (1800) bounds each pg-boss
 // phase, whose rate is then what it sent in that time). Both queues get the same workers, passes and requests in
 // flight. Each phase prints its progress every FANOUT_PROGRESS_S seconds (10).
+import http from 'node:http';
 import PgBoss from 'pg-boss';
 import type { Sql } from '../src/db/client.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
@@ -173,6 +174,52 @@ async function pgBossPhase(label: string, boss: PgBoss, run: PlannedRun, channel
   return { label, count, seconds: r.seconds, peakRss: r.peakRss, setupSeconds };
 }
 
+/**
+ * The fakes' own ceiling on this machine at this moment: a bare client (no database, no rendering) keeping as
+ * many requests in flight as the workers do, for `seconds`; SMS per second, or email people per second at 1000
+ * a request. What the workers reach can be read against it.
+ */
+async function fakeCeiling(kind: 'sms' | 'email', concurrency: number, seconds: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let requests = 0;
+  let seq = 0;
+  const target =
+    kind === 'sms'
+      ? { url: `${tw.url}/2010-04-01/Accounts/${tw.accountSid}/Messages.json`, headers: { authorization: `Basic ${btoa(`${tw.accountSid}:${tw.authToken}`)}`, 'content-type': 'application/x-www-form-urlencoded' } }
+      : { url: `${sg.url}v3/mail/send`, headers: { authorization: `Bearer ${sg.apiKey}`, 'content-type': 'application/json' } };
+  const body = () => {
+    const k = ++seq;
+    if (kind === 'sms') return new URLSearchParams({ To: '+8613800000000', From: '+15005550006', Body: 'ceiling', StatusCallback: `https://breachkit.example/webhooks/twilio?delivery_id=ceiling-${k}` }).toString();
+    return JSON.stringify({
+      from: { email: 'notices@example.com' },
+      subject: 'ceiling',
+      content: [{ type: 'text/plain', value: 'ceiling' }],
+      personalizations: Array.from({ length: 1000 }, (_, i) => ({ to: [{ email: `c${k}.${i}@example.com` }], custom_args: { delivery_id: `ceiling-${k}-${i}` } })),
+    });
+  };
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(target.url, { method: 'POST', agent, headers: target.headers }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body());
+    });
+  const until = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        await post();
+        requests++;
+      }
+    }),
+  );
+  agent.destroy();
+  return ((kind === 'sms' ? requests : requests * 1000) * 1000) / (performance.now() - t0);
+}
+
 console.log(
   `bench/fanout — ${workers} worker processes, batches of ${batch}, ${passes} passes, ${inFlight} Twilio requests and ${sendgridInFlight} SendGrid requests per pass in flight per worker, ` +
     `fakes answering in ${sg.latency}, node ${process.version}, ${n(emailCount)} email (named, and unnamed as the baseline), ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`,
@@ -232,6 +279,11 @@ try {
     console.log(
       `paced SMS: limit ${smsRate} segments/s shared by ${workers} worker processes, achieved ${achieved.toFixed(1)} segments/s (${(((achieved - smsRate) / smsRate) * 100).toFixed(1)}%), ${(paced.count / paced.seconds).toFixed(1)} messages/s, ${n(paced.count)} messages in ${paced.seconds.toFixed(1)} s`,
     );
+  }
+  if (process.env.FANOUT_CEILING !== '0') {
+    const sms = await fakeCeiling('sms', workers * passes * inFlight, 10);
+    const email = await fakeCeiling('email', workers * passes * sendgridInFlight, 10);
+    console.log(`the fakes' own ceiling now, from a bare client with the same requests in flight (no database, no rendering): SMS ${n(sms)}/s, email ${n(email)} people/s`);
   }
 } finally {
   await sg.close();

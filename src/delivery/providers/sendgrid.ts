@@ -3,7 +3,7 @@ import { MailService } from '@sendgrid/mail';
 import { sha256Hex } from '../../lib/hash.js';
 import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
 import { configureSendgridMail } from './sdk-base-url.js';
-import { mailSendLimits, planMailRequests, type MailRequest } from './email-batch.js';
+import { planMailRequests, type MailRequest } from './email-batch.js';
 import { inPool } from './pool.js';
 
 export interface SendgridSettings {
