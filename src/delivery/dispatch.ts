@@ -1,10 +1,10 @@
 // The fan-out worker: claim ready deliveries, render each notice for its recipient, hand them to the provider, record the outcome.
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
-import { canonicalJson, sha256Hex } from '../lib/hash.js';
+import { sha256Hex } from '../lib/hash.js';
 import type { Logger } from '../lib/logger.js';
 import type { NoticeContent } from '../notices/content.js';
-import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
+import type { NoticeRenderer, RenderedNotice, RenderInput } from '../notices/renderer.js';
 import * as ledger from './ledger.js';
 import { issueNoticeLinks } from '../notice-pages/service.js';
 import { newNoticePageToken, noticePageUrl } from '../notice-pages/link.js';
@@ -40,6 +40,8 @@ export interface DispatchDeps {
   unknownOutcome: 'resend' | 'hold';
   /** How long a provider account's "no look-up here" answer is trusted before asking again. */
   lookupUnavailableTtlMs?: number;
+  /** SHA-256 to hex for the proofs; the host's native one where it has one (hashing each named person's email is most of a pass's CPU). */
+  sha256Hex?: (text: string) => string;
 }
 
 /**
@@ -90,14 +92,14 @@ async function noticeFacts(db: Db, noticeVersionId: string): Promise<NoticeFacts
  * personal greeting share the renderer's very same strings, so the lookups are cheap and most of the
  * hashing (the bulk of a large email batch's CPU) is skipped.
  */
-function contentHashOf(cache: Map<string, Map<string, Map<string, string>>>, rendered: RenderedNotice): string {
+function contentHashOf(cache: Map<string, Map<string, Map<string, string>>>, rendered: RenderedNotice, hashText: (text: string) => string = sha256Hex): string {
   const head = `${rendered.channel}\u0000${rendered.locale}\u0000${rendered.subject ?? ''}\u0000${rendered.sms?.parts ?? ''}`;
   let byHtml = cache.get(rendered.html ?? '');
   if (!byHtml) cache.set(rendered.html ?? '', (byHtml = new Map()));
   let byText = byHtml.get(rendered.text ?? '');
   if (!byText) byHtml.set(rendered.text ?? '', (byText = new Map()));
   let hash = byText.get(head);
-  if (hash === undefined) byText.set(head, (hash = sha256Hex(canonicalJson(rendered))));
+  if (hash === undefined) byText.set(head, (hash = contentHashOfRendering(rendered, hashText)));
   return hash;
 }
 
@@ -145,35 +147,28 @@ export interface ReconcileTally {
 const recheckMs = 15_000;
 const defaultLookupUnavailableTtlMs = 6 * 3_600_000;
 
-/** The rendering of a ledger row for its recipient: the same every time for the same row. */
-async function renderFor(
-  d: DispatchDeps,
-  row: { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null },
-  noticePage?: string,
-): Promise<RenderedNotice> {
+type RenderableRow = { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null };
+
+async function renderInputFor(d: DispatchDeps, row: RenderableRow, noticePage?: string): Promise<RenderInput> {
   const facts = await noticeFacts(d.db, row.notice_version_id);
-  return d.renderer.render({
+  return {
     channel: row.channel,
     locale: row.locale,
     content: facts.content,
     recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
     links: { publicNotice: d.publicNoticeUrl, noticePage },
     incident: { title: facts.title, discoveredAt: facts.discoveredAt },
-  });
+  };
 }
 
-/** The row's shared email rendering and the name that fills it, where the renderer offers one (see `renderFor`). */
-async function renderSharedFor(d: DispatchDeps, row: ledger.ClaimedDelivery) {
-  if (!d.renderer.renderShared) return null;
-  const facts = await noticeFacts(d.db, row.notice_version_id);
-  return d.renderer.renderShared({
-    channel: row.channel,
-    locale: row.locale,
-    content: facts.content,
-    recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
-    links: { publicNotice: d.publicNoticeUrl },
-    incident: { title: facts.title, discoveredAt: facts.discoveredAt },
-  });
+/** The rendering of a ledger row for its recipient: the same every time for the same row. */
+async function renderFor(d: DispatchDeps, row: RenderableRow, noticePage?: string): Promise<RenderedNotice> {
+  return d.renderer.render(await renderInputFor(d, row, noticePage));
+}
+
+/** The row's shared email rendering and the name that fills it, where the renderer offers one; its text equals `renderFor`'s. */
+async function renderSharedFor(d: DispatchDeps, row: RenderableRow) {
+  return d.renderer.renderShared ? d.renderer.renderShared(await renderInputFor(d, row)) : null;
 }
 
 /**
@@ -197,7 +192,7 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
   const standIn = placeholderPageUrl(d.noticePageBaseUrl ?? new URL(d.publicNoticeUrl).origin);
   for (const row of rows) {
     const rendered = await renderFor(d, row, channelsWithPageLink.has(row.channel) ? standIn : undefined);
-    proofs.set(row.id, { contentHash: contentHashOf(hashes, rendered), locale: rendered.locale, text: rendered.text ?? null });
+    proofs.set(row.id, { contentHash: contentHashOf(hashes, rendered, d.sha256Hex), locale: rendered.locale, text: rendered.text ?? null });
   }
 
   const fromEvents = new Set(await settleFromStoredEvents(d.db, rows.map((r) => r.id), d.owner, now, (id) => proofs.get(id)));
@@ -303,12 +298,12 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
     const shared = row.channel === 'email' ? await renderSharedFor(d, row) : null;
     if (shared) {
       const rendered = fillSlot(shared.shared, shared.name);
-      const contentHash = shared.name === null ? contentHashOf(hashes, rendered) : contentHashOfRendering(rendered);
+      const contentHash = shared.name === null ? contentHashOf(hashes, rendered, d.sha256Hex) : contentHashOfRendering(rendered, d.sha256Hex);
       list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', rendered, contentHash, shared: { rendering: shared.shared, name: shared.name } });
     } else {
       // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
       const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
-      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered) });
+      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered, d.sha256Hex) });
     }
     byProvider.set(provider, list);
   }

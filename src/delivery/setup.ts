@@ -47,8 +47,18 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tw
   return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }
 
-/** `twilioHttpClient`: what the host offers instead of `fetch` (the Node worker: kept-alive node:http). */
-export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string; twilioHttpClient?: RequestClient }): DispatchDeps {
+/** `twilioHttpClient`, `sha256Hex`: what the host offers instead of `fetch` and pure-JS hashing (on Node: kept-alive node:http, node:crypto). */
+export function dispatchDeps(p: {
+  config: Config;
+  db: Db;
+  renderer: NoticeRenderer;
+  clock: Clock;
+  logger: Logger;
+  owner: string;
+  twilioHttpClient?: RequestClient;
+  /** The host's native SHA-256 (node:crypto on Node). */
+  sha256Hex?: (text: string) => string;
+}): DispatchDeps {
   const baseUrl = publicBaseUrl(p.config);
   return {
     db: p.db,
@@ -65,6 +75,7 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     publicNoticeUrl: `${baseUrl}/status`,
     noticePageBaseUrl: baseUrl,
     claimCursor: newClaimPosition(),
+    ...(p.sha256Hex ? { sha256Hex: p.sha256Hex } : {}),
     // Per provider and sender, shared by every process sending through the same database: the
     // configured rate is what all of them send together.
     buckets: {

@@ -8,6 +8,8 @@ import { createNoticeRenderer } from '../../src/notices/render.js';
 import type { RenderedNotice, RenderInput } from '../../src/notices/renderer.js';
 import { applySubstitutions, startFakeSendgrid, validateMailSend, type FakeSendgrid } from '../fakes/sendgrid.js';
 import { templateFiles } from '../helpers/harness.js';
+import { sha256Hex } from '../../src/lib/hash.js';
+import { nodeSha256Hex } from '../../src/lib/hash.node.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
 
 const shared = createNoticeRenderer(templateFiles());
@@ -64,6 +66,12 @@ describe('email batching with personal greetings', () => {
     const first = requests[0]!;
     expect(first.body.personalizations[7]!.substitutions).toEqual({ [Object.keys(first.body.personalizations[7]!.substitutions!)[0]!]: 'Person 7', [Object.keys(first.body.personalizations[7]!.substitutions!)[1]!]: 'Person 7' });
     expect(receivedBy(first, 7).text).toContain('Dear Person 7,');
+  });
+
+  it('the Node host hashes proofs natively to the very same hex', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => expect(nodeSha256Hex(text)).toBe(sha256Hex(text))));
+    const m = message('王小明');
+    expect(contentHashOfRendering(m.rendered, nodeSha256Hex)).toBe(m.contentHash);
   });
 
   it('escapes the name for the HTML part only', () => {

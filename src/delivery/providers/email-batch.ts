@@ -24,8 +24,8 @@ export function fillSlot(shared: SharedRendering, name: string | null): Rendered
   return out;
 }
 
-/** The proof of one rendering: the hash of exactly these fields. */
-export const contentHashOfRendering = (rendered: RenderedNotice): string => sha256Hex(canonicalJson(rendered));
+/** The proof of one rendering: the hash of exactly these fields (`hash`: any SHA-256 to hex, e.g. the host's native one). */
+export const contentHashOfRendering = (rendered: RenderedNotice, hash: (text: string) => string = sha256Hex): string => hash(canonicalJson(rendered));
 
 export interface MailPersonalization {
   to: { email: string }[];
