@@ -69,7 +69,11 @@ describe('email batching with personal greetings', () => {
   });
 
   it('the Node host hashes proofs natively to the very same hex', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => expect(nodeSha256Hex(text)).toBe(sha256Hex(text))));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
+        expect(nodeSha256Hex(text)).toBe(sha256Hex(text));
+      }),
+    );
     const m = message('王小明');
     expect(contentHashOfRendering(m.rendered, nodeSha256Hex)).toBe(m.contentHash);
   });
