@@ -288,7 +288,10 @@ export async function dispatchOnce(d: DispatchDeps): Promise<DispatchTally> {
   const placeholder = placeholderPageUrl(pageBase);
   const linked = claimed.filter((r) => channelsWithPageLink.has(r.channel));
   const pageLinks = linked.length ? await issueNoticeLinks(d.db, linked.map((r) => r.id), pageBase, d.clock.now()) : new Map<string, string>();
-  for (const row of claimed) {
+  for (const [i, row] of claimed.entries()) {
+    // Rendering a large claim is CPU work without a wait in it: let other passes' answers in now and then,
+    // so a provider's reply is not left unread until its request's time limit runs out.
+    if (i > 0 && i % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     const noticeUrl = pageLinks.get(row.id);
     attemptsOf.set(row.id, row.attempts);
     const provider = providerFor(d.providers, row.channel, row, d.logger);
@@ -357,6 +360,8 @@ async function sendThrough(d: DispatchDeps, provider: DeliveryProvider, messages
 
 /** Outcomes recorded per statement while a large send goes on. */
 const settleChunk = 250;
+/** Rows rendered between two turns of the event loop. */
+const yieldEvery = 100;
 
 async function claim(d: DispatchDeps): Promise<ledger.ClaimedDelivery[]> {
   const now = d.clock.now();
