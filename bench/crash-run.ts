@@ -36,6 +36,10 @@ export interface CrashOptions {
   unknownOutcome?: 'resend' | 'hold';
   /** DELIVERY_UNKNOWN_GRACE_MS for the workers; default 1000. */
   unknownGraceMs?: number;
+  /** People greeted by name (as real notices do); default false. */
+  named?: boolean;
+  /** How late the fakes answer: ms (`'200'`) or a uniform range (`'100-300'`); default at once. */
+  latency?: string;
 }
 
 export interface KillRecord {
@@ -77,11 +81,11 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
   const log = o.log ?? (() => {});
   const random = seededRandom(o.seed);
   const db = await scratchDatabase(o.databaseUrl, 'bk_crash');
-  const sg = await startFakeSendgrid({ activity: o.emailActivity ?? 'available' });
-  const tw = await startFakeTwilio({});
+  const sg = await startFakeSendgrid({ activity: o.emailActivity ?? 'available', latency: o.latency });
+  const tw = await startFakeTwilio({ latency: o.latency });
   const live = new Set<WorkerProcess>();
   try {
-    const run = await planRun(db.sql, { tag: 'crash', email: o.email, sms: o.sms });
+    const run = await planRun(db.sql, { tag: 'crash', email: o.email, sms: o.sms, named: o.named ?? false });
     log(`planned ${run.planned.toLocaleString('en')} notices (${o.email.toLocaleString('en')} email, ${o.sms.toLocaleString('en')} SMS)`);
 
     const env = {

@@ -2,7 +2,8 @@
 // checks the no-lost-notice invariant and that duplicates never exceed what was in flight at each kill.
 // Usage: TEST_DATABASE_URL=postgres://… npm run bench:crash   (CRASH_EMAIL, CRASH_SMS, CRASH_KILLS, CRASH_WORKERS,
 // CRASH_BATCH, CRASH_LEASE_MS, CRASH_SEED tune it; CRASH_EMAIL_ACTIVITY=none|available says whether the email account has
-// SendGrid's Email Activity look-up, CRASH_UNKNOWN_OUTCOME=resend|hold and CRASH_UNKNOWN_GRACE_MS set the rule for unknown outcomes)
+// SendGrid's Email Activity look-up, CRASH_UNKNOWN_OUTCOME=resend|hold and CRASH_UNKNOWN_GRACE_MS set the rule for unknown outcomes;
+// people are greeted by name unless CRASH_NAMED=0, and the fakes answer after CRASH_LATENCY ms, fixed or a range: '200' (default), '100-300')
 import { runCrash } from './crash-run.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -24,10 +25,13 @@ const options = {
   emailActivity: (process.env.CRASH_EMAIL_ACTIVITY === 'available' ? 'available' : 'none') as 'available' | 'none',
   unknownOutcome: (process.env.CRASH_UNKNOWN_OUTCOME === 'hold' ? 'hold' : 'resend') as 'resend' | 'hold',
   unknownGraceMs: env('CRASH_UNKNOWN_GRACE_MS', 2000),
+  named: process.env.CRASH_NAMED !== '0',
+  latency: process.env.CRASH_LATENCY ?? '200',
 };
 console.log(
   `bench/crash — ${options.workers} worker process(es), batch ${options.batchSize}, lease ${options.leaseMs} ms, seed ${options.seed}, ` +
-    `email look-up ${options.emailActivity}, unknown outcomes: ${options.unknownOutcome} after ${options.unknownGraceMs} ms, node ${process.version}`,
+    `email look-up ${options.emailActivity}, unknown outcomes: ${options.unknownOutcome} after ${options.unknownGraceMs} ms, ${options.named ? 'named' : 'unnamed'} recipients, ` +
+    `fakes answering in ${options.latency} ms, node ${process.version}`,
 );
 const r = await runCrash({ ...options, log: (line) => console.log(`  ${line}`) });
 

@@ -67,7 +67,8 @@ export async function planRun(sql: Sql, p: { tag: string; email: number; sms: nu
       const byEmail = i < p.email;
       users.push({
         external_id: `${p.tag}-${i}`,
-        name: p.named ? `Person ${i}` : null,
+        // Names as a directory holds them: Latin and Chinese, some with characters HTML escapes.
+        name: p.named ? (i % 3 === 0 ? `王小明${i}` : i % 7 === 0 ? `Anne O'Brien & ${i}` : `Person ${i}`) : null,
         email: byEmail ? `${p.tag}.${i}@example.com` : null,
         phone: byEmail ? null : `+8613${String(100_000_000 + i).slice(-9)}`,
         locale: i % 3 === 0 ? 'zh-CN' : 'en',

@@ -1,12 +1,16 @@
-// bench/fanout: breachkit's worker processes send 1,000,000 emails and 200,000 SMS to the provider fakes; the same
-// sends then go through pg-boss (one job per notice, fetched in batches, same provider code); last, a paced SMS phase.
-// Prints notices/s per channel, peak RSS of the worker processes, the breachkit/pg-boss ratio and the paced rate.
+// bench/fanout: breachkit's worker processes send 1,000,000 emails to people greeted by name and, as the baseline in
+// the same run, as many to unnamed people, then 200,000 SMS, to provider fakes that answer as real providers do
+// (200 ms by default); the same sends then go through pg-boss (one job per notice, fetched in batches, same provider
+// code); last, a paced SMS phase. Prints notices/s per channel, SendGrid requests per 1000 named people, peak RSS of
+// the worker processes, the breachkit/pg-boss ratio and the paced rate.
 // Usage: TEST_DATABASE_URL=postgres://… npm run bench:fanout   (FANOUT_EMAIL, FANOUT_SMS, FANOUT_PACED_SMS,
 // FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH, FANOUT_PASSES (passes in flight per worker), FANOUT_IN_FLIGHT
-// (Twilio requests in flight per worker), FANOUT_SMS_LATENCY_MS (the Twilio fake answers that late, as a real
-// provider would) tune it; FANOUT_PGBOSS=0 skips the comparison, FANOUT_PGBOSS_TIMEOUT_S (1800) bounds each pg-boss
+// (Twilio requests in flight per worker), FANOUT_SENDGRID_IN_FLIGHT (SendGrid requests in flight per pass),
+// FANOUT_LATENCY (how late the fakes answer: ms, '200', or a uniform range, '100-300'; '0' at once) tune it;
+// FANOUT_PGBOSS=0 skips the comparison, FANOUT_PGBOSS_TIMEOUT_S (1800) bounds each pg-boss
 // phase, whose rate is then what it sent in that time). Both queues get the same workers, passes and requests in
 // flight. Each phase prints its progress every FANOUT_PROGRESS_S seconds (10).
+import http from 'node:http';
 import PgBoss from 'pg-boss';
 import type { Sql } from '../src/db/client.js';
 import { startFakeSendgrid } from '../tests/fakes/sendgrid.js';
@@ -29,7 +33,8 @@ const workers = num('FANOUT_WORKERS', 2);
 const batch = num('FANOUT_BATCH', 1000);
 const passes = num('FANOUT_PASSES', 2);
 const inFlight = num('FANOUT_IN_FLIGHT', 100);
-const smsLatencyMs = num('FANOUT_SMS_LATENCY_MS', 0);
+const sendgridInFlight = num('FANOUT_SENDGRID_IN_FLIGHT', 8);
+const latency = process.env.FANOUT_LATENCY ?? '200';
 const progressEvery = num('FANOUT_PROGRESS_S', 10) * 1000;
 const withPgBoss = process.env.FANOUT_PGBOSS !== '0';
 const pgBossTimeoutS = num('FANOUT_PGBOSS_TIMEOUT_S', 1800);
@@ -38,8 +43,8 @@ const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 
 const db = await scratchDatabase(databaseUrl, 'bk_fanout');
 // Counts only: the fakes still parse and validate every request, but keep no message bodies.
-const sg = await startFakeSendgrid({ record: 'counts' });
-const tw = await startFakeTwilio({ record: 'counts', ...(smsLatencyMs > 0 ? { faults: { slow: 1, slowMs: smsLatencyMs } } : {}) });
+const sg = await startFakeSendgrid({ record: 'counts', latency });
+const tw = await startFakeTwilio({ record: 'counts', latency });
 const providerEnv = providerEnvFor(sg, tw);
 
 interface Phase {
@@ -49,6 +54,8 @@ interface Phase {
   peakRss: number;
   /** Setup before sending: planning the ledger, or enqueueing the jobs. */
   setupSeconds: number;
+  /** SendGrid requests the phase made. */
+  sendgridRequests?: number;
 }
 
 /**
@@ -105,6 +112,7 @@ function breachkitWorkers(count: number, extra: Record<string, string>): () => W
     DELIVERY_BATCH_SIZE: String(batch),
     DELIVERY_PASSES_IN_FLIGHT: String(passes),
     TWILIO_MAX_IN_FLIGHT: String(inFlight),
+    SENDGRID_MAX_IN_FLIGHT: String(sendgridInFlight),
     EMAIL_RATE_PER_SECOND: '1000000',
     SMS_SEGMENTS_PER_SECOND: '1000000',
     ...providerEnv,
@@ -113,12 +121,13 @@ function breachkitWorkers(count: number, extra: Record<string, string>): () => W
   return () => Array.from({ length: count }, () => startWorker(env));
 }
 
-async function breachkitPhase(label: string, people: { email: number; sms: number }, tag: string, count = workers, extra: Record<string, string> = {}): Promise<Phase & { run: PlannedRun }> {
+async function breachkitPhase(label: string, people: { email: number; sms: number; named: boolean }, tag: string, count = workers, extra: Record<string, string> = {}): Promise<Phase & { run: PlannedRun }> {
   const run = await planRun(db.sql, { tag, ...people });
   console.log(`  ${label}: planned ${n(run.planned)} in ${(run.planMs / 1000).toFixed(1)} s`);
+  const requests0 = sg.stats.acceptedRequests;
   const r = await timedDrain(label, breachkitWorkers(count, extra), () => drained(db.sql), run.planned);
   console.log(`  ${label}: sent in ${r.seconds.toFixed(1)} s`);
-  return { label, count: run.planned, seconds: r.seconds, peakRss: r.peakRss, setupSeconds: run.planMs / 1000, run };
+  return { label, count: run.planned, seconds: r.seconds, peakRss: r.peakRss, setupSeconds: run.planMs / 1000, run, sendgridRequests: sg.stats.acceptedRequests - requests0 };
 }
 
 /** One pg-boss job per person of the snapshot, inserted in chunks as a pg-boss user would. */
@@ -165,13 +174,64 @@ async function pgBossPhase(label: string, boss: PgBoss, run: PlannedRun, channel
   return { label, count, seconds: r.seconds, peakRss: r.peakRss, setupSeconds };
 }
 
-console.log(`bench/fanout — ${workers} worker processes, batches of ${batch}, ${passes} passes and ${inFlight} Twilio requests in flight per worker, Twilio fake latency ${smsLatencyMs} ms, node ${process.version}, ${n(emailCount)} email, ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`);
+/**
+ * The fakes' own ceiling on this machine at this moment: a bare client (no database, no rendering) keeping as
+ * many requests in flight as the workers do, for `seconds`; SMS per second, or email people per second at 1000
+ * a request. What the workers reach can be read against it.
+ */
+async function fakeCeiling(kind: 'sms' | 'email', concurrency: number, seconds: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let requests = 0;
+  let seq = 0;
+  const target =
+    kind === 'sms'
+      ? { url: `${tw.url}/2010-04-01/Accounts/${tw.accountSid}/Messages.json`, headers: { authorization: `Basic ${btoa(`${tw.accountSid}:${tw.authToken}`)}`, 'content-type': 'application/x-www-form-urlencoded' } }
+      : { url: `${sg.url}v3/mail/send`, headers: { authorization: `Bearer ${sg.apiKey}`, 'content-type': 'application/json' } };
+  const body = () => {
+    const k = ++seq;
+    if (kind === 'sms') return new URLSearchParams({ To: '+8613800000000', From: '+15005550006', Body: 'ceiling', StatusCallback: `https://breachkit.example/webhooks/twilio?delivery_id=ceiling-${k}` }).toString();
+    return JSON.stringify({
+      from: { email: 'notices@example.com' },
+      subject: 'ceiling',
+      content: [{ type: 'text/plain', value: 'ceiling' }],
+      personalizations: Array.from({ length: 1000 }, (_, i) => ({ to: [{ email: `c${k}.${i}@example.com` }], custom_args: { delivery_id: `ceiling-${k}-${i}` } })),
+    });
+  };
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(target.url, { method: 'POST', agent, headers: target.headers }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body());
+    });
+  const until = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        // A refused or reset connection (too many at once for the machine) is not counted, and not fatal.
+        if (await post().then(() => true, () => false)) requests++;
+      }
+    }),
+  );
+  agent.destroy();
+  return ((kind === 'sms' ? requests : requests * 1000) * 1000) / (performance.now() - t0);
+}
+
+console.log(
+  `bench/fanout — ${workers} worker processes, batches of ${batch}, ${passes} passes, ${inFlight} Twilio requests and ${sendgridInFlight} SendGrid requests per pass in flight per worker, ` +
+    `fakes answering in ${sg.latency}, node ${process.version}, ${n(emailCount)} email (named, and unnamed as the baseline), ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`,
+);
 const phases: Phase[] = [];
 let paced: { seconds: number; segments: number; count: number } | null = null;
 try {
-  const email = await breachkitPhase('breachkit email', { email: emailCount, sms: 0 }, 'email');
+  const unnamed = await breachkitPhase('email unnamed', { email: emailCount, sms: 0, named: false }, 'email-unnamed');
+  phases.push(unnamed);
+  const email = await breachkitPhase('breachkit email', { email: emailCount, sms: 0, named: true }, 'email');
   phases.push(email);
-  const sms = await breachkitPhase('breachkit SMS', { email: 0, sms: smsCount }, 'sms');
+  const sms = await breachkitPhase('breachkit SMS', { email: 0, sms: smsCount, named: true }, 'sms');
   phases.push(sms);
   const sentByBreachkit = { email: sg.stats.acceptedPersonalizations, sms: tw.stats.messagesCreated };
 
@@ -186,7 +246,7 @@ try {
 
   if (pacedCount > 0) {
     // All the worker processes at once: the limit is shared by them, not given to each.
-    const run = await planRun(db.sql, { tag: 'paced', email: 0, sms: pacedCount });
+    const run = await planRun(db.sql, { tag: 'paced', email: 0, sms: pacedCount, named: true });
     const sent0 = tw.stats.messagesCreated;
     const r = await timedDrain('paced SMS', breachkitWorkers(workers, { SMS_SEGMENTS_PER_SECOND: String(smsRate) }), () => drained(db.sql), run.planned);
     const renderer = benchRenderer();
@@ -208,13 +268,22 @@ try {
     return p ? p.count / p.seconds : NaN;
   };
   console.log(`\nfakes received: breachkit ${n(sentByBreachkit.email)} email, ${n(sentByBreachkit.sms)} SMS; in all ${n(sg.stats.acceptedPersonalizations)} email in ${n(sg.stats.acceptedRequests)} requests, ${n(tw.stats.messagesCreated)} SMS; ids received twice: ${dup}`);
-  console.log(`targets: email ${n(rate('breachkit email'))}/s (≥ 20,000), SMS ${n(rate('breachkit SMS'))}/s (≥ 2,000), worker RSS ${mb(Math.max(email.peakRss, sms.peakRss))} (< 300 MB)`);
+  console.log(`named / unnamed email: ${(rate('breachkit email') / rate('email unnamed')).toFixed(2)}× (target ≥ 0.8); SendGrid requests: ${n(email.sendgridRequests!)} for ${n(email.count)} named people = ${((email.sendgridRequests! * 1000) / email.count).toFixed(2)} per 1000 (target ≤ 2); unnamed baseline ${n(unnamed.sendgridRequests!)}`);
+  console.log(
+    `with the fakes answering in ${sg.latency}: email ${n(rate('breachkit email'))}/s (≥ 10,000), SMS ${n(rate('breachkit SMS'))}/s (≥ 2,000); in flight per worker: ${passes} passes, ${inFlight} Twilio requests per pass, ${sendgridInFlight} SendGrid requests per pass; ` +
+      `worker RSS ${mb(Math.max(unnamed.peakRss, email.peakRss, sms.peakRss))} (< 300 MB)`,
+  );
   if (withPgBoss) console.log(`breachkit / pg-boss: email ${(rate('breachkit email') / rate('pg-boss email')).toFixed(2)}×, SMS ${(rate('breachkit SMS') / rate('pg-boss SMS')).toFixed(2)}× (target ≥ 3×)`);
   if (paced) {
     const achieved = paced.segments / paced.seconds;
     console.log(
       `paced SMS: limit ${smsRate} segments/s shared by ${workers} worker processes, achieved ${achieved.toFixed(1)} segments/s (${(((achieved - smsRate) / smsRate) * 100).toFixed(1)}%), ${(paced.count / paced.seconds).toFixed(1)} messages/s, ${n(paced.count)} messages in ${paced.seconds.toFixed(1)} s`,
     );
+  }
+  if (process.env.FANOUT_CEILING !== '0') {
+    const sms = await fakeCeiling('sms', workers * passes * inFlight, 10);
+    const email = await fakeCeiling('email', workers * passes * sendgridInFlight, 10);
+    console.log(`the fakes' own ceiling now, from a bare client with the same requests in flight (no database, no rendering): SMS ${n(sms)}/s, email ${n(email)} people/s`);
   }
 } finally {
   await sg.close();

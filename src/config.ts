@@ -94,6 +94,10 @@ const configSchema = z.object({
   DELIVERY_PASSES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   /** Twilio requests one worker process keeps in flight (one per SMS or call; a real request takes 100–300 ms). */
   TWILIO_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(100),
+  /** SendGrid requests one pass keeps in flight (each carries up to 1000 people). */
+  SENDGRID_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100).default(8),
+  /** Each provider request's own time limit (SendGrid, Twilio, in-app webhooks): a slow one fails alone and only its rows are retried. */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(500),
   SMS_SEGMENTS_PER_SECOND: z.coerce.number().positive().default(100),
   VOICE_CALLS_PER_SECOND: z.coerce.number().positive().default(5),

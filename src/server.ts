@@ -14,6 +14,8 @@ import { TemplateError } from './notices/types.js';
 import { loadRunbooks, RunbookError } from './runbooks/parse.js';
 import { runWorker } from './delivery/worker.js';
 import { dispatchDeps, providersFor } from './delivery/setup.js';
+import { createTwilioNodeClient } from './delivery/providers/twilio-http.node.js';
+import { nodeSha256Hex } from './lib/hash.node.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { sleep, sleepUnlessAborted } from './lib/sleep.js';
@@ -102,7 +104,15 @@ async function main(): Promise<void> {
   const loops: Promise<void>[] = [];
   const stopLoops = new AbortController();
   if (config.IN_PROCESS_WORKER) {
-    loops.push(runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}` }), { idleMs: 1000, signal: stopLoops.signal }));
+    // The same worker as `npm run worker`: its passes in flight and its kept-alive Twilio client.
+    const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+    loops.push(
+      runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}`, twilioHttpClient, sha256Hex: nodeSha256Hex }), {
+        idleMs: 1000,
+        signal: stopLoops.signal,
+        passes: config.DELIVERY_PASSES_IN_FLIGHT,
+      }),
+    );
   }
   if (config.REMINDER_INTERVAL_MS > 0) {
     // Deadline reminders to the on-call responders, through the same providers as notices.

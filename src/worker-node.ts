@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, configFromProcess } from './config.js';
 import { openDatabase, StartError } from './db/node.js';
 import { createTwilioNodeClient } from './delivery/providers/twilio-http.node.js';
+import { nodeSha256Hex } from './lib/hash.node.js';
 import { dispatchDeps } from './delivery/setup.js';
 import { runWorker } from './delivery/worker.js';
 import { readTextTree } from './lib/assets.node.js';
@@ -24,8 +25,8 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
   logger.info({ owner }, 'delivery worker started');
   let sent = 0;
-  const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT });
-  await runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner, twilioHttpClient }), {
+  const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+  await runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner, twilioHttpClient, sha256Hex: nodeSha256Hex }), {
     idleMs: 1000,
     signal: stop.signal,
     passes: config.DELIVERY_PASSES_IN_FLIGHT,

@@ -1,16 +1,17 @@
 // The fan-out worker: claim ready deliveries, render each notice for its recipient, hand them to the provider, record the outcome.
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
-import { canonicalJson, sha256Hex } from '../lib/hash.js';
+import { sha256Hex } from '../lib/hash.js';
 import type { Logger } from '../lib/logger.js';
 import type { NoticeContent } from '../notices/content.js';
-import type { NoticeRenderer, RenderedNotice } from '../notices/renderer.js';
+import type { NoticeRenderer, RenderedNotice, RenderInput } from '../notices/renderer.js';
 import * as ledger from './ledger.js';
 import { issueNoticeLinks } from '../notice-pages/service.js';
 import { standInPageUrl, withPageLink } from '../notice-pages/link.js';
 import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
 import { providerFor } from './providers/select.js';
+import { contentHashOfRendering, fillSlot } from './providers/email-batch.js';
 import { settleFromStoredEvents } from './events.js';
 import { recordEvent } from '../incidents/service.js';
 
@@ -39,6 +40,8 @@ export interface DispatchDeps {
   unknownOutcome: 'resend' | 'hold';
   /** How long a provider account's "no look-up here" answer is trusted before asking again. */
   lookupUnavailableTtlMs?: number;
+  /** SHA-256 to hex for the proofs; the host's native one where it has one (hashing each named person's email is most of a pass's CPU). */
+  sha256Hex?: (text: string) => string;
 }
 
 /**
@@ -89,14 +92,14 @@ async function noticeFacts(db: Db, noticeVersionId: string): Promise<NoticeFacts
  * personal greeting share the renderer's very same strings, so the lookups are cheap and most of the
  * hashing (the bulk of a large email batch's CPU) is skipped.
  */
-function contentHashOf(cache: Map<string, Map<string, Map<string, string>>>, rendered: RenderedNotice): string {
+function contentHashOf(cache: Map<string, Map<string, Map<string, string>>>, rendered: RenderedNotice, hashText: (text: string) => string = sha256Hex): string {
   const head = `${rendered.channel}\u0000${rendered.locale}\u0000${rendered.subject ?? ''}\u0000${rendered.sms?.parts ?? ''}`;
   let byHtml = cache.get(rendered.html ?? '');
   if (!byHtml) cache.set(rendered.html ?? '', (byHtml = new Map()));
   let byText = byHtml.get(rendered.text ?? '');
   if (!byText) byHtml.set(rendered.text ?? '', (byText = new Map()));
   let hash = byText.get(head);
-  if (hash === undefined) byText.set(head, (hash = sha256Hex(canonicalJson(rendered))));
+  if (hash === undefined) byText.set(head, (hash = contentHashOfRendering(rendered, hashText)));
   return hash;
 }
 
@@ -127,21 +130,28 @@ export interface ReconcileTally {
 const recheckMs = 15_000;
 const defaultLookupUnavailableTtlMs = 6 * 3_600_000;
 
-/** The rendering of a ledger row for its recipient: the same every time for the same row. */
-async function renderFor(
-  d: DispatchDeps,
-  row: { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null },
-  noticePage?: string,
-): Promise<RenderedNotice> {
+type RenderableRow = { notice_version_id: string; channel: ledger.DeliveryChannel; locale: string | null; recipient_name: string | null; recipient: 'self' | 'guardian'; subject_name: string | null };
+
+async function renderInputFor(d: DispatchDeps, row: RenderableRow, noticePage?: string): Promise<RenderInput> {
   const facts = await noticeFacts(d.db, row.notice_version_id);
-  return d.renderer.render({
+  return {
     channel: row.channel,
     locale: row.locale,
     content: facts.content,
     recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
     links: { publicNotice: d.publicNoticeUrl, noticePage },
     incident: { title: facts.title, discoveredAt: facts.discoveredAt },
-  });
+  };
+}
+
+/** The rendering of a ledger row for its recipient: the same every time for the same row. */
+async function renderFor(d: DispatchDeps, row: RenderableRow, noticePage?: string): Promise<RenderedNotice> {
+  return d.renderer.render(await renderInputFor(d, row, noticePage));
+}
+
+/** The row's shared email rendering and the name that fills it, where the renderer offers one; its text equals `renderFor`'s. */
+async function renderSharedFor(d: DispatchDeps, row: RenderableRow) {
+  return d.renderer.renderShared ? d.renderer.renderShared(await renderInputFor(d, row)) : null;
 }
 
 /**
@@ -167,7 +177,7 @@ export async function reconcileExpired(d: DispatchDeps, limit = 200): Promise<Re
   for (const row of rows) {
     const linked = channelsWithPageLink.has(row.channel);
     const rendered = await renderFor(d, row, linked ? standIn : undefined);
-    proofs.set(row.id, { contentHash: linked ? row.content_hash : contentHashOf(hashes, rendered), locale: rendered.locale, text: rendered.text ?? null });
+    proofs.set(row.id, { contentHash: linked ? row.content_hash : contentHashOf(hashes, rendered, d.sha256Hex), locale: rendered.locale, text: rendered.text ?? null });
   }
 
   const fromEvents = new Set(await settleFromStoredEvents(d.db, rows.map((r) => r.id), d.owner, now, (id) => proofs.get(id)));
@@ -275,14 +285,26 @@ async function sendClaimed(d: DispatchDeps, claimed: ledger.ClaimedDelivery[]): 
   const placeholder = standInPageUrl(pageBase);
   const linked = claimed.filter((r) => channelsWithPageLink.has(r.channel));
   const pageLinks = linked.length ? await issueNoticeLinks(d.db, linked.map((r) => r.id), pageBase, d.clock.now()) : new Map<string, string>();
-  for (const row of claimed) {
+  for (const [i, row] of claimed.entries()) {
+    // Rendering a large claim is CPU work without a wait in it: let other passes' answers in now and then,
+    // so a provider's reply is not left unread until its request's time limit runs out.
+    if (i > 0 && i % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     const noticeUrl = pageLinks.get(row.id);
-    // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
-    const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
     attemptsOf.set(row.id, row.attempts);
     const provider = providerFor(d.providers, row.channel, row, d.logger);
     const list = byProvider.get(provider) ?? [];
-    list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered) });
+    // Email shares one rendering among everyone whose notice differs only by the name; each person's own
+    // text (and its hash, the proof) is that rendering with their name in place.
+    const shared = row.channel === 'email' ? await renderSharedFor(d, row) : null;
+    if (shared) {
+      const rendered = fillSlot(shared.shared, shared.name);
+      const contentHash = shared.name === null ? contentHashOf(hashes, rendered, d.sha256Hex) : contentHashOfRendering(rendered, d.sha256Hex);
+      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', rendered, contentHash, shared: { rendering: shared.shared, name: shared.name } });
+    } else {
+      // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
+      const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
+      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', noticeUrl, rendered, contentHash: contentHashOf(hashes, rendered, d.sha256Hex) });
+    }
     byProvider.set(provider, list);
   }
   // A notice carrying the person's own link cannot be rendered again later (the link is kept only as a
@@ -290,52 +312,57 @@ async function sendClaimed(d: DispatchDeps, claimed: ledger.ClaimedDelivery[]): 
   const linkedProofs = [...byProvider.values()].flat().filter((m) => m.noticeUrl !== undefined);
   await ledger.recordProofBeforeSend(d.db, linkedProofs.map((m) => ({ id: m.deliveryId, contentHash: m.contentHash, locale: m.rendered.locale })), d.owner);
 
-  for (const [provider, messages] of byProvider) {
-    const channel = provider.channel;
-    const bucket = provider.capture ? undefined : d.buckets[channel as ledger.WorkerChannel];
-    const sent = new Map(messages.map((m) => [m.deliveryId, m]));
-    // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,
-    // and a crash leaves in `sending` only what was really in flight.
-    let answered: SendOutcome[] = [];
-    let recording: Promise<void> = Promise.resolve();
-    const record = (force: boolean) => {
-      if (answered.length === 0 || (!force && answered.length < settleChunk)) return;
-      const chunk = answered;
-      answered = [];
-      recording = recording.then(() => settle(d, provider, sent, chunk, attemptsOf, tally));
-      // Sends go on meanwhile; a failure surfaces at the final await below, not as an unhandled rejection.
-      recording.catch(() => {});
-    };
-    const heard = new Set<string>();
-    const hooks = {
-      beforeRequest: bucket ? (batch: OutgoingMessage[]) => bucket.acquire(batch.reduce((n, m) => n + costOf(m), 0)) : undefined,
-      onOutcomes: (outcomes: SendOutcome[]) => {
-        for (const o of outcomes) {
-          if (!sent.has(o.deliveryId) || heard.has(o.deliveryId)) continue;
-          heard.add(o.deliveryId);
-          answered.push(o);
-        }
-        record(false);
-      },
-    };
-    for (let i = 0; i < messages.length; i += provider.maxBatch) {
-      const batch = messages.slice(i, i + provider.maxBatch);
-      try {
-        // Providers report as they go; what one returns without having reported is recorded too.
-        hooks.onOutcomes(await provider.send(batch, hooks));
-      } catch (err) {
-        d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
-        hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
-      }
-    }
-    record(true);
-    await recording;
-  }
+  // Providers answer independently: email does not wait for SMS in the same pass, nor the other way round.
+  await Promise.all([...byProvider].map(([provider, messages]) => sendThrough(d, provider, messages, attemptsOf, tally)));
   return tally;
+}
+
+async function sendThrough(d: DispatchDeps, provider: DeliveryProvider, messages: OutgoingMessage[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
+  const channel = provider.channel;
+  const bucket = provider.capture ? undefined : d.buckets[channel as ledger.WorkerChannel];
+  const sent = new Map(messages.map((m) => [m.deliveryId, m]));
+  // Outcomes are recorded in chunks while later requests are still out: a long SMS batch shows progress,
+  // and a crash leaves in `sending` only what was really in flight.
+  let answered: SendOutcome[] = [];
+  let recording: Promise<void> = Promise.resolve();
+  const record = (force: boolean) => {
+    if (answered.length === 0 || (!force && answered.length < settleChunk)) return;
+    const chunk = answered;
+    answered = [];
+    recording = recording.then(() => settle(d, provider, sent, chunk, attemptsOf, tally));
+    // Sends go on meanwhile; a failure surfaces at the final await below, not as an unhandled rejection.
+    recording.catch(() => {});
+  };
+  const heard = new Set<string>();
+  const hooks = {
+    beforeRequest: bucket ? (batch: OutgoingMessage[]) => bucket.acquire(batch.reduce((n, m) => n + costOf(m), 0)) : undefined,
+    onOutcomes: (outcomes: SendOutcome[]) => {
+      for (const o of outcomes) {
+        if (!sent.has(o.deliveryId) || heard.has(o.deliveryId)) continue;
+        heard.add(o.deliveryId);
+        answered.push(o);
+      }
+      record(false);
+    },
+  };
+  for (let i = 0; i < messages.length; i += provider.maxBatch) {
+    const batch = messages.slice(i, i + provider.maxBatch);
+    try {
+      // Providers report as they go; what one returns without having reported is recorded too.
+      hooks.onOutcomes(await provider.send(batch, hooks));
+    } catch (err) {
+      d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
+      hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
+    }
+  }
+  record(true);
+  await recording;
 }
 
 /** Outcomes recorded per statement while a large send goes on. */
 const settleChunk = 250;
+/** Rows rendered between two turns of the event loop. */
+const yieldEvery = 100;
 
 async function claim(d: DispatchDeps): Promise<ledger.ClaimedDelivery[]> {
   const now = d.clock.now();

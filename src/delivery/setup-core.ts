@@ -18,8 +18,8 @@ import type { WorkerChannel } from './ledger.js';
 
 /** How the runtime reaches each provider's REST API: the SDKs' clients on Node (setup.ts), fetch on Workers. */
 export interface ProviderTransports {
-  sendgrid(o: { apiKey: string; baseUrl?: string }): ProviderTransport;
-  twilio(o: { accountSid: string; authToken: string; baseUrl?: string }): ProviderTransport;
+  sendgrid(o: { apiKey: string; baseUrl?: string; timeoutMs?: number }): ProviderTransport;
+  twilio(o: { accountSid: string; authToken: string; baseUrl?: string; timeoutMs?: number }): ProviderTransport;
   /** Requests one send keeps in flight at most, whatever the settings say (Workers allow 6 open connections per invocation). */
   maxInFlight?: number;
 }
@@ -31,8 +31,14 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tr
   const configured = configuredChannels(config);
   const email = configured.email
     ? sendgridProvider(
-        { apiKey: config.SENDGRID_API_KEY!, from: config.SENDGRID_FROM!, baseUrl: config.SENDGRID_API_URL },
-        transports.sendgrid({ apiKey: config.SENDGRID_API_KEY!, baseUrl: config.SENDGRID_API_URL }),
+        {
+          apiKey: config.SENDGRID_API_KEY!,
+          from: config.SENDGRID_FROM!,
+          baseUrl: config.SENDGRID_API_URL,
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+          concurrency: capped(config.SENDGRID_MAX_IN_FLIGHT, transports.maxInFlight),
+        },
+        transports.sendgrid({ apiKey: config.SENDGRID_API_KEY!, baseUrl: config.SENDGRID_API_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
       )
     : captureProvider('email', logger);
   const twilio = (channel: 'sms' | 'voice') =>
@@ -47,17 +53,28 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tr
             baseUrl: config.TWILIO_API_URL,
             statusCallbackUrl: `${baseUrl}/webhooks/twilio`,
             concurrency: capped(config.TWILIO_MAX_IN_FLIGHT, transports.maxInFlight),
+            timeoutMs: config.PROVIDER_TIMEOUT_MS,
           },
-          transports.twilio({ accountSid: config.TWILIO_ACCOUNT_SID!, authToken: config.TWILIO_AUTH_TOKEN!, baseUrl: config.TWILIO_API_URL }),
+          transports.twilio({ accountSid: config.TWILIO_ACCOUNT_SID!, authToken: config.TWILIO_AUTH_TOKEN!, baseUrl: config.TWILIO_API_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
         )
       : captureProvider(channel, logger);
   const inapp = configured.inapp
-      ? inappProvider({ url: config.INAPP_WEBHOOK_URL!, secret: config.INAPP_WEBHOOK_SECRET!, concurrency: capped(20, transports.maxInFlight) })
+      ? inappProvider({ url: config.INAPP_WEBHOOK_URL!, secret: config.INAPP_WEBHOOK_SECRET!, concurrency: capped(20, transports.maxInFlight), timeoutMs: config.PROVIDER_TIMEOUT_MS })
       : captureProvider('inapp', logger);
   return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }
 
-export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRenderer; clock: Clock; logger: Logger; owner: string; transports: ProviderTransports }): DispatchDeps {
+/** `sha256Hex`: the host's native SHA-256 where it has one (node:crypto on Node); the portable one otherwise. */
+export function dispatchDeps(p: {
+  config: Config;
+  db: Db;
+  renderer: NoticeRenderer;
+  clock: Clock;
+  logger: Logger;
+  owner: string;
+  transports: ProviderTransports;
+  sha256Hex?: (text: string) => string;
+}): DispatchDeps {
   const baseUrl = publicBaseUrl(p.config);
   return {
     db: p.db,
@@ -74,6 +91,7 @@ export function dispatchDeps(p: { config: Config; db: Db; renderer: NoticeRender
     publicNoticeUrl: `${baseUrl}/status`,
     noticePageBaseUrl: baseUrl,
     claimCursor: newClaimPosition(),
+    ...(p.sha256Hex ? { sha256Hex: p.sha256Hex } : {}),
     // Per provider and sender, shared by every process sending through the same database: the
     // configured rate is what all of them send together.
     buckets: {

@@ -1,6 +1,6 @@
 // Renders one notice for one recipient from the loaded templates, reusing what does not depend on the recipient.
 import type { NoticeContent, NoticeLocale } from './content.js';
-import { RenderRefusedError, type NoticeChannel, type NoticeRenderer, type RenderedNotice, type RenderInput } from './renderer.js';
+import { RenderRefusedError, type NoticeChannel, type NoticeRenderer, type RenderedNotice, type RenderInput, type SharedRendering } from './renderer.js';
 import { countSmsSegments, type SmsSegments } from './sms.js';
 import { escapeHtml, loadTemplateSet, type LoadedPart, type TemplateSet, type TemplateSetOptions } from './template-set.js';
 import type { PartFormat, PartName } from './types.js';
@@ -136,6 +136,52 @@ function assemble(channel: NoticeChannel, locale: string, texts: Map<PartName, s
   }
 }
 
+/** The rendering every recipient with the same notice, language, role and named-or-not shares, with a placeholder for the name. */
+function sharedPrepared(set: TemplateSet, parts: readonly LoadedPart[], locale: string, input: RenderInput, named: boolean, isGuardian: boolean): Prepared {
+  let byContent = preparedBySet.get(set);
+  if (!byContent) preparedBySet.set(set, (byContent = new WeakMap()));
+  let cache = byContent.get(input.content);
+  if (!cache) byContent.set(input.content, (cache = new Map()));
+  const key = `${input.channel}\u0000${locale}\u0000${isGuardian ? 1 : 0}${named ? 1 : 0}\u0000${input.links.publicNotice}\u0000${input.links.noticePage ?? ''}\u0000${input.incident.discoveredAt.getTime()}\u0000${input.incident.title}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    const recipient = input.channel === 'announcement' ? null : { name: named ? placeholderFor(set) : null, is_guardian: isGuardian };
+    hit = prepare(set, parts, locale, input, recipient);
+    if (input.channel === 'sms' && !named) hit.sms = checkSms(set, locale, hit.parts[0]!.pieces[0]!);
+    // Titles and links rarely change within a version; bound the cache if they do.
+    if (cache.size >= 256) cache.clear();
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+const sharedByPrepared = new WeakMap<Prepared, SharedRendering>();
+// One key per shared rendering made: equal keys, the very same rendering.
+let sharedSeq = 0;
+
+/**
+ * The recipient's rendering with the name left as a slot, shared by everyone whose notice differs only by
+ * the name; null where `renderNotice` would render this recipient alone (a named child, a template that
+ * does more with the name than print it) and for SMS, whose parts depend on the name.
+ */
+export function renderSharedNotice(set: TemplateSet, input: RenderInput): { shared: SharedRendering; name: string | null } | null {
+  if (input.channel === 'announcement' || input.channel === 'sms') return null;
+  const { locale } = set.resolveLocale(input.locale ?? input.recipient?.locale ?? null);
+  const parts = set.parts(locale, input.channel);
+  const name = cleanName(input.recipient?.name);
+  if (cleanName(input.recipient?.subjectName) !== null || (name !== null && !parts.every((p) => p.nameIsPlain))) return null;
+  const prepared = sharedPrepared(set, parts, locale, input, name !== null, input.recipient?.isGuardian ?? false);
+  let shared = sharedByPrepared.get(prepared);
+  if (!shared) {
+    const slot = placeholderFor(set);
+    const texts = new Map<PartName, string>();
+    for (const p of prepared.parts) texts.set(p.part, p.pieces.join(slot));
+    shared = { key: `shared-${++sharedSeq}`, rendered: assemble(input.channel, locale, texts), slot };
+    sharedByPrepared.set(prepared, shared);
+  }
+  return { shared, name };
+}
+
 export interface RenderOptions {
   /** Reuse the rendering of the same content for other recipients (default true); false renders from scratch. */
   reuse?: boolean;
@@ -154,26 +200,7 @@ export function renderNotice(set: TemplateSet, input: RenderInput, options: Rend
   // A notice naming the child it is about is rendered for that child alone.
   const cacheable = options.reuse !== false && subjectName === null && (name === null || parts.every((p) => p.nameIsPlain));
 
-  let prepared: Prepared;
-  if (cacheable) {
-    let byContent = preparedBySet.get(set);
-    if (!byContent) preparedBySet.set(set, (byContent = new WeakMap()));
-    let cache = byContent.get(input.content);
-    if (!cache) byContent.set(input.content, (cache = new Map()));
-    const key = `${input.channel}\u0000${locale}\u0000${isGuardian ? 1 : 0}${name === null ? 0 : 1}\u0000${input.links.publicNotice}\u0000${input.links.noticePage ?? ''}\u0000${input.incident.discoveredAt.getTime()}\u0000${input.incident.title}`;
-    let hit = cache.get(key);
-    if (!hit) {
-      const recipient = input.channel === 'announcement' ? null : { name: name === null ? null : placeholderFor(set), is_guardian: isGuardian };
-      hit = prepare(set, parts, locale, input, recipient);
-      if (input.channel === 'sms' && name === null) hit.sms = checkSms(set, locale, hit.parts[0]!.pieces[0]!);
-      // Titles and links rarely change within a version; bound the cache if they do.
-      if (cache.size >= 256) cache.clear();
-      cache.set(key, hit);
-    }
-    prepared = hit;
-  } else {
-    prepared = prepare(set, parts, locale, input, { name, is_guardian: isGuardian }, subjectName);
-  }
+  const prepared = cacheable ? sharedPrepared(set, parts, locale, input, name !== null, isGuardian) : prepare(set, parts, locale, input, { name, is_guardian: isGuardian }, subjectName);
 
   const texts = new Map<PartName, string>();
   for (const p of prepared.parts) {
@@ -190,5 +217,11 @@ export function renderNotice(set: TemplateSet, input: RenderInput, options: Rend
 /** The template layer as the notice service and the fan-out use it: load and check once, render many. */
 export function createNoticeRenderer(files: Readonly<Record<string, string>>, options: TemplateSetOptions & RenderOptions = {}): NoticeRenderer & { readonly set: TemplateSet } {
   const set = loadTemplateSet(files, options);
-  return { set, templatesHash: set.templatesHash, locales: set.locales, render: (input) => renderNotice(set, input, options) };
+  return {
+    set,
+    templatesHash: set.templatesHash,
+    locales: set.locales,
+    render: (input) => renderNotice(set, input, options),
+    ...(options.reuse === false ? {} : { renderShared: (input: RenderInput) => renderSharedNotice(set, input) }),
+  };
 }

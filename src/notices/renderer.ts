@@ -46,11 +46,30 @@ export interface RenderedNotice {
   sms?: { encoding: 'GSM-7' | 'UCS-2'; parts: number; characters: number };
 }
 
+/**
+ * One rendering shared by every recipient of the same notice, channel, language and role (guardian or not,
+ * named or not): the recipient's name is left as `slot` wherever it goes. The `html` field takes the name
+ * HTML-escaped, every other field takes it as it is.
+ */
+export interface SharedRendering {
+  /** Equal for two recipients exactly when their renderings differ only by the name. */
+  key: string;
+  rendered: RenderedNotice;
+  /** A token no name or notice text can contain; absent from `rendered` for an unnamed recipient. */
+  slot: string;
+}
+
 export interface NoticeRenderer {
   /** Hash of every template source: part of a notice version's proof. */
   readonly templatesHash: string;
   readonly locales: readonly string[];
   render(input: RenderInput): RenderedNotice;
+  /**
+   * The shared rendering for this recipient and the name (cleaned as `render` cleans it, null for none) that
+   * fills its slot; null when the notice cannot be shared (it names a child, or a template does more with the
+   * name than print it). Email and in-app only.
+   */
+  renderShared?(input: RenderInput): { shared: SharedRendering; name: string | null } | null;
 }
 
 /** A rendering refused for a reason the responder can fix (e.g. an SMS longer than allowed). */

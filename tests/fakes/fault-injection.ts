@@ -99,6 +99,47 @@ export class FaultController {
   }
 }
 
+/**
+ * How late a fake answers every request, as real providers do (100–300 ms): a fixed number of ms (`200`,
+ * `'200'`) or a uniform range (`'100-300'`, `{ min: 100, max: 300 }`). Drawn from a seeded generator.
+ */
+export type LatencySetting = number | string | { min: number; max: number };
+
+export class Latency {
+  private readonly min: number;
+  private readonly max: number;
+  private readonly random: () => number;
+
+  constructor(setting: LatencySetting | undefined, seed = 7) {
+    const range = parseLatency(setting ?? 0);
+    this.min = range.min;
+    this.max = range.max;
+    this.random = seededRandom(seed);
+  }
+
+  /** The delay for the next request, in ms. */
+  next(): number {
+    return this.max === this.min ? this.min : this.min + this.random() * (this.max - this.min);
+  }
+
+  toString(): string {
+    return this.max === this.min ? `${this.min} ms` : `${this.min}–${this.max} ms uniform`;
+  }
+}
+
+export function parseLatency(setting: LatencySetting): { min: number; max: number } {
+  if (typeof setting === 'number') return check({ min: setting, max: setting }, String(setting));
+  if (typeof setting === 'object') return check(setting, JSON.stringify(setting));
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?$/.exec(setting);
+  if (!m) throw new Error(`latency '${setting}': expected milliseconds ('200') or a range ('100-300')`);
+  return check({ min: Number(m[1]), max: Number(m[2] ?? m[1]) }, setting);
+}
+
+function check(r: { min: number; max: number }, text: string): { min: number; max: number } {
+  if (!(r.min >= 0 && r.max >= r.min)) throw new Error(`latency '${text}': expected 0 ≤ min ≤ max`);
+  return r;
+}
+
 /** Responses held open by `timeout` faults; released when the fake closes. */
 export class HeldResponses {
   private readonly held = new Set<ServerResponse>();

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { BodyTooLarge, FaultController, HeldResponses, listen, readBody, sendJson, sleep, type FaultPolicy } from './fault-injection.js';
+import { BodyTooLarge, FaultController, HeldResponses, Latency, listen, readBody, sendJson, sleep, type FaultPolicy, type LatencySetting } from './fault-injection.js';
 
 /** One notice the app accepted and would show to the user. */
 export interface ReceivedNotice {
@@ -22,6 +22,8 @@ export interface FakeAppOptions {
   /** `whsec_…`; a fresh one by default. */
   secret?: string;
   faults?: FaultPolicy;
+  /** How late every create (or webhook) answer comes (`200`, `'100-300'`); 0 by default. */
+  latency?: LatencySetting;
   /** Users the app does not know answer 404; when unset every id is known. */
   knownUsers?: string[];
   /** Per user: an answer other than 2xx the app gives (e.g. 410 for an account closed in the app). */
@@ -44,6 +46,7 @@ export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64'
 export class FakeAppBackend {
   readonly secret: string;
   readonly faults: FaultController;
+  readonly latency: Latency;
   readonly received: ReceivedNotice[] = [];
   readonly stats: FakeAppStats = { requests: 0, accepted: 0, repeats: 0, unverified: 0, malformed: 0 };
   /** Every request's webhook-id, in order of arrival (retries included). */
@@ -60,6 +63,7 @@ export class FakeAppBackend {
     this.secret = options.secret ?? newWebhookSecret();
     this.verifier = new Webhook(this.secret);
     this.faults = new FaultController(options.faults);
+    this.latency = new Latency(options.latency);
     this.known = options.knownUsers ? new Set(options.knownUsers) : null;
     this.answers = new Map(Object.entries(options.answers ?? {}));
   }
@@ -99,6 +103,8 @@ export class FakeAppBackend {
     this.attempts.push(headers['webhook-id'] ?? '');
 
     const fault = this.faults.next();
+    const late = this.latency.next();
+    if (late > 0) await sleep(late);
     if (fault?.kind === 'rate-limit') return sendJson(res, 429, { error: 'slow down' }, { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
     if (fault?.kind === 'slow') await sleep(fault.ms);
 

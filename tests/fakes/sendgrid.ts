@@ -6,12 +6,14 @@ import {
   dispatchWebhook,
   FaultController,
   HeldResponses,
+  Latency,
   listen,
   readBody,
   sendJson,
   sleep,
   type Fault,
   type FaultPolicy,
+  type LatencySetting,
   type WebhookResult,
   type WebhookTarget,
 } from './fault-injection.js';
@@ -24,6 +26,11 @@ export const SENDGRID_LIMITS = {
   maxCustomArgsBytes: 10_000,
   maxCategories: 10,
   maxCategoryLength: 255,
+  /** Per personalization (v3 Mail Send reference, `personalizations[].substitutions`). */
+  maxSubstitutions: 100,
+  maxSubstitutionBytes: 10_000,
+  /** A value holding another tag is substituted again, up to this many levels (SendGrid's substitution tags page). */
+  maxNestedSubstitutions: 4,
 } as const;
 
 export const SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
@@ -55,6 +62,8 @@ export interface AcceptedRecipient {
   customArgs: Record<string, string>;
   categories: string[];
   subject: string | undefined;
+  /** What this recipient receives: subject and content with the personalization's substitutions applied (full mode). */
+  content: { subject: string | undefined; text: string | undefined; html: string | undefined };
   acceptedAt: Date;
   /** Set once its events were posted with a 2xx answer. */
   reported: boolean;
@@ -96,6 +105,8 @@ export interface FakeSendgridOptions {
   activity?: 'available' | 'none';
   /** SendGrid allows the Email Activity API 6 requests a minute. */
   activityPerMinute?: number;
+  /** How late every Mail Send answer comes (`200`, `'100-300'`); 0 by default. */
+  latency?: LatencySetting;
 }
 
 /** Event Webhook signing keys in SendGrid's formats: the public key as base64 SPKI DER, signatures as base64 DER. */
@@ -210,6 +221,16 @@ export function validateMailSend(body: unknown): SendgridError[] {
       if (hasTemplate && String(body.template_id).startsWith('d-') && p.substitutions !== undefined) {
         errors.push(err(`${base}.substitutions`, 'Substitutions cannot be used with a dynamic template.'));
       }
+      if (p.substitutions !== undefined) {
+        const subs = p.substitutions;
+        if (!isRecord(subs) || Object.entries(subs).some(([k, v]) => k === '' || typeof v !== 'string')) {
+          errors.push(err(`${base}.substitutions`, 'substitutions must be an object of non-empty tags to string values.'));
+        } else if (Object.keys(subs).length > SENDGRID_LIMITS.maxSubstitutions) {
+          errors.push(err(`${base}.substitutions`, `At most ${SENDGRID_LIMITS.maxSubstitutions} substitutions per personalization.`));
+        } else if (Object.entries(subs).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v as string), 0) > SENDGRID_LIMITS.maxSubstitutionBytes) {
+          errors.push(err(`${base}.substitutions`, `The substitutions of one personalization may not exceed ${SENDGRID_LIMITS.maxSubstitutionBytes} bytes.`));
+        }
+      }
     });
     if (recipientCount > SENDGRID_LIMITS.maxRecipients) {
       errors.push(err('personalizations', `At most ${SENDGRID_LIMITS.maxRecipients} recipients (to, cc and bcc together) per request.`));
@@ -278,6 +299,7 @@ export class FakeSendgrid {
     activityRateLimited: 0,
   };
   readonly activity: 'available' | 'none';
+  readonly latency: Latency;
   private readonly activityPerMinute: number;
   private activityTimes: number[] = [];
 
@@ -299,6 +321,7 @@ export class FakeSendgrid {
     this.publicKey = this.keys.publicKey;
     this.activity = options.activity ?? 'available';
     this.activityPerMinute = options.activityPerMinute ?? 6;
+    this.latency = new Latency(options.latency);
   }
 
   /** Base URL for the SDK: `mail.client.setDefaultRequest('baseUrl', fake.url)` after `setApiKey`. */
@@ -505,6 +528,8 @@ export class FakeSendgrid {
     }
 
     const fault = this.faults.next();
+    const late = this.latency.next();
+    if (late > 0) await sleep(late);
     if (fault?.kind === 'slow') await sleep(fault.ms);
     if (fault?.kind === 'rate-limit') return this.rateLimited(res, fault.retryAfterSeconds ?? 1);
     if (fault && isFailure(fault) && !fault.accepted) return this.fail(res, fault);
@@ -590,6 +615,7 @@ export class FakeSendgrid {
             customArgs,
             categories,
             subject: (p.subject as string | undefined) ?? (mail.subject as string | undefined),
+            content: received(mail, p),
             acceptedAt,
             reported: false,
           });
@@ -661,6 +687,31 @@ export class FakeSendgrid {
     const outcome = this.outcomes.get(r.email.toLowerCase()) ?? 'delivered';
     return outcome === 'delivered' || outcome === 'deferred' ? 'delivered' : 'not_delivered';
   }
+}
+
+/**
+ * Replaces every tag of `substitutions` in `text`, as SendGrid does in the subject and content: all tags in
+ * one left-to-right pass, then again over the result while a value brought in another tag, up to
+ * `maxNestedSubstitutions` levels.
+ */
+export function applySubstitutions(text: string, substitutions: Record<string, string>): string {
+  const tags = Object.keys(substitutions).sort((a, b) => b.length - a.length);
+  if (tags.length === 0) return text;
+  const pattern = new RegExp(tags.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  let out = text.replace(pattern, (t) => substitutions[t]!);
+  for (let level = 0; level < SENDGRID_LIMITS.maxNestedSubstitutions && pattern.test(out); level++) {
+    pattern.lastIndex = 0;
+    out = out.replace(pattern, (t) => substitutions[t]!);
+  }
+  return out;
+}
+
+/** One personalization's message as its recipient gets it. */
+function received(mail: Record<string, unknown>, p: Record<string, unknown>): AcceptedRecipient['content'] {
+  const subs = (p.substitutions as Record<string, string> | undefined) ?? {};
+  const block = (type: string) => (mail.content as Array<{ type: string; value: string }> | undefined)?.find((c) => c.type === type)?.value;
+  const apply = (v: string | undefined) => (v === undefined ? undefined : applySubstitutions(v, subs));
+  return { subject: apply((p.subject as string | undefined) ?? (mail.subject as string | undefined)), text: apply(block('text/plain')), html: apply(block('text/html')) };
 }
 
 function isFailure(fault: Fault): fault is Extract<Fault, { kind: 'server-error' | 'timeout' | 'reset' }> {

@@ -6,12 +6,14 @@ import {
   dispatchWebhook,
   FaultController,
   HeldResponses,
+  Latency,
   listen,
   readBody,
   sendJson,
   sleep,
   type Fault,
   type FaultPolicy,
+  type LatencySetting,
   type WebhookResult,
   type WebhookTarget,
 } from './fault-injection.js';
@@ -51,6 +53,8 @@ export interface FakeTwilioOptions {
   accountSid?: string;
   authToken?: string;
   faults?: FaultPolicy;
+  /** How late every create (or webhook) answer comes (`200`, `'100-300'`); 0 by default. */
+  latency?: LatencySetting;
   /** `full` keeps every message and call (needed for lookups and callbacks); `counts` keeps counters only. */
   record?: 'full' | 'counts';
   /** The StatusCallback query parameter that identifies one delivery; duplicates are counted by it. */
@@ -151,6 +155,7 @@ const CREATE_ERROR_TEXT: Record<number, string> = {
 
 export class FakeTwilio {
   readonly faults: FaultController;
+  readonly latency: Latency;
   readonly accountSid: string;
   readonly authToken: string;
   readonly messages: FakeMessage[] = [];
@@ -175,6 +180,7 @@ export class FakeTwilio {
     this.accountSid = options.accountSid ?? `AC${'0'.repeat(31)}1`;
     this.authToken = options.authToken ?? 'fake-auth-token-0123456789abcdef';
     this.faults = new FaultController(options.faults);
+    this.latency = new Latency(options.latency);
     this.record = options.record ?? 'full';
     this.correlationParam = options.correlationParam ?? 'delivery_id';
     this.callbackTarget = options.callbackTarget;
@@ -432,6 +438,8 @@ export class FakeTwilio {
     }
 
     const fault = this.faults.next();
+    const late = this.latency.next();
+    if (late > 0) await sleep(late);
     if (fault?.kind === 'slow') await sleep(fault.ms);
     if (fault?.kind === 'rate-limit') {
       sendJson(res, 429, twilioError(20429, 429, 'Too Many Requests'), { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });

@@ -2,44 +2,23 @@
 import { sha256Hex } from '../../lib/hash.js';
 import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
 import type { ProviderResponse, ProviderTransport } from './transport.js';
+import { planMailRequests, type MailRequest } from './email-batch.js';
+import { inPool } from './pool.js';
 
 export interface SendgridSettings {
   apiKey: string;
   from: string;
   /** Another base URL (a proxy, or the fake in tests). */
   baseUrl?: string;
+  /** Each request's own limit: a slow or hanging one fails alone, its rows retried. */
   timeoutMs?: number;
+  /** Requests one send() keeps in flight. */
+  concurrency?: number;
 }
 
-const maxPersonalizations = 1000;
-
-/** Groups messages that share the exact content; within a group an address appears once per request. */
+/** The messages of each request `send` makes, in order: shared renderings together whatever the names, other content by identical text. */
 export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
-  const byContent = new Map<string, OutgoingMessage[]>();
-  for (const m of messages) {
-    const group = byContent.get(m.contentHash) ?? [];
-    group.push(m);
-    byContent.set(m.contentHash, group);
-  }
-  const batches: OutgoingMessage[][] = [];
-  for (const group of byContent.values()) {
-    // SendGrid refuses a whole request that names an address twice: repeats go to later requests.
-    const rounds: OutgoingMessage[][] = [];
-    const seen: Set<string>[] = [];
-    for (const m of group) {
-      const address = m.to.toLowerCase();
-      let i = seen.findIndex((s, k) => !s.has(address) && rounds[k]!.length < maxPersonalizations);
-      if (i === -1) {
-        i = rounds.length;
-        rounds.push([]);
-        seen.push(new Set());
-      }
-      rounds[i]!.push(m);
-      seen[i]!.add(address);
-    }
-    batches.push(...rounds);
-  }
-  return batches;
+  return planMailRequests(messages, { from: '' }).map((r) => r.messages);
 }
 
 function retryAfter(response: ProviderResponse): number | null {
@@ -65,25 +44,14 @@ const maxLookupIds = 200;
 
 /** `transport` reaches the REST API: the SDK's client on Node (sendgrid-sdk.ts), fetch on Workers (sendgrid-fetch.ts). */
 export function sendgridProvider(settings: SendgridSettings, transport: ProviderTransport): DeliveryProvider {
-  async function sendBatch(batch: OutgoingMessage[], hooks: SendHooks): Promise<SendOutcome[]> {
-    const content = batch[0]!.rendered;
+  async function sendRequest(request: MailRequest, hooks: SendHooks): Promise<SendOutcome[]> {
+    const batch = request.messages;
     await hooks.beforeRequest?.(batch);
     let response: ProviderResponse;
     try {
-      // The v3 body as the SDK's Mail class would build it, made directly: that class clones and renames the
-      // keys of every one of up to 1000 personalizations, which was the larger part of a worker's CPU per batch.
-      const text = content.text ?? '';
-      const html = content.html ?? content.text ?? '';
-      response = await transport.request({
-        method: 'POST',
-        path: '/v3/mail/send',
-        json: {
-          from: { email: settings.from },
-          subject: content.subject ?? '',
-          personalizations: batch.map((m) => ({ to: [{ email: m.to }], custom_args: { delivery_id: m.deliveryId } })),
-          content: [...(text ? [{ type: 'text/plain', value: text }] : []), ...(html ? [{ type: 'text/html', value: html }] : [])],
-        },
-      });
+      // The v3 body built directly (email-batch.ts): the SDK's Mail class clones and renames the keys of every
+      // one of up to 1000 personalizations, which was the larger part of a worker's CPU per batch.
+      response = await transport.request({ method: 'POST', path: '/v3/mail/send', json: request.body });
     } catch {
       return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'sendgrid_network' }));
     }
@@ -99,7 +67,11 @@ export function sendgridProvider(settings: SendgridSettings, transport: Provider
       // One bad address fails the whole request: split until it stands alone.
       if (batch.length === 1) return [{ deliveryId: batch[0]!.deliveryId, outcome: 'permanent', errorCode: 'sendgrid_400' }];
       const half = Math.ceil(batch.length / 2);
-      return [...(await sendBatch(batch.slice(0, half), hooks)), ...(await sendBatch(batch.slice(half), hooks))];
+      const part = (from: number, to?: number): MailRequest => ({
+        messages: batch.slice(from, to),
+        body: { ...request.body, personalizations: request.body.personalizations.slice(from, to) },
+      });
+      return [...(await sendRequest(part(0, half), hooks)), ...(await sendRequest(part(half), hooks))];
     }
     return batch.map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: `sendgrid_${response.status}` }));
   }
@@ -140,15 +112,16 @@ export function sendgridProvider(settings: SendgridSettings, transport: Provider
     account: `sendgrid:${sha256Hex(settings.apiKey).slice(0, 16)}`,
     lookup,
     channel: 'email',
-    maxBatch: maxPersonalizations,
+    // A pass's whole email goes to one send(): it plans its own requests of up to 1000 people.
+    maxBatch: 100_000,
     capture: false,
     async send(messages, hooks = {}) {
       const outcomes: SendOutcome[] = [];
-      for (const batch of batchesOf(messages)) {
-        const answered = await sendBatch(batch, hooks);
+      await inPool(planMailRequests(messages, { from: settings.from }), settings.concurrency ?? 8, async (request) => {
+        const answered = await sendRequest(request, hooks);
         hooks.onOutcomes?.(answered);
         outcomes.push(...answered);
-      }
+      });
       return outcomes;
     },
   };

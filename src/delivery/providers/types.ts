@@ -1,5 +1,5 @@
 // The one interface every delivery provider implements: SendGrid, Twilio, or capture mode.
-import type { RenderedNotice } from '../../notices/renderer.js';
+import type { RenderedNotice, SharedRendering } from '../../notices/renderer.js';
 import type { DeliveryChannel } from '../ledger.js';
 
 export interface OutgoingMessage {
@@ -9,8 +9,14 @@ export interface OutgoingMessage {
   to: string;
   /** The person's own notice page, on channels that carry it (SMS, in-app, letters). */
   noticeUrl?: string;
+  /** What this person receives, and its hash: the proof. */
   rendered: RenderedNotice;
   contentHash: string;
+  /**
+   * The rendering this message shares with others that differ only by the name, and the name that fills it:
+   * a provider that substitutes per recipient (SendGrid) sends them together.
+   */
+  shared?: { rendering: SharedRendering; name: string | null };
 }
 
 export type SendOutcome =
