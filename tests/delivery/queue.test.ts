@@ -85,7 +85,7 @@ describeEachDatabase('the delivery queue (Workers fan-out) over the ledger', (ha
     const deps = dispatchDeps({ config: h.config, db: h.db.sql, renderer: testRenderer(), clock, logger: createLogger('silent'), owner: 'queue-retry' });
     const queue = memoryQueue();
     await enqueueReady(h.db.sql, queue, settings, clock.now());
-    const failing = { ...deps, renderer: Object.assign(Object.create(deps.renderer) as typeof deps.renderer, { render: () => Promise.reject(new Error('rendering failed')) }) };
+    const failing = { ...deps, renderer: Object.assign(Object.create(deps.renderer) as typeof deps.renderer, { render: () => Promise.reject(new Error('rendering failed')), renderShared: () => Promise.reject(new Error('rendering failed')) }) };
     // Every message of this run fails to send; a message with nothing to send beside them is acknowledged.
     const owed = queue.sent.length;
     expect(owed).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 // The whole product on workerd with no Node worker anywhere: API, Queue consumer, Cron handler, PostgreSQL through local Hyperdrive, strict provider fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unstable_startWorker } from 'wrangler';
@@ -40,13 +40,26 @@ async function freshDatabase(): Promise<{ url: string; sql: Sql; drop(): Promise
   };
 }
 
+/**
+ * wrangler.toml without its static assets: with `[assets]` configured, `wrangler dev` answers the cron
+ * trigger path (/cdn-cgi/handler/scheduled) with an error instead of running `scheduled()`. Written beside
+ * wrangler.toml, so its relative paths hold; /docs and its asset are covered by worker.test.ts.
+ */
+const flowConfig = 'wrangler.flow-test.toml';
+function writeFlowConfig(): void {
+  const toml = readFileSync('wrangler.toml', 'utf8').replace(/^\[assets\]\n(?:[^[\n].*\n)*/m, '').replace(/^\[build\]\n(?:[^[\n].*\n)*/m, '');
+  if (/^\[(assets|build)\]/m.test(toml)) throw new Error('wrangler.toml: [assets] or [build] left in the flow test config');
+  writeFileSync(flowConfig, toml);
+}
+
 /** Starts the Worker from wrangler.toml with the database and the fakes given as bindings (vars, and the admin token as a secret). */
 async function startWorker(dbUrl: string, vars: Record<string, string>, persist: string): Promise<Worker> {
+  writeFlowConfig();
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = dbUrl;
   const bindings: Record<string, { type: 'plain_text' | 'secret_text'; value: string }> = { BREACHKIT_ADMIN_TOKEN: { type: 'secret_text', value: adminToken } };
   for (const [name, value] of Object.entries(vars)) bindings[name] = { type: 'plain_text', value };
   const worker = await unstable_startWorker({
-    config: 'wrangler.toml',
+    config: flowConfig,
     bindings,
     dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, remote: false, logLevel: 'error', persist },
   });
@@ -121,6 +134,7 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
     await tw?.close();
     await db?.drop();
     for (const dir of persisted) rmSync(dir, { recursive: true, force: true });
+    rmSync(flowConfig, { force: true });
   }, 60_000);
 
   let incident = '';
