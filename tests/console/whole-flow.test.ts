@@ -172,6 +172,9 @@ it.runIf(hasChromium)('takes an incident from opening to the regulator filing, t
   // The page follows the stream, then loads afresh once nothing moves: the run done, every notice captured.
   await expect.poll(() => responder.locator('[data-run] [data-field="progressText"]').innerText(), { timeout: 30_000 }).toBe('3 of 3 settled');
   await expect.poll(() => responder.locator('[data-check]').getAttribute('data-check'), { timeout: 30_000 }).toBe('ok');
+  // Loaded afresh without the word of the start: a finished run no longer says it is sending.
+  expect(responder.url()).toBe(`${base}/console/incidents/${id}/delivery`);
+  expect(await responder.locator('main').innerText()).not.toContain('The run is planned and sending.');
   const runs = await json<{ data: { remaining: number; counts: { channel: string; state: string; n: number }[] }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
   expect(runs.data[0]).toMatchObject({ remaining: 0, counts: [{ channel: 'email', state: 'captured', n: 3 }] });
   expect(await json(await h.request('GET', `/v1/incidents/${id}/deliveries/check`))).toMatchObject({ ok: true, reached: 3 });
