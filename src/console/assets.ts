@@ -109,7 +109,11 @@ export const consoleJs = `(() => {
       }
       if (!runs.some((r) => r.status === 'running' && r.remaining > 0)) {
         source.close();
-        location.reload();
+        // Loaded afresh without the word of what was just done ("done=started" would still say the run is sending).
+        const fresh = new URL(location.href);
+        fresh.searchParams.delete('done');
+        if (fresh.href === location.href) location.reload();
+        else location.replace(fresh.href);
       }
     });
   }

@@ -22,6 +22,9 @@ export const DeadlinesPage: FC<DeadlinesPageProps> = (p) => {
   return (
     <Page {...p} title={t('deadlinesOf', { title: i.title })}>
       <IncidentLinks t={t} incidentId={i.id} title={i.title} />
+      <p>
+        <a href={`/console/incidents/${i.id}/deadlines/tools`}>{t('obligationTools')}</a>
+      </p>
       {p.message && (
         <p class="notice good" role="status">
           {p.message}

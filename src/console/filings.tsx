@@ -29,7 +29,7 @@ export interface FilingsProps {
 }
 
 /** One choice per obligation and stage: `rule|target|stage`. */
-const choiceOf = (o: Pick<Obligation, 'rule_id' | 'target'>, stage: string) => `${o.rule_id}|${o.target ?? ''}|${stage}`;
+export const choiceOf = (o: Pick<Obligation, 'rule_id' | 'target'>, stage: string) => `${o.rule_id}|${o.target ?? ''}|${stage}`;
 
 export const FilingsSection: FC<FilingsProps> = (p) => {
   const { t } = p;

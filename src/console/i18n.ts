@@ -3,6 +3,7 @@ import { statuses } from '../incidents/lifecycle.js';
 import { natures, severities } from '../incidents/vocabulary.js';
 import { pagesAEn, pagesAZh } from './i18n-pages-a.js';
 import { pagesBEn, pagesBZh } from './i18n-pages-b.js';
+import { obligationToolsEn, obligationToolsZh } from './i18n-obligation-tools.js';
 
 export const langs = ['en', 'zh-CN'] as const;
 export type Lang = (typeof langs)[number];
@@ -161,6 +162,7 @@ const en = {
   ob_not_applicable: 'not applicable',
   ...pagesAEn,
   ...pagesBEn,
+  ...obligationToolsEn,
 } as const;
 
 type Words = Record<keyof typeof en, string>;
@@ -319,6 +321,7 @@ const zh: Words = {
   ob_not_applicable: '不适用',
   ...pagesAZh,
   ...pagesBZh,
+  ...obligationToolsZh,
 };
 
 export type WordKey = keyof typeof en;

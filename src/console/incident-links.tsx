@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx';
 import type { Translator, WordKey } from './i18n.js';
 
 const pages: [string, WordKey][] = [
+  ['affected', 'affected'],
   ['notice', 'notice'],
   ['delivery', 'delivery'],
   ['announcement', 'announcement'],

@@ -38,6 +38,7 @@ import { DeadlinesPage } from './deadlines.js';
 import { incidentObligations, listFilings } from '../obligations/service.js';
 import type { PageKit } from './page-kit.js';
 import { fileRoute, filingPages, type DeadlinesPageFor } from './filings.js';
+import { obligationToolPages } from './obligation-tools.js';
 import { deliveryPages } from './delivery.js';
 import { announcementPages } from './announcement.js';
 import { obligationsSvg } from '../obligations/chart.js';
@@ -614,6 +615,7 @@ export function consoleRoutes(api: OpenAPIHono<AppEnv>): Hono<ConsoleEnv> {
   importPages(app, kit);
   adminPages(app, kit);
   filingPages(app, kit, deadlinesPage);
+  obligationToolPages(app, kit);
   deliveryPages(app, kit);
   announcementPages(app, kit);
 

@@ -358,6 +358,14 @@ export async function recordDetermination(db: Db, incidentId: string, ruleId: st
   });
 }
 
+/** The team's determinations for an incident, one per rule, the latest standing. */
+export async function listDeterminations(db: Db, incidentId: string): Promise<{ rule_id: string; applies: boolean; note: string; decided_by_name: string; decided_at: Date }[]> {
+  return [
+    ...(await db<{ rule_id: string; applies: boolean; note: string; decided_by_name: string; decided_at: Date }[]>`
+      select rule_id, applies, note, decided_by_name, decided_at from obligation_determinations where incident_id = ${incidentId} order by rule_id`),
+  ];
+}
+
 // ---- the breach register ----
 
 /** What became of one obligation, as the breach register shows it. */

@@ -15,6 +15,7 @@ describeEachDatabase('console deadlines page', (harness) => {
     await client.signIn(h.tokens.viewer);
     expect(await (await client.get(`/console/incidents/${id}`)).text()).toContain(`href="/console/incidents/${id}/deadlines"`);
     const page = await (await client.get(`/console/incidents/${id}/deadlines`)).text();
+    for (const to of ['affected', 'notice', 'delivery', 'announcement']) expect(page).toContain(`href="/console/incidents/${id}/${to}"`);
     expect([...page.matchAll(/data-obligation="([^"]+)"/g)].map((m) => m[1])).toEqual(applying.map((o) => o.key));
     const gdpr = applying.find((o) => o.key.startsWith('eu-gdpr-33'))!;
     const row = page.slice(page.indexOf(`data-obligation="${gdpr.key}"`)).split('</tr>')[0]!;

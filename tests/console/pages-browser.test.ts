@@ -1,5 +1,5 @@
 // In headless Chromium, in English and Chinese: the directory import page (with upload progress, and without script), the affected people page
-// used by keyboard only, and the admin pages; each page checked by axe-core.
+// used by keyboard only, the admin pages, and the deadlines tools (what-if, drafts, determinations); each page checked by axe-core.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
@@ -202,3 +202,46 @@ it.runIf(hasChromium)('a viewer sees the affected totals without people or write
   expect(problems).toEqual([]);
   await context.close();
 }, 60_000);
+
+for (const lang of ['en', 'zh-CN'] as const) {
+  it.runIf(hasChromium)(`a responder uses what-if, a report draft and a determination from the deadlines page, in ${lang}`, async () => {
+    const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const { problems } = watch(page, base);
+    await signIn(page, h.tokens.responder, lang);
+    await page.goto(`${base}/console/incidents/${id}/deadlines`);
+    await page.locator(`a[href="/console/incidents/${id}/deadlines/tools"]`).click();
+    await page.waitForURL(`${base}/console/incidents/${id}/deadlines/tools`);
+    await expectAccessible(page, `deadlines tools (${lang})`);
+
+    await page.fill('#f-add_affected', 'US-CA 600\nnot a line');
+    await posted(page, `/console/incidents/${id}/deadlines/what-if`, () => page.locator('form[action$="/deadlines/what-if#what-if-result"] button[type=submit]').click());
+    expect(await page.locator('#f-add_affected').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, `what-if with a problem (${lang})`);
+    await page.fill('#f-add_affected', 'US-CA 600');
+    await page.selectOption('#f-encrypted', 'true');
+    await posted(page, `/console/incidents/${id}/deadlines/what-if`, () => page.locator('form[action$="/deadlines/what-if#what-if-result"] button[type=submit]').click());
+    const api = await json<{ changes: unknown[] }>(await h.request('POST', `/v1/incidents/${id}/obligations/what-if`, { json: { facts: { encrypted: true }, add_affected: { 'US-CA': 600 } } }));
+    expect(await page.locator('[data-change]').count()).toBe(api.changes.length);
+    await expectAccessible(page, `what-if result (${lang})`);
+
+    await page.selectOption('#f-locale', lang);
+    await page.locator('form[action$="/deadlines/draft#draft-text"] button[type=submit]').click();
+    await page.waitForURL(/\/deadlines\/draft\?/);
+    expect(await page.locator('[data-draft]').innerText()).toMatch(/^# /);
+    await expectAccessible(page, `report draft (${lang})`);
+
+    const ruleId = await page.locator('#f-rule_id option').first().getAttribute('value');
+    await page.fill('#f-note', `Settled by counsel (${lang}).`);
+    await page.selectOption('#f-applies', 'false');
+    await page.locator('form[action$="/deadlines/determinations"] button[type=submit]').click();
+    await page.waitForURL(/determined=1/);
+    expect(await page.locator(`[data-determination="${ruleId}"]`).innerText()).toContain(`Settled by counsel (${lang}).`);
+    const after = await json<{ obligations: { rule_id: string; applicability: string }[] }>(await h.request('GET', `/v1/incidents/${id}/obligations`));
+    expect(after.obligations.find((o) => o.rule_id === ruleId)?.applicability).toBe('not_applicable');
+    await expectAccessible(page, `determination recorded (${lang})`);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+}

@@ -62,17 +62,30 @@ const people = [
 ].map((p) => ({ ...p, account_status: 'active', data_categories: ['contact'], systems: [], created_at: '2024-01-01T00:00:00Z', updated_at: '2024-01-01T00:00:00Z' }));
 
 /**
- * The directory import and resolving the affected people, through the API for now (their console pages are built apart):
- * swap this one function for the pages once they are here.
+ * The directory import on the imports page (the upload with its progress, as a browser with script sends it), then the scope and
+ * resolving on the affected page; each step checked on the page and through the API.
  */
-async function importDirectoryAndResolve(incidentId: string): Promise<void> {
-  const imported = await h.request('POST', '/v1/directory/imports?name=customers.ndjson', { as: 'responder', body: people.map((p) => JSON.stringify(p)).join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
-  expect(imported.status).toBe(201);
-  expect(await json(imported)).toMatchObject({ status: 'completed', lines_imported: 3, lines_rejected: 0 });
-  expect((await h.request('PUT', `/v1/incidents/${incidentId}/scope`, { as: 'responder', json: { data_categories: ['contact'] } })).status).toBe(200);
-  const resolved = await h.request('POST', `/v1/incidents/${incidentId}/affected`, { as: 'responder' });
-  expect(resolved.status).toBe(201);
-  expect(await json(resolved)).toMatchObject({ summary: { total: 3 } });
+async function importDirectoryAndResolve(page: Page, incidentId: string): Promise<void> {
+  await page.goto(`${base}/console/directory/imports`);
+  await page.setInputFiles('#f-file', { name: 'customers.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(people.map((p) => JSON.stringify(p)).join('\n')) });
+  await page.locator('form[action="/console/directory/imports"] button[type=submit]').click();
+  await page.waitForURL(/\/console\/directory\/imports\/imp_\w+$/);
+  const importId = /imp_\w+/.exec(page.url())![0];
+  expect(await page.locator('[data-state]').getAttribute('data-state')).toBe('completed');
+  expect(await page.locator('[data-count="imported"]').innerText()).toBe('3');
+  expect(await page.locator('[data-count="rejected"]').innerText()).toBe('0');
+  expect(await json(await h.request('GET', `/v1/directory/imports/${importId}`, { as: 'responder' }))).toMatchObject({ status: 'completed', source_name: 'customers.ndjson', lines_imported: 3, lines_rejected: 0 });
+
+  await page.goto(`${base}/console/incidents/${incidentId}/affected`);
+  await page.locator('input[name=data_categories][value=contact]').check();
+  await page.locator(`form[action="/console/incidents/${incidentId}/affected/scope"] button[type=submit]`).click();
+  await page.waitForURL(/saved=scope$/);
+  expect(await json(await h.request('GET', `/v1/incidents/${incidentId}/scope`, { as: 'responder' }))).toMatchObject({ scope: { data_categories: ['contact'] } });
+  await page.locator(`form[action="/console/incidents/${incidentId}/affected/resolve"] button[type=submit]`).click();
+  await page.waitForURL(/saved=resolved&v=1$/);
+  expect(await page.locator('[data-total]').innerText()).toBe('3');
+  expect(await page.locator('[data-person]').count()).toBe(3);
+  expect(await json(await h.request('GET', `/v1/incidents/${incidentId}/affected`, { as: 'responder' }))).toMatchObject({ version: 1, row_count: 3, summary: { total: 3 } });
 }
 
 async function keySignIn(context: BrowserContext, token: string, lang: string): Promise<Page> {
@@ -123,7 +136,7 @@ it.runIf(hasChromium)('takes an incident from opening to the regulator filing, t
   await shoot(responder, 'incident');
 
   // ---- the directory and the affected people ----
-  await importDirectoryAndResolve(id);
+  await importDirectoryAndResolve(responder, id);
 
   // ---- the responder writes, previews and freezes the notice ----
   await responder.goto(`${base}/console/incidents/${id}/notice`);
@@ -159,6 +172,9 @@ it.runIf(hasChromium)('takes an incident from opening to the regulator filing, t
   // The page follows the stream, then loads afresh once nothing moves: the run done, every notice captured.
   await expect.poll(() => responder.locator('[data-run] [data-field="progressText"]').innerText(), { timeout: 30_000 }).toBe('3 of 3 settled');
   await expect.poll(() => responder.locator('[data-check]').getAttribute('data-check'), { timeout: 30_000 }).toBe('ok');
+  // Loaded afresh without the word of the start: a finished run no longer says it is sending.
+  expect(responder.url()).toBe(`${base}/console/incidents/${id}/delivery`);
+  expect(await responder.locator('main').innerText()).not.toContain('The run is planned and sending.');
   const runs = await json<{ data: { remaining: number; counts: { channel: string; state: string; n: number }[] }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
   expect(runs.data[0]).toMatchObject({ remaining: 0, counts: [{ channel: 'email', state: 'captured', n: 3 }] });
   expect(await json(await h.request('GET', `/v1/incidents/${id}/deliveries/check`))).toMatchObject({ ok: true, reached: 3 });
