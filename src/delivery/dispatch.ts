@@ -11,7 +11,7 @@ import { standInPageUrl, withPageLink } from '../notice-pages/link.js';
 import { retryDelayMs, type BackoffPolicy, type Pacer } from './pacing.js';
 import type { DeliveryProvider, LookupRequest, OutgoingMessage, SendOutcome } from './providers/types.js';
 import { providerFor } from './providers/select.js';
-import { contentHashOfRendering, fillSlot } from './providers/email-batch.js';
+import { contentHashOfRendering, fillSlot, namedContentHash } from './providers/email-batch.js';
 import { settleFromStoredEvents } from './events.js';
 import { recordEvent } from '../incidents/service.js';
 
@@ -297,9 +297,20 @@ async function sendClaimed(d: DispatchDeps, claimed: ledger.ClaimedDelivery[]): 
     // text (and its hash, the proof) is that rendering with their name in place.
     const shared = row.channel === 'email' ? await renderSharedFor(d, row) : null;
     if (shared) {
-      const rendered = fillSlot(shared.shared, shared.name);
-      const contentHash = shared.name === null ? contentHashOf(hashes, rendered, d.sha256Hex) : contentHashOfRendering(rendered, d.sha256Hex);
-      list.push({ deliveryId: row.id, channel: row.channel, to: addressOf(row) ?? '', rendered, contentHash, shared: { rendering: shared.shared, name: shared.name } });
+      const { shared: rendering, name } = shared;
+      const contentHash = name === null ? contentHashOf(hashes, rendering.rendered, d.sha256Hex) : namedContentHash(rendering, name, d.sha256Hex);
+      // The person's finished text is made only when something reads it (a request of their own), not
+      // held for the whole pass: a pass keeps the shared rendering and a name per person.
+      list.push({
+        deliveryId: row.id,
+        channel: row.channel,
+        to: addressOf(row) ?? '',
+        get rendered() {
+          return fillSlot(rendering, name);
+        },
+        contentHash,
+        shared: { rendering, name },
+      });
     } else {
       // Rendered once with a stand-in link of the same length (shared by every recipient), then given the person's own.
       const rendered = withPageLink(await renderFor(d, row, placeholder), placeholder, noticeUrl);
@@ -386,7 +397,10 @@ async function claim(d: DispatchDeps): Promise<ledger.ClaimedDelivery[]> {
 
 async function settle(d: DispatchDeps, provider: DeliveryProvider, sent: Map<string, OutgoingMessage>, outcomes: SendOutcome[], attemptsOf: Map<string, number>, tally: DispatchTally): Promise<void> {
   const now = d.clock.now();
-  const proof = (id: string) => ({ contentHash: sent.get(id)!.contentHash, locale: sent.get(id)!.rendered.locale });
+  const proof = (id: string) => {
+    const m = sent.get(id)!;
+    return { contentHash: m.contentHash, locale: (m.shared?.rendering.rendered ?? m.rendered).locale };
+  };
   const accepted = outcomes.filter((o): o is Extract<SendOutcome, { outcome: 'accepted' }> => o.outcome === 'accepted');
   const captured = outcomes.filter((o) => o.outcome === 'captured');
   await ledger.markAccepted(d.db, accepted.map((o) => ({ id: o.deliveryId, providerId: o.providerId, ...proof(o.deliveryId) })), provider.name, 'accepted', now);

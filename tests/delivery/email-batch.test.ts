@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentHashOfRendering, fillSlot, planMailRequests, type MailRequest } from '../../src/delivery/providers/email-batch.js';
+import { contentHashOfRendering, fillSlot, namedContentHash, planMailRequests, type MailRequest } from '../../src/delivery/providers/email-batch.js';
 import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
 import type { OutgoingMessage } from '../../src/delivery/providers/types.js';
 import { noticeContent } from '../../src/notices/content.js';
@@ -28,11 +28,19 @@ const input = (name: string | null, locale: string, isGuardian = false): RenderI
 });
 
 let seq = 0;
-/** A message as the fan-out builds it: the shared rendering, the person's own text and its hash. */
+/** A message as the fan-out builds it: the shared rendering, the person's own text made when read, and its hash. */
 function message(name: string | null, locale = 'en', isGuardian = false, to = `p${++seq}@example.com`): OutgoingMessage {
   const s = shared.renderShared!(input(name, locale, isGuardian))!;
-  const rendered = fillSlot(s.shared, s.name);
-  return { deliveryId: String(++seq), channel: 'email', to, rendered, contentHash: contentHashOfRendering(rendered), shared: { rendering: s.shared, name: s.name } };
+  return {
+    deliveryId: String(++seq),
+    channel: 'email',
+    to,
+    get rendered() {
+      return fillSlot(s.shared, s.name);
+    },
+    contentHash: namedContentHash(s.shared, s.name),
+    shared: { rendering: s.shared, name: s.name },
+  };
 }
 
 /** What the person of personalization `i` receives, the substitutions applied as SendGrid applies them. */

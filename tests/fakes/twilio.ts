@@ -95,6 +95,12 @@ export interface FakeTwilioStats {
   rejected: number;
   unauthorized: number;
   callbacksPosted: number;
+  /** Segments of the messages created, and when the first and last of their requests arrived (performance.now() ms): the pace a sender keeps, seen from the provider. */
+  segmentsCreated: number;
+  firstMessageArrivedAt: number | null;
+  lastMessageArrivedAt: number | null;
+  /** Segments of the first message that arrived: the pace is what came after it, over the time between. */
+  firstMessageSegments: number;
 }
 
 const GSM7_BASIC =
@@ -164,7 +170,7 @@ export class FakeTwilio {
   readonly rejections: TwilioError[] = [];
   /** Accepted messages and calls per correlation value (the StatusCallback query parameter). */
   readonly correlationCounts = new Map<string, number>();
-  readonly stats: FakeTwilioStats = { requests: 0, messagesCreated: 0, callsCreated: 0, rejected: 0, unauthorized: 0, callbacksPosted: 0 };
+  readonly stats: FakeTwilioStats = { requests: 0, messagesCreated: 0, callsCreated: 0, rejected: 0, unauthorized: 0, callbacksPosted: 0, segmentsCreated: 0, firstMessageArrivedAt: null, lastMessageArrivedAt: null, firstMessageSegments: 0 };
   port = 0;
 
   private readonly numbers = new Map<string, NumberBehaviour>();
@@ -437,6 +443,7 @@ export class FakeTwilio {
       throw error;
     }
 
+    const arrivedAt = performance.now();
     const fault = this.faults.next();
     const late = this.latency.next();
     if (late > 0) await sleep(late);
@@ -459,7 +466,7 @@ export class FakeTwilio {
       sendJson(res, problem.status, problem);
       return;
     }
-    const resource = collection === 'Messages' ? this.acceptMessage(params, single) : this.acceptCall(params, single);
+    const resource = collection === 'Messages' ? this.acceptMessage(params, single, arrivedAt) : this.acceptCall(params, single);
     if (fault && isFailure(fault)) return this.fail(res, fault);
     sendJson(res, 201, resource);
   }
@@ -529,12 +536,19 @@ export class FakeTwilio {
     return new URL(callback).searchParams.get(this.correlationParam) ?? undefined;
   }
 
-  private acceptMessage(params: Record<string, string | string[]>, get: (name: string) => string | undefined): FakeMessage['resource'] {
+  private acceptMessage(params: Record<string, string | string[]>, get: (name: string) => string | undefined, arrivedAt: number): FakeMessage['resource'] {
     this.stats.messagesCreated++;
     const messageSid = sid('SM');
     const now = rfc2822(new Date());
     const service = get('MessagingServiceSid');
     const body = get('Body') ?? '';
+    const segments = countSegments(body);
+    this.stats.segmentsCreated += segments;
+    if (this.stats.firstMessageArrivedAt === null || arrivedAt < this.stats.firstMessageArrivedAt) {
+      this.stats.firstMessageArrivedAt = arrivedAt;
+      this.stats.firstMessageSegments = segments;
+    }
+    this.stats.lastMessageArrivedAt = Math.max(this.stats.lastMessageArrivedAt ?? arrivedAt, arrivedAt);
     const resource: FakeMessage['resource'] = {
       account_sid: this.accountSid,
       api_version: API_VERSION,
@@ -549,7 +563,7 @@ export class FakeTwilio {
       from: get('From') ?? null,
       messaging_service_sid: service ?? null,
       num_media: '0',
-      num_segments: String(countSegments(body)),
+      num_segments: String(segments),
       price: null,
       price_unit: 'USD',
       sid: messageSid,

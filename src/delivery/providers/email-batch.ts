@@ -27,6 +27,64 @@ export function fillSlot(shared: SharedRendering, name: string | null): Rendered
 /** The proof of one rendering: the hash of exactly these fields (`hash`: any SHA-256 to hex, e.g. the host's native one). */
 export const contentHashOfRendering = (rendered: RenderedNotice, hash: (text: string) => string = sha256Hex): string => hash(canonicalJson(rendered));
 
+/** Where a name goes in the canonical JSON of a shared rendering: as written, or HTML-escaped. */
+type Hole = 'plain' | 'html';
+/** The canonical JSON of a shared rendering cut at its slots: `fixed` has one more entry than `holes`. */
+interface ProofTemplate {
+  fixed: string[];
+  holes: Hole[];
+}
+
+const proofTemplates = new WeakMap<SharedRendering, ProofTemplate | null>();
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** JSON's escaping of a string without its quotes: per character for well-formed text, so pieces escaped apart join to the whole. */
+const jsonInner = (s: string) => JSON.stringify(s).slice(1, -1);
+const textFields = ['html', 'subject', 'text'] as const;
+
+function proofTemplateOf(shared: SharedRendering): ProofTemplate | null {
+  const r = shared.rendered;
+  const fields = textFields.filter((f) => r[f] !== undefined);
+  const markers = fields.map((f) => JSON.stringify(`\u0001${shared.slot}${f}\u0001`));
+  const skeleton = canonicalJson({ ...r, ...Object.fromEntries(fields.map((f, i) => [f, JSON.parse(markers[i]!) as string])) });
+  const at = markers.map((m) => skeleton.indexOf(m));
+  if (at.some((i, k) => i === -1 || skeleton.indexOf(markers[k]!, i + 1) !== -1)) return null;
+  const order = fields.map((f, k) => ({ f, at: at[k]!, marker: markers[k]! })).sort((a, b) => a.at - b.at);
+  const fixed: string[] = [];
+  const holes: Hole[] = [];
+  let pos = 0;
+  let open = '';
+  for (const { f, at: i, marker } of order) {
+    const pieces = r[f]!.split(shared.slot);
+    if (pieces.some((p) => loneSurrogate.test(p))) return null;
+    open += skeleton.slice(pos, i) + '"' + jsonInner(pieces[0]!);
+    for (const piece of pieces.slice(1)) {
+      fixed.push(open);
+      holes.push(f === 'html' ? 'html' : 'plain');
+      open = jsonInner(piece);
+    }
+    open += '"';
+    pos = i + marker.length;
+  }
+  fixed.push(open + skeleton.slice(pos));
+  return { fixed, holes };
+}
+
+/**
+ * The proof of a named person's email, `contentHashOfRendering(fillSlot(shared, name))`, without building
+ * their finished text: the shared rendering's canonical JSON is cut once at its slots and each person's
+ * is one join of those pieces with their name escaped for JSON (and for HTML in the html part).
+ */
+export function namedContentHash(shared: SharedRendering, name: string | null, hash: (text: string) => string = sha256Hex): string {
+  let template = proofTemplates.get(shared);
+  if (template === undefined) proofTemplates.set(shared, (template = proofTemplateOf(shared)));
+  if (name === null || template === null || loneSurrogate.test(name)) return contentHashOfRendering(fillSlot(shared, name), hash);
+  const plain = jsonInner(name);
+  const html = template.holes.includes('html') ? jsonInner(escapeHtml(name)) : '';
+  let json = template.fixed[0]!;
+  for (let i = 0; i < template.holes.length; i++) json += (template.holes[i] === 'html' ? html : plain) + template.fixed[i + 1]!;
+  return hash(json);
+}
+
 export interface MailPersonalization {
   to: { email: string }[];
   custom_args: { delivery_id: string };
@@ -106,6 +164,14 @@ function rounds(group: OutgoingMessage[]): OutgoingMessage[][] {
   return out.map((r) => r.rows);
 }
 
+/** Each piece cut to the text within `reach` of a slot, a break that no tag holds where text was left out. */
+const aroundSlots = (pieces: string[], reach: number): string[] =>
+  pieces.map((p, i) => {
+    const head = i === 0 ? '' : p.slice(0, reach);
+    const tail = i === pieces.length - 1 ? '' : p.slice(-reach);
+    return p.length <= head.length + tail.length ? p : `${head}\n${tail}`;
+  });
+
 const personalizationOf = (m: OutgoingMessage): MailPersonalization => ({ to: [{ email: m.to }], custom_args: { delivery_id: m.deliveryId } });
 
 /**
@@ -160,9 +226,22 @@ export function planMailRequests(messages: OutgoingMessage[], options: PlanOptio
         ![tagged.subject, tagged.text].some((s) => s?.includes(tags.html)) &&
         !tagged.html?.includes(tags.text);
       if (!bodyOk) continue;
-      const suits = (m: OutgoingMessage) => ![m.rendered.subject, m.rendered.text, m.rendered.html].some((s) => s !== undefined && (s.includes(tags.html) || s.includes(tags.text)));
-      const fit = left.filter(suits);
-      left = left.filter((m) => !suits(m));
+      // The body holds no tag but where names go, so a tag in a person's finished text takes in part of
+      // their name: looking at each name with a tag's length of text either side is enough.
+      const reach = Math.max(tags.html.length, tags.text.length) - 1;
+      const near = textFields.flatMap((f) => (r[f] === undefined ? [] : [{ html: f === 'html', pieces: aroundSlots(r[f].split(shared.slot), reach) }]));
+      const suits = (m: OutgoingMessage) => {
+        const name = m.shared!.name!;
+        const escaped = escapeHtml(name);
+        return !near.some(({ html, pieces }) => {
+          const s = pieces.join(html ? escaped : name);
+          return s.includes(tags.html) || s.includes(tags.text);
+        });
+      };
+      const fit: OutgoingMessage[] = [];
+      const unfit: OutgoingMessage[] = [];
+      for (const m of left) (suits(m) ? fit : unfit).push(m);
+      left = unfit;
       for (const round of rounds(fit)) {
         const personalizations = round.map((m) => {
           const name = m.shared!.name!;
