@@ -482,6 +482,6 @@ export function affectedPages(app: Hono<ConsoleEnv>, kit: PageKit): void {
     requireApi(c, affectedRoute.csv);
     const { db } = c.var.services;
     const snap = await currentSnapshot(db, incidentId(c));
-    return c.body(affectedCsv(db, snap.id), 200, affectedCsvHeaders(snap));
+    return c.body(affectedCsv(db, snap, c.var.services.config.DELIVERY_CHANNEL_ORDER), 200, affectedCsvHeaders(snap));
   });
 }
