@@ -5,7 +5,7 @@ import { ApiError } from '../http/errors.js';
 import { idParam, iso } from '../lib/schema.js';
 import { scopeBody, snapshotSchema, channels } from './schema.js';
 import type { Db } from '../db/client.js';
-import { snapshotReach, type ReachCounts } from '../delivery/reach.js';
+import { personReaches, reachBases, snapshotReach, snapshotReachOfPeople, type PersonReach, type ReachCounts } from '../delivery/reach.js';
 import { affectedCsv, affectedCsvHeaders, currentSnapshot, parseIdList, getScope, pagePeople, replaceScopeList, resolveSnapshot, setScope, type SnapshotRow, type AffectedPersonRow } from './service.js';
 
 
@@ -47,12 +47,19 @@ const personSchema = z
     channel_rejections: z
       .array(z.object({ channel: z.enum(channels), field: z.string(), reason: z.string() }))
       .openapi({ description: 'Channels refused when the snapshot was made, each naming the field at fault (e.g. postal_address.country).' }),
-    announcement_only: z.boolean(),
+    reach: z.enum(personReaches).openapi({
+      description:
+        'Where the person stands in the counts of reach of the snapshot route, the delivery run and the check route (on the basis `reach_basis` names): reached, in flight, unknown, not planned yet, or announcement only.',
+    }),
+    announcement_only: z.boolean().openapi({
+      description: 'No individual channel can reach this person (any more): the public announcement covers them. The people flagged number the snapshot’s `reach.announcement_only`.',
+    }),
     reasons: z.object({ data_categories: z.array(z.string()), systems: z.array(z.string()), include_list: z.boolean() }),
   })
   .openapi('AffectedPerson');
 
-const personJson = (p: AffectedPersonRow) => ({
+/** A person as listed, with their class of reach (the frozen contact-details flag of the row is not shown). */
+const personJson = (p: AffectedPersonRow, reach: PersonReach) => ({
   external_id: p.external_id,
   jurisdiction: p.jurisdiction,
   country: p.country,
@@ -68,7 +75,8 @@ const personJson = (p: AffectedPersonRow) => ({
   locale: p.locale,
   channels: p.channels as (typeof channels)[number][],
   channel_rejections: p.channel_rejections ?? [],
-  announcement_only: p.announcement_only,
+  reach,
+  announcement_only: reach === 'announcement_only',
   reasons: { data_categories: p.matched_categories, systems: p.matched_systems, include_list: p.included_by_list },
 });
 
@@ -147,7 +155,13 @@ const usersRoute = authedRoute({
   responses: {
     200: {
       description: 'A page',
-      content: { 'application/json': { schema: z.object({ snapshot_id: z.string(), version: z.number(), data: z.array(personSchema), next_cursor: z.string().nullable() }) } },
+      content: { 'application/json': { schema: z.object({
+            snapshot_id: z.string(),
+            version: z.number(),
+            reach_basis: z.enum(reachBases).openapi({ description: 'What each person’s `reach` rests on: the same basis as the snapshot’s `reach.basis`.' }),
+            data: z.array(personSchema),
+            next_cursor: z.string().nullable(),
+          }) } },
     },
     ...notFoundResponse,
   },
@@ -210,10 +224,11 @@ export const affectedRoutes = createRouter()
     const rows = await pagePeople(db, snap.id, q.cursor ? decodeCursor(q.cursor) : null, q.limit + 1);
     const page = rows.slice(0, q.limit);
     const next = rows.length > q.limit ? encodeCursor(page.at(-1)!.external_id) : null;
-    return c.json({ snapshot_id: snap.id, version: snap.version, data: page.map(personJson), next_cursor: next }, 200);
+    const reach = await snapshotReachOfPeople(db, { incidentId: snap.incident_id, snapshotId: snap.id, channelOrder: c.var.services.config.DELIVERY_CHANNEL_ORDER, externalIds: page.map((p) => p.external_id) });
+    return c.json({ snapshot_id: snap.id, version: snap.version, reach_basis: reach.basis, data: page.map((p) => personJson(p, reach.people.get(p.external_id)!)), next_cursor: next }, 200);
   })
   .openapi(csvRoute, async (c) => {
     const { db } = c.var.services;
     const snap = await currentSnapshot(db, c.req.valid('param').id);
-    return c.body(affectedCsv(db, snap.id), 200, affectedCsvHeaders(snap)) as never;
+    return c.body(affectedCsv(db, snap, c.var.services.config.DELIVERY_CHANNEL_ORDER), 200, affectedCsvHeaders(snap)) as never;
   });

@@ -4,7 +4,7 @@ import { inTransaction } from '../db/client.js';
 import { InvalidFactsError, NotFoundError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { getIncident, recordEvent, type Actor } from '../incidents/service.js';
-import { individualChannels } from '../delivery/reach.js';
+import { individualChannels, snapshotReachOfPeople } from '../delivery/reach.js';
 import type { Scope } from './schema.js';
 import { csvRows } from '../lib/csv.js';
 import * as store from './store.js';
@@ -132,8 +132,13 @@ export async function diffSnapshotVersions(db: Db, incidentId: string, from: num
   return { from, to, ...(await store.diffSnapshots(db, older.id, newer.id, sample)) };
 }
 
-/** The snapshot as CSV, one row per person, read a thousand at a time while it is sent. */
-export function affectedCsv(db: Db, snapshotId: string): ReadableStream<Uint8Array> {
+/**
+ * The snapshot as CSV, one row per person, read a thousand at a time while it is sent. Each person's
+ * `reach` (and `announcement_only` from it) is their class in the snapshot's counts of reach, on the
+ * basis the snapshot route shows with the same channel order.
+ */
+export function affectedCsv(db: Db, snap: Pick<store.SnapshotRow, 'id' | 'incident_id'>, channelOrder: readonly string[]): ReadableStream<Uint8Array> {
+  const snapshotId = snap.id;
   let after: string | null = null;
   let headerSent = false;
   const encoder = new TextEncoder();
@@ -147,10 +152,11 @@ export function affectedCsv(db: Db, snapshotId: string): ReadableStream<Uint8Arr
       const rows = await store.selectPeople(db, snapshotId, after, 1000);
       if (rows.length === 0) return controller.close();
       after = rows.at(-1)!.external_id;
+      const { people: reach } = await snapshotReachOfPeople(db, { incidentId: snap.incident_id, snapshotId, channelOrder, externalIds: rows.map((p) => p.external_id) });
       controller.enqueue(
         encoder.encode(
           csvRows(
-            rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), p.announcement_only, p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list, (p.channel_rejections ?? []).map((r) => `${r.channel}:${r.field}`).join(';')]),
+            rows.map((p) => [p.external_id, p.jurisdiction, p.country, p.subdivision, p.account_status, p.minor, p.guardian_missing, p.recipient, p.recipient_name, p.email, p.phone, p.locale, p.channels.join(';'), reach.get(p.external_id) === 'announcement_only', p.matched_categories.join(';'), p.matched_systems.join(';'), p.included_by_list, (p.channel_rejections ?? []).map((r) => `${r.channel}:${r.field}`).join(';'), reach.get(p.external_id)]),
           ),
         ),
       );
@@ -158,7 +164,7 @@ export function affectedCsv(db: Db, snapshotId: string): ReadableStream<Uint8Arr
   });
 }
 
-const affectedCsvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list', 'channel_rejections'];
+const affectedCsvHeader = ['external_id', 'jurisdiction', 'country', 'subdivision', 'account_status', 'minor', 'guardian_missing', 'recipient', 'recipient_name', 'email', 'phone', 'locale', 'channels', 'announcement_only', 'matched_categories', 'matched_systems', 'included_by_list', 'channel_rejections', 'reach'];
 
 /** The headers a CSV download of a snapshot carries. */
 export const affectedCsvHeaders = (snap: store.SnapshotRow) => ({

@@ -6,6 +6,7 @@ import { InvalidFactsError, NotFoundError, type FieldProblem } from '../errors.j
 import { accountStatuses, scopeBody } from '../affected/schema.js';
 import { affectedCsv, affectedCsvHeaders, currentSnapshot, diffSnapshotVersions, getScope, listSnapshots, pagePeople, parseIdList, replaceScopeList, resolveSnapshot, setScope, type AffectedPersonRow, type SnapshotDiff, type SnapshotRow } from '../affected/service.js';
 import { dataCategories } from '../incidents/vocabulary.js';
+import { snapshotReach } from '../delivery/reach.js';
 import { getIncident, type Incident } from '../incidents/service.js';
 import type { Scope } from '../affected/schema.js';
 import type { ApiOperation } from './api-roles.js';
@@ -384,7 +385,13 @@ export function affectedPages(app: Hono<ConsoleEnv>, kit: PageKit): void {
       csv: can(c, affectedRoute.csv),
     };
     const [incident, scope, snapshots] = await Promise.all([getIncident(db, id), can(c, affectedRoute.scope) ? getScope(db, id) : undefined, listSnapshots(db, id)]);
-    const current = snapshots.at(-1);
+    const newest = snapshots.at(-1);
+    // The totals show the counts of reach the API's snapshot route gives, not the contact-details count frozen at resolve time.
+    const current = newest && {
+      ...newest,
+      summary: { ...newest.summary, announcement_only: (await snapshotReach(db, { incidentId: id, snapshotId: newest.id, channelOrder: c.var.services.config.DELIVERY_CHANNEL_ORDER })).announcement_only },
+    };
+    if (current) snapshots[snapshots.length - 1] = current;
     let people: AffectedPersonRow[] | null = null;
     const after = c.req.query('after')?.slice(0, 300) ?? null;
     if (current && may.people) people = await pagePeople(db, current.id, after, pageSize + 1);
@@ -482,6 +489,6 @@ export function affectedPages(app: Hono<ConsoleEnv>, kit: PageKit): void {
     requireApi(c, affectedRoute.csv);
     const { db } = c.var.services;
     const snap = await currentSnapshot(db, incidentId(c));
-    return c.body(affectedCsv(db, snap.id), 200, affectedCsvHeaders(snap));
+    return c.body(affectedCsv(db, snap, c.var.services.config.DELIVERY_CHANNEL_ORDER), 200, affectedCsvHeaders(snap));
   });
 }

@@ -1,6 +1,6 @@
 // SQL for the delivery ledger: planning from a snapshot, claiming with SKIP LOCKED and a lease, and state changes.
 import type { Db } from '../db/client.js';
-import type { NextRunPlan, ReachCounts } from './reach.js';
+import type { NextRunPlan, ReachBasis, ReachCounts } from './reach.js';
 
 export const deliveryChannels = ['email', 'sms', 'voice', 'letter', 'inapp'] as const;
 import type { InappMode } from '../notices/content.js';
@@ -145,15 +145,58 @@ const textArray = (values: readonly string[]) => values as unknown as string[];
  * in order when the mode is not known yet); without it, the snapshot's own channels count.
  */
 export async function reachCounts(db: Db, snapshotId: string, next?: NextRunPlan): Promise<ReachCounts> {
-  const channels = textArray(deliveryChannels);
-  const noRun = db`not exists (select 1 from delivery_runs x where x.snapshot_id = ${snapshotId})`;
   const [row] = await db<(Omit<ReachCounts, 'reachable' | 'basis'> & { has_run: boolean })[]>`
-    with runs as (
+    with ${classifiedReach(db, snapshotId, next, null)}
+    select count(*)::int as people,
+      count(*) filter (where reach = 'reached')::int as reached,
+      count(*) filter (where reach = 'in_flight')::int as in_flight,
+      count(*) filter (where reach = 'unknown')::int as unknown,
+      count(*) filter (where reach = 'not_planned')::int as not_planned,
+      count(*) filter (where reach = 'announcement_only')::int as announcement_only,
+      count(*) filter (where reach = 'announcement_only' and not has_channel)::int as no_channel,
+      ${hasRun(db, snapshotId)} as has_run
+    from classed`;
+  const { has_run, ...counts } = row!;
+  return { basis: reachBasis(has_run, next), ...counts, reachable: counts.people - counts.announcement_only };
+}
+
+/** Where one person stands among the counts of reach: the class reachCounts counts them in. */
+export const personReaches = ['reached', 'in_flight', 'unknown', 'not_planned', 'announcement_only'] as const;
+export type PersonReach = (typeof personReaches)[number];
+
+/**
+ * The class of each of these people of the snapshot, by the same query as reachCounts (so over the whole
+ * snapshot the people in each class number what reachCounts gives for it), with the basis it rests on.
+ */
+export async function reachOfPeople(db: Db, snapshotId: string, externalIds: readonly string[], next?: NextRunPlan): Promise<{ basis: ReachBasis; people: Map<string, PersonReach> }> {
+  const [run] = await db<{ has_run: boolean }[]>`select ${hasRun(db, snapshotId)} as has_run`;
+  const rows = externalIds.length
+    ? await db<{ external_id: string; reach: PersonReach }[]>`with ${classifiedReach(db, snapshotId, next, externalIds)} select external_id, reach from classed`
+    : [];
+  return { basis: reachBasis(run!.has_run, next), people: new Map(rows.map((r) => [r.external_id, r.reach])) };
+}
+
+const hasRun = (db: Db, snapshotId: string) => db`exists (select 1 from delivery_runs x where x.snapshot_id = ${snapshotId})`;
+
+const reachBasis = (hasRuns: boolean, next: NextRunPlan | undefined): ReachBasis =>
+  hasRuns ? 'runs' : !next ? 'contact_details' : next.inapp ? 'next_run' : 'next_run_inapp_unknown';
+
+/**
+ * The common table expressions ending in `classed`: one row per person of the snapshot (only those of
+ * `externalIds` when given) with their class of reach (`reach`) and whether any channel could ever reach
+ * them (`has_channel`). A person is reached if any row reached them; else in flight if a row is queued or
+ * sending; else unknown if a row is held; else not planned while a usable channel has not ended; else
+ * announcement only.
+ */
+function classifiedReach(db: Db, snapshotId: string, next: NextRunPlan | undefined, externalIds: readonly string[] | null) {
+  const channels = textArray(deliveryChannels);
+  const ids = externalIds ? textArray(externalIds) : null;
+  return db`runs as (
       select r.inapp, ${individualOrder(db)} as individual from delivery_runs r where r.snapshot_id = ${snapshotId}
       ${next
         ? db`union all
           select r.inapp, ${individualOrder(db)} from (select ${textArray(next.channelOrder)}::text[] as channel_order, ${next.inapp ?? 'in_order'}::text as inapp) r
-          where ${noRun}`
+          where not ${hasRun(db, snapshotId)}`
         : db``}
     ),
     run_channels as (
@@ -169,7 +212,7 @@ export async function reachCounts(db: Db, snapshotId: string, next?: NextRunPlan
         bool_or(d.state = 'unknown') as unknown,
         array_agg(d.channel) filter (where d.state = any(${textArray(endedStates)}::text[])) as ended_channels
       from deliveries d
-      where d.run_id in (select id from delivery_runs where snapshot_id = ${snapshotId})
+      where d.run_id in (select id from delivery_runs where snapshot_id = ${snapshotId}) ${ids ? db`and d.external_id = any(${ids}::text[])` : db``}
       group by d.external_id
     ),
     usable as (
@@ -177,30 +220,20 @@ export async function reachCounts(db: Db, snapshotId: string, next?: NextRunPlan
         array(select c from unnest(case when rc.any_run then ${personChannels(db)} else p.channels end) c
           where c = any(case when rc.any_run then rc.sent_on else ${channels}::text[] end)) as channels
       from affected_people p cross join run_channels rc
-      where p.snapshot_id = ${snapshotId}
+      where p.snapshot_id = ${snapshotId} ${ids ? db`and p.external_id = any(${ids}::text[])` : db``}
     ),
     per_person as (
-      select coalesce(r.reached, false) as reached, coalesce(r.pending, false) as pending, coalesce(r.unknown, false) as unknown,
+      select u.external_id, coalesce(r.reached, false) as reached, coalesce(r.pending, false) as pending, coalesce(r.unknown, false) as unknown,
         cardinality(u.channels) > 0 as has_channel,
         exists (select 1 from unnest(u.channels) c where not (c = any(coalesce(r.ended_channels, '{}')))) as can_succeed
       from usable u
       left join person_rows r on r.external_id = u.external_id
     ),
     classed as (
-      select *, not reached and not pending and not unknown and not can_succeed as announcement_only from per_person
-    )
-    select count(*)::int as people,
-      count(*) filter (where reached)::int as reached,
-      count(*) filter (where not reached and pending)::int as in_flight,
-      count(*) filter (where not reached and not pending and unknown)::int as unknown,
-      count(*) filter (where not reached and not pending and not unknown and can_succeed)::int as not_planned,
-      count(*) filter (where announcement_only)::int as announcement_only,
-      count(*) filter (where announcement_only and not has_channel)::int as no_channel,
-      not ${noRun} as has_run
-    from classed`;
-  const { has_run, ...counts } = row!;
-  const basis = has_run ? 'runs' : !next ? 'contact_details' : next.inapp ? 'next_run' : 'next_run_inapp_unknown';
-  return { basis, ...counts, reachable: counts.people - counts.announcement_only };
+      select external_id, has_channel,
+        case when reached then 'reached' when pending then 'in_flight' when unknown then 'unknown' when can_succeed then 'not_planned' else 'announcement_only' end as reach
+      from per_person
+    )`;
 }
 
 /** Fresh planner statistics for the ledger, after a plan has added many rows. */

@@ -2,7 +2,9 @@
 import type { Db } from '../db/client.js';
 import type { InappMode } from '../notices/content.js';
 import { latestApprovedNotice } from '../notices/service.js';
-import { deliveryChannels, reachCounts } from './ledger.js';
+import { deliveryChannels, reachCounts, reachOfPeople, type PersonReach } from './ledger.js';
+
+export { personReaches, type PersonReach } from './ledger.js';
 
 export { reachedStates, pendingStates, endedStates } from './ledger.js';
 
@@ -60,7 +62,23 @@ export interface NextRunPlan {
  * from the same query, so all of them agree for the same snapshot.
  */
 export async function snapshotReach(db: Db, p: { incidentId: string; snapshotId: string; channelOrder?: readonly string[] }): Promise<ReachCounts> {
-  if (!p.channelOrder) return reachCounts(db, p.snapshotId);
+  return reachCounts(db, p.snapshotId, await nextRunPlan(db, p));
+}
+
+/**
+ * Where each of these people of the snapshot stands, on the same basis as snapshotReach: the people it
+ * puts in a class, over the whole snapshot, number what snapshotReach counts for that class.
+ */
+export async function snapshotReachOfPeople(
+  db: Db,
+  p: { incidentId: string; snapshotId: string; channelOrder?: readonly string[]; externalIds: readonly string[] },
+): Promise<{ basis: ReachBasis; people: Map<string, PersonReach> }> {
+  return reachOfPeople(db, p.snapshotId, p.externalIds, await nextRunPlan(db, p));
+}
+
+/** The run a start now would plan, where a channel order is given (the in-app mode from the newest approved notice). */
+async function nextRunPlan(db: Db, p: { incidentId: string; channelOrder?: readonly string[] }): Promise<NextRunPlan | undefined> {
+  if (!p.channelOrder) return undefined;
   const notice = await latestApprovedNotice(db, p.incidentId);
-  return reachCounts(db, p.snapshotId, { channelOrder: p.channelOrder, inapp: notice?.inapp ?? null });
+  return { channelOrder: p.channelOrder, inapp: notice?.inapp ?? null };
 }

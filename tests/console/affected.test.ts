@@ -96,11 +96,13 @@ describeEachDatabase('console affected people page', (harness) => {
     await client.get(`/console/incidents/${id}/affected`);
     const resolved = await client.post(`/console/incidents/${id}/affected/resolve`);
     expect(resolved.status).toBe(303);
-    const v1 = await json<{ version: number; row_count: number; summary: { by_jurisdiction: Record<string, number> } }>(await h.request('GET', `/v1/incidents/${id}/affected`));
+    const v1 = await json<{ version: number; row_count: number; summary: { by_jurisdiction: Record<string, number>; announcement_only: number } }>(await h.request('GET', `/v1/incidents/${id}/affected`));
     expect(v1).toMatchObject({ version: 1, row_count: 5 });
     const page1 = await (await client.get(resolved.headers.get('location')!)).text();
     expect(textOf(page1)).toContain('Snapshot version 1 is frozen');
     expect(page1).toMatch(/data-total="true">5</);
+    // The announcement-only total is the API's count of reach (the snapshot route's), not another one.
+    expect(page1).toContain(`<dt>Reached only by the public announcement</dt><dd>${v1.summary.announcement_only}</dd>`);
     const totals = page1.slice(page1.indexOf('data-by-jurisdiction'));
     for (const [j, n] of Object.entries(v1.summary.by_jurisdiction)) expect(totals).toMatch(new RegExp(`<td>${j}</td><td>${n}</td>`));
     // Recipients with their channels and contact details, for a role the API shows them to.

@@ -92,6 +92,25 @@ describe.runIf(hasPoppler)('letter PDF', () => {
     }, 30_000);
   }
 
+  it('a letter to a guardian names the child it is about, and that text is extracted as drawn (en and zh-CN)', async () => {
+    for (const [locale, guardian, child, about] of [['en', 'Jana Schulz', 'Mia Schulz', 'This letter is about Mia Schulz only'], ['zh-CN', '王芳', '王小明', '本信仅涉及王小明']] as const) {
+      const notice = testRenderer().render({
+        channel: 'letter', locale, content, recipient: { name: guardian, isGuardian: true, locale, subjectName: child },
+        links: { publicNotice: 'https://status.example.com/status' }, incident: { title: 'Order export', discoveredAt: new Date('2026-11-22T09:10:00Z') },
+      });
+      expect(notice.text).toContain(about);
+      const address = { line1: 'Lindenweg 7', city: 'Bonn', postal_code: '53113', country: 'DE' };
+      const letter = { deliveryId: '2042', locale: notice.locale, text: notice.text!, recipientLines: addressLines(guardian, address, 'CN'), country: 'DE', date: '6 December 2026' };
+      const { pdf, printed } = await letterPdf(nodeLetterPdf, sender, letter, new Date('2026-12-06T00:00:00Z'));
+      const file = join(outDir, `letter-guardian-${locale}.pdf`);
+      writeFileSync(file, pdf);
+      let body = noSpace(execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }));
+      for (const footer of printed.footers) body = body.replace(noSpace(footer), '');
+      expect(body).toBe(noSpace(printed.drawn.join('')));
+      expect(body).toContain(noSpace(about));
+    }
+  }, 30_000);
+
   it('places the recipient inside the window of the envelope each paper goes in', () => {
     const mm = 72 / 25.4;
     const a4 = layoutFor('DE');

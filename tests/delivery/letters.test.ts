@@ -222,6 +222,48 @@ describeEachDatabase('letters', (harness) => {
     expect(csvMissing.status).toBe(400);
     expect(JSON.stringify(await csvMissing.json())).toContain('delivery_id');
   }, 120_000);
+
+  it('a guardian of several affected children gets one letter per child, each naming its child, in English and Chinese', async () => {
+    const h = harness();
+    const home = { line1: 'Lindenweg 7', city: 'Bonn', postal_code: '53113', country: 'DE' };
+    const family = [
+      user('kid-mia', { name: 'Mia Schulz', minor: true, guardian_name: 'Jana Schulz', postal_address: home }),
+      user('kid-leo', { name: 'Leo Schulz', minor: true, guardian_name: 'Jana Schulz', postal_address: home }),
+      user('kid-cn', { name: '王小明', minor: true, guardian_name: '王芳', country: 'CN', locale: 'zh-CN', postal_address: { line1: '中南路 12 号', city: '武汉市', region: '湖北省', postal_code: '430071', country: 'CN' } }),
+    ];
+    const imported = await h.request('POST', '/v1/directory/imports?name=families.ndjson', { body: family.map((u) => JSON.stringify(u)).join('\n'), headers: { 'content-type': 'application/x-ndjson' }, as: 'responder' });
+    expect(imported.status, await imported.clone().text()).toBeLessThan(300);
+    await ok(await h.request('PUT', '/v1/organisation', { json: { name: 'Example Devices GmbH', return_address: { name: 'Example Devices GmbH', line1: 'Friedrichstraße 1', city: 'Berlin', postal_code: '10117', country: 'DE' } } }));
+    const { id } = await ok<{ id: string }>(await h.request('POST', '/v1/incidents', { json: sampleIncident(), as: 'responder' }), 201);
+    await ok(await h.request('PUT', `/v1/incidents/${id}/scope`, { json: { include_ids: family.map((u) => u.external_id) }, as: 'responder' }));
+    await ok(await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' }), 201);
+    await ok(await h.request('POST', `/v1/incidents/${id}/notices`, { json: { content: sampleNoticeContent() }, as: 'responder' }), 201);
+    await ok(await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' }));
+    expect(await ok(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }), 201)).toMatchObject({ planned: 3, announcement_only: 0 });
+    const created = await ok<{ batch: Batch }>(await h.request('POST', `/v1/incidents/${id}/letters/batches`, { as: 'responder' }), 202);
+    const batch = await untilReady(h, id, created.batch.id);
+    expect(batch).toMatchObject({ status: 'ready', letters: 3 });
+    const manifest = parseCsv(await (await h.request('GET', batch.links.manifest, { as: 'viewer' })).text(), { columns: true }) as Record<string, string>[];
+    const file = join(mkdtempSync(join(tmpdir(), 'bk-letters-')), 'families.pdf');
+    writeFileSync(file, new Uint8Array(await (await h.request('GET', batch.links.pdf, { as: 'viewer' })).arrayBuffer()));
+    const byChild = new Map((await letterRows(h, id)).map((r) => [r.id, r.external_id]));
+    const children: Record<string, { name: string; guardian: string; about: string }> = {
+      'kid-mia': { name: 'Mia Schulz', guardian: 'Jana Schulz', about: 'This letter is about Mia Schulz only' },
+      'kid-leo': { name: 'Leo Schulz', guardian: 'Jana Schulz', about: 'This letter is about Leo Schulz only' },
+      'kid-cn': { name: '王小明', guardian: '王芳', about: '本信仅涉及王小明' },
+    };
+    for (const m of manifest) {
+      // The letter goes to the guardian and names the one child it is about: its text, extracted from its pages.
+      const child = children[byChild.get(m.delivery_id!)!]!;
+      expect(m.recipient).toBe(child.guardian);
+      const last = Number(m.first_page) + Number(m.pages) - 1;
+      const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', '-f', m.first_page!, '-l', String(last), file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+      expect(text).toContain(child.about.replace(/\s+/g, ''));
+      for (const other of Object.values(children)) if (other !== child) expect(text).not.toContain(other.name.replace(/\s+/g, ''));
+    }
+    // One proof per child: the siblings' letters, to the same guardian at the same address, differ.
+    expect(new Set(manifest.map((m) => m.content_hash)).size).toBe(3);
+  }, 120_000);
 });
 
 for (const mode of dbModes) {

@@ -1,3 +1,4 @@
+import { parse as parseCsv } from 'csv-parse/sync';
 import { expect, it } from 'vitest';
 import { dispatchOnce, type DispatchDeps } from '../../src/delivery/dispatch.js';
 import * as ledger from '../../src/delivery/ledger.js';
@@ -56,6 +57,41 @@ const captureDeps = (h: Harness): DispatchDeps => {
   };
 };
 
+/**
+ * Each person's class of reach as the people list and the CSV give it, counted: the number flagged
+ * `announcement_only` (and in each class) on the basis the list names.
+ */
+async function perPerson(h: Harness, id: string): Promise<{ basis: string; flagged: number; csvFlagged: number; classes: Record<string, number>; csvClasses: Record<string, number> }> {
+  const list = await json<{ reach_basis: string; data: { external_id: string; reach: string; announcement_only: boolean }[]; next_cursor: string | null }>(
+    await h.request('GET', `/v1/incidents/${id}/affected/users?limit=1000`, { as: 'responder' }),
+  );
+  expect(list.next_cursor).toBeNull();
+  for (const p of list.data) expect(p.announcement_only, p.external_id).toBe(p.reach === 'announcement_only');
+  const csv = parseCsv(await (await h.request('GET', `/v1/incidents/${id}/affected.csv`, { as: 'responder' })).text(), { columns: true }) as Record<string, string>[];
+  expect(csv.map((r) => r.external_id)).toEqual(list.data.map((p) => p.external_id));
+  for (const r of csv) expect(r.announcement_only, r.external_id).toBe(String(r.reach === 'announcement_only'));
+  const tally = (classes: string[]) => classes.reduce<Record<string, number>>((t, c) => ({ ...t, [c]: (t[c] ?? 0) + 1 }), {});
+  return {
+    basis: list.reach_basis,
+    flagged: list.data.filter((p) => p.announcement_only).length,
+    csvFlagged: csv.filter((r) => r.announcement_only === 'true').length,
+    classes: tally(list.data.map((p) => p.reach)),
+    csvClasses: tally(csv.map((r) => r.reach!)),
+  };
+}
+
+/** The per-person classes of the list and the CSV agree with the snapshot's counts of reach, on the same basis. */
+function expectPerPersonAgrees(people: Awaited<ReturnType<typeof perPerson>>, r: { basis: string; reached: number; in_flight: number; unknown: number; not_planned: number; announcement_only: number }) {
+  expect(people.basis).toBe(r.basis);
+  expect(people.flagged).toBe(r.announcement_only);
+  expect(people.csvFlagged).toBe(r.announcement_only);
+  const expected = Object.fromEntries(
+    Object.entries({ reached: r.reached, in_flight: r.in_flight, unknown: r.unknown, not_planned: r.not_planned, announcement_only: r.announcement_only }).filter(([, n]) => n > 0),
+  );
+  expect(people.classes).toEqual(expected);
+  expect(people.csvClasses).toEqual(expected);
+}
+
 interface Check { people: number; reached: number; in_flight: number; not_planned: number; covered_by_announcement: number; no_channel: number; uncovered: number; announcement_required: boolean; ok: boolean }
 
 async function moveTo(h: Harness, id: string, status: string): Promise<Response> {
@@ -99,6 +135,7 @@ describeEachDatabase('one set of counts', (harness) => {
     const before = await json<Check>(await h.request('GET', `/v1/incidents/${id}/deliveries/check`));
     expect(snapshot.row_count).toBe(users.length);
     expect(snapshot.summary.announcement_only).toBe(expectedAnnouncementOnly);
+    expectPerPersonAgrees(await perPerson(h, id), (snapshot as unknown as SnapshotReach).reach);
     expect(before).toMatchObject({ people: users.length, covered_by_announcement: expectedAnnouncementOnly, not_planned: individual, uncovered: expectedAnnouncementOnly, announcement_required: true, ok: false });
 
     const started = await json<{ announcement_only: number; planned: number; announcement: { required: boolean; reasons: string[] } }>(await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' }));
@@ -124,6 +161,14 @@ describeEachDatabase('one set of counts', (harness) => {
     expect(runs.data[0]!.announcement_only).toBe(expectedAnnouncementOnly + 1);
     // The worker never sends letters: until their batch is handed over, the letter-only people are in flight, not reached.
     expect(after).toMatchObject({ reached: individual - 1 - letterOnly, in_flight: letterOnly, covered_by_announcement: expectedAnnouncementOnly + 1, no_channel: expectedAnnouncementOnly, uncovered: expectedAnnouncementOnly + 1, ok: false });
+    // Person by person too: phone-0, whose contact details still name a phone, is flagged announcement only now that every channel ended.
+    const snapshotAfter = await json<SnapshotReach>(await h.request('GET', `/v1/incidents/${id}/affected`));
+    expect(snapshotAfter.reach).toMatchObject({ basis: 'runs', announcement_only: expectedAnnouncementOnly + 1 });
+    expectPerPersonAgrees(await perPerson(h, id), snapshotAfter.reach);
+    const phone0 = await json<{ data: { external_id: string; channels: string[]; reach: string; announcement_only: boolean }[] }>(
+      await h.request('GET', `/v1/incidents/${id}/affected/users?limit=1000`, { as: 'responder' }),
+    );
+    expect(phone0.data.find((p) => p.external_id === 'phone-0')).toMatchObject({ channels: ['sms', 'voice'], reach: 'announcement_only', announcement_only: true });
     const letterStates = await h.db.sql<{ state: string }[]>`select state from deliveries where incident_id = ${id} and channel = 'letter'`;
     expect(letterStates.map((r) => r.state)).toEqual(Array(letterOnly).fill('queued'));
 
@@ -230,6 +275,8 @@ describeEachDatabase(
       expect(r.reachable + r.announcement_only).toBe(r.people);
       const runs = await json<{ data: { announcement_only: number }[] }>(await h.request('GET', `/v1/incidents/${id}/deliveries`));
       for (const run of runs.data) expect(run.announcement_only).toBe(r.announcement_only);
+      // Person by person, the list and the CSV put each one in the class these counts count them in.
+      expectPerPersonAgrees(await perPerson(h, id), r);
       return r;
     }
 

@@ -90,7 +90,7 @@ const largeBatch = 1000;
 /**
  * Renders ledger rows into letters ready to print: the notice in the person's language (the letter
  * template) with the person's own notice-page link, the address block for the destination's post, and
- * the date in that language. Each call issues the links of the rows it is given (one statement).
+ * the date in that language; a guardian's letter names the child it is about. Each call issues the links of the rows it is given (one statement).
  */
 function letterPreparer(db: Db, deps: LetterDeps, sender: LetterSender & { country: string }, date: Date, now: () => Date): (rows: store.BatchLetterRow[]) => Promise<LetterToPrint[]> {
   const facts = new Map<string, store.NoticeFactsRow>();
@@ -108,7 +108,7 @@ function letterPreparer(db: Db, deps: LetterDeps, sender: LetterSender & { count
           channel: 'letter',
           locale: row.locale,
           content: f.content,
-          recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale },
+          recipient: { name: row.recipient_name, isGuardian: row.recipient === 'guardian', locale: row.locale, subjectName: row.subject_name },
           links: { publicNotice: deps.publicNoticeUrl, noticePage: standIn },
           incident: { title: f.title, discoveredAt: f.discovered_at },
         }),

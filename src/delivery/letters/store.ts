@@ -98,6 +98,8 @@ export interface BatchLetterRow {
   locale: string | null;
   recipient_name: string | null;
   recipient: 'self' | 'guardian';
+  /** The child a guardian's letter is about (null for a letter to the person themselves). */
+  subject_name: string | null;
   postal_address: { line1: string | null; line2?: string | null; city?: string | null; region?: string | null; postal_code?: string | null; country: string };
 }
 
@@ -115,10 +117,12 @@ export async function selectBatchOrder(db: Db, batchId: string, letterCountries:
 /** The letters with these ids, in the order given. */
 export async function selectLetters(db: Db, ids: string[]): Promise<BatchLetterRow[]> {
   const rows = await db<BatchLetterRow[]>`
-    select d.id::text as id, d.external_id, d.notice_version_id, d.locale, ap.recipient_name, ap.recipient, ap.postal_address
+    select d.id::text as id, d.external_id, d.notice_version_id, d.locale, ap.recipient_name, ap.recipient, ap.postal_address,
+      case when ap.recipient = 'guardian' then du.name end as subject_name
     from deliveries d
     join delivery_runs r on r.id = d.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = d.external_id
+    left join directory_users du on du.id = ap.user_id
     where d.id = any(${ids.map(Number)}::bigint[])`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)!);
@@ -224,9 +228,11 @@ export async function claimLobLetters(db: Db, p: { incidentId: string; countries
       from picked where d.id = picked.id
       returning d.id, d.run_id, d.external_id, d.notice_version_id, d.locale, d.attempts
     )
-    select c.id::text as id, c.external_id, c.notice_version_id, c.locale, c.attempts, ap.recipient_name, ap.recipient, ap.postal_address
+    select c.id::text as id, c.external_id, c.notice_version_id, c.locale, c.attempts, ap.recipient_name, ap.recipient, ap.postal_address,
+      case when ap.recipient = 'guardian' then du.name end as subject_name
     from claimed c
     join delivery_runs r on r.id = c.run_id
     join affected_people ap on ap.snapshot_id = r.snapshot_id and ap.external_id = c.external_id
+    left join directory_users du on du.id = ap.user_id
     order by c.id`;
 }
