@@ -12,7 +12,7 @@ import type { ConsoleEnv } from './context.js';
 import { formValues } from './forms.js';
 import type { Translator } from './i18n.js';
 import { OtherProblems } from './incidents.js';
-import { Csrf, Field, Page, Table, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Field, Page, Table, Time, type PageProps, type Problems, Outcome } from './layout.js';
 import type { PageKit, PageLink } from './page-kit.js';
 import { placeProfileProblems, profileBodyOf, profileFlags, profileValuesOf, returnAddressFields, type ProfileField, type ProfileValues } from './profile-form.js';
 
@@ -66,16 +66,7 @@ const KeysPage: FC<KeysProps> = (p) => {
           </div>
         </div>
       )}
-      {p.message && (
-        <p class="notice good" role="status">
-          {p.message}
-        </p>
-      )}
-      {p.refusal && (
-        <p class="notice bad" role="alert">
-          {p.refusal}
-        </p>
-      )}
+      <Outcome message={p.message} refusal={p.refusal} />
       <h2 id="create">{t('createKey')}</h2>
       <OtherProblems t={t} problems={p.problems} other={p.other} />
       <form class="stack" method="post" action="/console/admin/api-keys" novalidate aria-labelledby="create">
@@ -164,16 +155,7 @@ const OrganisationPage: FC<OrganisationProps> = (p) => {
   return (
     <Page {...p} title={t('organisation')}>
       <AdminNav t={t} />
-      {p.message && (
-        <p class="notice good" role="status">
-          {p.message}
-        </p>
-      )}
-      {p.refusal && (
-        <p class="notice bad" role="alert">
-          {p.refusal}
-        </p>
-      )}
+      <Outcome message={p.message} refusal={p.refusal} />
       {!s || !p.shown ? (
         <p>{t('noProfile')}</p>
       ) : (

@@ -14,7 +14,7 @@ import type { ConsoleEnv } from './context.js';
 import { formValues } from './forms.js';
 import type { Translator } from './i18n.js';
 import { OtherProblems } from './incidents.js';
-import { Csrf, Field, Page, Table, Time, type PageProps, type Problems } from './layout.js';
+import { Csrf, Field, Page, Table, Time, type PageProps, type Problems, Outcome } from './layout.js';
 import type { PageKit, PageLink } from './page-kit.js';
 import { placeScopeProblems, scopeBodyOf, scopeValuesOf, type ScopeField, type ScopeValues } from './scope-form.js';
 
@@ -176,16 +176,7 @@ const AffectedPage: FC<AffectedPageProps> = (p) => {
           </li>
         </ul>
       </nav>
-      {p.message && (
-        <p class="notice good" role="status">
-          {p.message}
-        </p>
-      )}
-      {p.refusal && (
-        <p class="notice bad" role="alert">
-          {p.refusal}
-        </p>
-      )}
+      <Outcome message={p.message} refusal={p.refusal} />
       <h2 id="scope">{t('scope')}</h2>
       <p class="muted">{t('scopeHint')}</p>
       {p.may.setScope ? (
