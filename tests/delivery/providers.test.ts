@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchesOf, sendgridProvider, type SendgridSettings } from '../../src/delivery/providers/sendgrid.js';
+import { sendgridProvider, type SendgridSettings } from '../../src/delivery/providers/sendgrid.js';
+import { planMailRequests } from '../../src/delivery/providers/email-batch.js';
 import { sendgridSdkProvider } from '../../src/delivery/providers/sendgrid-sdk.js';
 import { sendgridFetchTransport } from '../../src/delivery/providers/sendgrid-fetch.js';
 import { sayTwiml, twilioProvider, type TwilioSettings } from '../../src/delivery/providers/twilio.js';
@@ -56,7 +57,7 @@ describe.each(['sdk', 'fetch'] as const)('through the %s transport', (transport)
     });
 
     it('puts a repeated address in its own request instead of failing the batch', () => {
-      const batches = batchesOf([email(1, 'same@example.com'), email(2, 'SAME@example.com'), email(3, 'other@example.com'), email(4, 'x@example.com', 'h2')]);
+      const batches = planMailRequests([email(1, 'same@example.com'), email(2, 'SAME@example.com'), email(3, 'other@example.com'), email(4, 'x@example.com', 'h2')], { from: 'notices@example.com' }).map((r) => r.messages);
       expect(batches.map((b) => b.map((m) => m.deliveryId))).toEqual([['1', '3'], ['2'], ['4']]);
     });
 

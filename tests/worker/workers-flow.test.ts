@@ -148,6 +148,28 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
   let incident = '';
   let responder = '';
   let approver = '';
+
+  /** An incident with a resolved snapshot and an approved notice, `hours` after discovery, ready to send. */
+  const approvedIncident = async (title: string, nature: string, hours: number): Promise<string> => {
+    const created = await call('POST', '/v1/incidents', responder, {
+      title,
+      nature,
+      severity: 'medium',
+      discovered_at: hoursAgo(hours),
+      aware_at: hoursAgo(hours - 1),
+      systems: ['export-bucket'],
+      data_categories: ['contact'],
+      regions: ['CN'],
+      encrypted: false,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as unknown as string;
+    expect((await call('PUT', `/v1/incidents/${id}/scope`, responder, { data_categories: ['contact'], systems: ['export-bucket'] })).status).toBe(200);
+    expect((await call('POST', `/v1/incidents/${id}/affected`, responder)).status).toBe(201);
+    expect((await call('POST', `/v1/incidents/${id}/notices`, responder, { content: sampleNoticeContent() })).status).toBe(201);
+    expect((await call('POST', `/v1/incidents/${id}/notices/1/approve`, approver)).status).toBe(200);
+    return id;
+  };
   const people = ['u-1', 'u-2', 'u-3', 'u-4', 'u-5', 'u-6', 'u-7', 'u-8'];
 
   it('registers the admin key from the BREACHKIT_ADMIN_TOKEN secret on its first use', async () => {
@@ -271,23 +293,7 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
       end $$;
       create trigger fail_acceptance before update on deliveries for each row execute function fail_acceptance();`);
     try {
-      const created = await call('POST', '/v1/incidents', responder, {
-        title: 'Support mailbox forwarded to an outside address',
-        nature: 'accidental_disclosure',
-        severity: 'medium',
-        discovered_at: hoursAgo(2),
-        aware_at: hoursAgo(1),
-        systems: ['export-bucket'],
-        data_categories: ['contact'],
-        regions: ['CN'],
-        encrypted: false,
-      });
-      expect(created.status).toBe(201);
-      const second = created.body.id as unknown as string;
-      expect((await call('PUT', `/v1/incidents/${second}/scope`, responder, { data_categories: ['contact'], systems: ['export-bucket'] })).status).toBe(200);
-      expect((await call('POST', `/v1/incidents/${second}/affected`, responder)).status).toBe(201);
-      expect((await call('POST', `/v1/incidents/${second}/notices`, responder, { content: sampleNoticeContent() })).status).toBe(201);
-      expect((await call('POST', `/v1/incidents/${second}/notices/1/approve`, approver)).status).toBe(200);
+      const second = await approvedIncident('Support mailbox forwarded to an outside address', 'accidental_disclosure', 2);
       expect((await call('POST', `/v1/incidents/${second}/deliveries`, responder)).status).toBe(201);
 
       // The failed messages come back from the queue (and claim nothing: their rows are still being sent);
@@ -322,23 +328,7 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
   }, 150_000);
 
   it('a Worker cut off mid-batch (its process gone, its queue messages lost): the next one settles every row from the ledger, nobody twice', async () => {
-    const created = await call('POST', '/v1/incidents', responder, {
-      title: 'Courier portal exposed delivery labels',
-      nature: 'unauthorized_access',
-      severity: 'medium',
-      discovered_at: hoursAgo(3),
-      aware_at: hoursAgo(2),
-      systems: ['export-bucket'],
-      data_categories: ['contact'],
-      regions: ['CN'],
-      encrypted: false,
-    });
-    expect(created.status).toBe(201);
-    const third = created.body.id as unknown as string;
-    expect((await call('PUT', `/v1/incidents/${third}/scope`, responder, { data_categories: ['contact'], systems: ['export-bucket'] })).status).toBe(200);
-    expect((await call('POST', `/v1/incidents/${third}/affected`, responder)).status).toBe(201);
-    expect((await call('POST', `/v1/incidents/${third}/notices`, responder, { content: sampleNoticeContent() })).status).toBe(201);
-    expect((await call('POST', `/v1/incidents/${third}/notices/1/approve`, approver)).status).toBe(200);
+    const third = await approvedIncident('Courier portal exposed delivery labels', 'unauthorized_access', 3);
 
     // The providers take the first requests and never answer: the invocation is still waiting when it dies.
     sg.faults.script({ kind: 'timeout', accepted: true });

@@ -1,6 +1,6 @@
 // Email through SendGrid: one request per shared content with up to 1000 personalizations, each tagged with its delivery id.
 import { sha256Hex } from '../../lib/hash.js';
-import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, SendHooks, SendOutcome } from './types.js';
+import type { DeliveryProvider, LookupAnswer, LookupRequest, SendHooks, SendOutcome } from './types.js';
 import type { ProviderResponse, ProviderTransport } from './transport.js';
 import { planMailRequests, type MailRequest } from './email-batch.js';
 import { inPool } from './pool.js';
@@ -14,11 +14,6 @@ export interface SendgridSettings {
   timeoutMs?: number;
   /** Requests one send() keeps in flight. */
   concurrency?: number;
-}
-
-/** The messages of each request `send` makes, in order: shared renderings together whatever the names, other content by identical text. */
-export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
-  return planMailRequests(messages, { from: '' }).map((r) => r.messages);
 }
 
 function retryAfter(response: ProviderResponse): number | null {
