@@ -1,5 +1,7 @@
 // Scratch PostgreSQL databases and planned delivery runs for generated people: shared by the delivery benches and the crash test.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { resolveSnapshot, setScope } from '../src/affected/service.js';
 import type { Sql } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
@@ -127,12 +129,24 @@ export interface WorkerProcess {
   peakRss(): Promise<number>;
 }
 
-/** Starts `npm run worker` (src/worker-node.ts) as its own process with `env` on top of a minimal environment. */
-export function startWorker(env: Record<string, string>, script = 'src/worker-node.ts', readyText = 'delivery worker started'): WorkerProcess {
+/**
+ * The command `npm run worker` runs (package.json), with `script` in place of src/worker-node.ts: the benches
+ * start their workers exactly as an operator does, with the same node flags (the heap limit among them).
+ */
+function workerCommand(script: string): string {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const command = scripts.worker ?? '';
+  if (!/^node .* src\/worker-node\.ts$/.test(command)) throw new Error(`package.json's worker script is not \`node … src/worker-node.ts\`: ${command}`);
   // BENCH_WORKER_NODE_ARGS go to each worker's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
-  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+  const extra = process.env.BENCH_WORKER_NODE_ARGS ?? '';
+  return command.replace(/^node /, `node ${extra} `).replace(/src\/worker-node\.ts$/, script);
+}
+
+/** Starts a worker as `npm run worker` does (the script's own command, through sh) with `env` on top of a minimal environment. */
+export function startWorker(env: Record<string, string>, script = 'src/worker-node.ts', readyText = 'delivery worker started'): WorkerProcess {
+  // `exec`: the shell becomes node, so the pid (and its /proc memory figures) is the worker's own.
+  const child = spawn('sh', ['-c', `exec ${workerCommand(script)}`], {
+    env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...(process.env.WORKER_HEAP_MB ? { WORKER_HEAP_MB: process.env.WORKER_HEAP_MB } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

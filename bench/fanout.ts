@@ -4,8 +4,8 @@
 // code); last, a paced SMS phase. Prints notices/s per channel, SendGrid requests per 1000 named people, peak RSS of
 // the worker processes, the breachkit/pg-boss ratio and the paced rate.
 // Usage: TEST_DATABASE_URL=postgres://… npm run bench:fanout   (FANOUT_EMAIL, FANOUT_SMS, FANOUT_PACED_SMS,
-// FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH, FANOUT_PASSES (passes in flight per worker), FANOUT_IN_FLIGHT
-// (Twilio requests in flight per worker), FANOUT_SENDGRID_IN_FLIGHT (SendGrid requests in flight per pass),
+// FANOUT_SMS_RATE, FANOUT_WORKERS, FANOUT_BATCH (2000), FANOUT_PASSES (passes in flight per worker, 4), FANOUT_IN_FLIGHT
+// (Twilio requests in flight per worker, shared by its passes: 500), FANOUT_SENDGRID_IN_FLIGHT (SendGrid requests in flight per pass),
 // FANOUT_LATENCY (how late the fakes answer: ms, '200', or a uniform range, '100-300'; '0' at once) tune it;
 // FANOUT_PGBOSS=0 skips the comparison, FANOUT_PGBOSS_TIMEOUT_S (1800) bounds each pg-boss
 // phase, whose rate is then what it sent in that time). Both queues get the same workers, passes and requests in
@@ -30,9 +30,9 @@ const smsCount = num('FANOUT_SMS', 200_000);
 const pacedCount = num('FANOUT_PACED_SMS', 20_000);
 const smsRate = num('FANOUT_SMS_RATE', 500);
 const workers = num('FANOUT_WORKERS', 2);
-const batch = num('FANOUT_BATCH', 1000);
-const passes = num('FANOUT_PASSES', 2);
-const inFlight = num('FANOUT_IN_FLIGHT', 100);
+const batch = num('FANOUT_BATCH', 2000);
+const passes = num('FANOUT_PASSES', 4);
+const inFlight = num('FANOUT_IN_FLIGHT', 500);
 const sendgridInFlight = num('FANOUT_SENDGRID_IN_FLIGHT', 8);
 const latency = process.env.FANOUT_LATENCY ?? '200';
 const progressEvery = num('FANOUT_PROGRESS_S', 10) * 1000;
@@ -221,7 +221,7 @@ async function fakeCeiling(kind: 'sms' | 'email', concurrency: number, seconds: 
 }
 
 console.log(
-  `bench/fanout — ${workers} worker processes, batches of ${batch}, ${passes} passes, ${inFlight} Twilio requests and ${sendgridInFlight} SendGrid requests per pass in flight per worker, ` +
+  `bench/fanout — ${workers} worker processes, batches of ${batch}, ${passes} passes in flight per worker, ${inFlight} Twilio requests in flight per worker (shared by its passes), ${sendgridInFlight} SendGrid requests per pass, ` +
     `fakes answering in ${sg.latency}, node ${process.version}, ${n(emailCount)} email (named, and unnamed as the baseline), ${n(smsCount)} SMS, ${n(pacedCount)} paced SMS`,
 );
 const phases: Phase[] = [];
@@ -274,10 +274,15 @@ try {
   console.log(`\nfakes received: breachkit ${n(sentByBreachkit.email)} email, ${n(sentByBreachkit.sms)} SMS; in all ${n(sg.stats.acceptedPersonalizations)} email in ${n(sg.stats.acceptedRequests)} requests, ${n(tw.stats.messagesCreated)} SMS; ids received twice: ${dup}`);
   console.log(`named / unnamed email: ${(rate('breachkit email') / rate('email unnamed')).toFixed(2)}× (target ≥ 0.8); SendGrid requests: ${n(email.sendgridRequests!)} for ${n(email.count)} named people = ${((email.sendgridRequests! * 1000) / email.count).toFixed(2)} per 1000 (target ≤ 2); unnamed baseline ${n(unnamed.sendgridRequests!)}`);
   console.log(
-    `with the fakes answering in ${sg.latency}: email ${n(rate('breachkit email'))}/s (≥ 10,000), SMS ${n(rate('breachkit SMS'))}/s (≥ 2,000); in flight per worker: ${passes} passes, ${inFlight} Twilio requests per pass, ${sendgridInFlight} SendGrid requests per pass; ` +
+    `with the fakes answering in ${sg.latency}: email ${n(rate('breachkit email'))}/s (≥ 10,000), SMS ${n(rate('breachkit SMS'))}/s (≥ 2,000); in flight per worker: ${passes} passes, ${inFlight} Twilio requests (shared by the passes), ${sendgridInFlight} SendGrid requests per pass; ` +
       `worker RSS ${mb(Math.max(unnamed.peakRss, email.peakRss, sms.peakRss))} (< 300 MB)`,
   );
-  if (withPgBoss) console.log(`breachkit / pg-boss: email ${(rate('breachkit email') / rate('pg-boss email')).toFixed(2)}×, SMS ${(rate('breachkit SMS') / rate('pg-boss SMS')).toFixed(2)}× (target ≥ 3×)`);
+  if (withPgBoss)
+    console.log(
+      `breachkit / pg-boss: email ${(rate('breachkit email') / rate('pg-boss email')).toFixed(2)}×, SMS ${(rate('breachkit SMS') / rate('pg-boss SMS')).toFixed(2)}× ` +
+        // With slow fakes both queues wait on the same requests in flight; the queue's own cost shows with FANOUT_LATENCY=0.
+        (String(sg.latency) === '0 ms' ? '(target ≥ 3×)' : `(the ≥ 3× target is for FANOUT_LATENCY=0: with the fakes answering in ${sg.latency}, SMS through either queue is bound by the same requests in flight)`),
+    );
   if (paced) {
     const achieved = paced.segments / paced.seconds;
     console.log(
@@ -291,7 +296,7 @@ try {
       );
   }
   if (process.env.FANOUT_CEILING !== '0') {
-    const sms = await fakeCeiling('sms', workers * passes * inFlight, 10);
+    const sms = await fakeCeiling('sms', workers * inFlight, 10);
     const email = await fakeCeiling('email', workers * passes * sendgridInFlight, 10);
     console.log(`the fakes' own ceiling now, from a bare client with the same requests in flight (no database, no rendering): SMS ${n(sms)}/s, email ${n(email)} people/s`);
   }

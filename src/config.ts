@@ -98,6 +98,10 @@ const configSchema = z.object({
   SENDGRID_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100).default(8),
   /** Each provider request's own time limit (SendGrid, Twilio, in-app webhooks): a slow one fails alone and only its rows are retried. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** One provider's own time limit where it differs from PROVIDER_TIMEOUT_MS (a slower webhook receiver, say). */
+  SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  INAPP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(500),
   SMS_SEGMENTS_PER_SECOND: z.coerce.number().positive().default(100),
   VOICE_CALLS_PER_SECOND: z.coerce.number().positive().default(5),
@@ -158,6 +162,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 /** The address people and providers reach this service at (links in notices, webhook URLs). */
+/** A provider's request time limit: its own setting, else PROVIDER_TIMEOUT_MS. */
+export function providerTimeoutMs(config: Config, provider: 'sendgrid' | 'twilio' | 'inapp'): number {
+  const own = { sendgrid: config.SENDGRID_TIMEOUT_MS, twilio: config.TWILIO_TIMEOUT_MS, inapp: config.INAPP_TIMEOUT_MS }[provider];
+  return own ?? config.PROVIDER_TIMEOUT_MS;
+}
+
 export function publicBaseUrl(config: Config): string {
   return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
 }

@@ -13,8 +13,7 @@ import { createNoticeRenderer } from './notices/render.js';
 import { TemplateError } from './notices/types.js';
 import { loadRunbooks, RunbookError } from './runbooks/parse.js';
 import { runWorker } from './delivery/worker.js';
-import { dispatchDeps, providersFor } from './delivery/setup.js';
-import { createTwilioNodeClient } from './delivery/providers/twilio-http.node.js';
+import { dispatchDeps, providersFor, twilioNodeClientFor } from './delivery/setup.js';
 import { nodeSha256Hex } from './lib/hash.node.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -105,7 +104,7 @@ async function main(): Promise<void> {
   const stopLoops = new AbortController();
   if (config.IN_PROCESS_WORKER) {
     // The same worker as `npm run worker`: its passes in flight and its kept-alive Twilio client.
-    const twilioHttpClient = createTwilioNodeClient({ baseUrl: config.TWILIO_API_URL, maxSockets: config.TWILIO_MAX_IN_FLIGHT, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+    const twilioHttpClient = twilioNodeClientFor(config);
     loops.push(
       runWorker(dispatchDeps({ config, db: db.sql, renderer, clock: systemClock, logger, owner: `server-${process.pid}`, twilioHttpClient, sha256Hex: nodeSha256Hex }), {
         idleMs: 1000,

@@ -1,5 +1,5 @@
 // Builds what a delivery worker needs from the configuration (providers, capture mode without credentials, pacing), over the transports the runtime gives: no SDK here.
-import { publicBaseUrl, type Config } from '../config.js';
+import { providerTimeoutMs, publicBaseUrl, type Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -13,6 +13,7 @@ import { sendgridProvider } from './providers/sendgrid.js';
 import { twilioProvider } from './providers/twilio.js';
 import { inappProvider } from './providers/inapp.js';
 import type { DeliveryProvider } from './providers/types.js';
+import { slots } from './providers/pool.js';
 import type { ProviderTransport } from './providers/transport.js';
 import type { WorkerChannel } from './ledger.js';
 
@@ -29,16 +30,19 @@ const capped = (n: number, cap: number | undefined) => (cap === undefined ? n : 
 /** Real providers where credentials are configured; capture mode (nothing sent) elsewhere. */
 export function providersFor(config: Config, baseUrl: string, logger: Logger, transports: ProviderTransports): Record<WorkerChannel, DeliveryProvider> {
   const configured = configuredChannels(config);
+  const timeout = (provider: 'sendgrid' | 'twilio' | 'inapp') => providerTimeoutMs(config, provider);
+  // SMS and calls go through one Twilio account: one limit on the requests both keep in flight.
+  const twilioSlots = slots(capped(config.TWILIO_MAX_IN_FLIGHT, transports.maxInFlight));
   const email = configured.email
     ? sendgridProvider(
         {
           apiKey: config.SENDGRID_API_KEY!,
           from: config.SENDGRID_FROM!,
           baseUrl: config.SENDGRID_API_URL,
-          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+          timeoutMs: timeout('sendgrid'),
           concurrency: capped(config.SENDGRID_MAX_IN_FLIGHT, transports.maxInFlight),
         },
-        transports.sendgrid({ apiKey: config.SENDGRID_API_KEY!, baseUrl: config.SENDGRID_API_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
+        transports.sendgrid({ apiKey: config.SENDGRID_API_KEY!, baseUrl: config.SENDGRID_API_URL, timeoutMs: timeout('sendgrid') }),
       )
     : captureProvider('email', logger);
   const twilio = (channel: 'sms' | 'voice') =>
@@ -52,14 +56,14 @@ export function providersFor(config: Config, baseUrl: string, logger: Logger, tr
             messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
             baseUrl: config.TWILIO_API_URL,
             statusCallbackUrl: `${baseUrl}/webhooks/twilio`,
-            concurrency: capped(config.TWILIO_MAX_IN_FLIGHT, transports.maxInFlight),
-            timeoutMs: config.PROVIDER_TIMEOUT_MS,
+            slots: twilioSlots,
+            timeoutMs: timeout('twilio'),
           },
-          transports.twilio({ accountSid: config.TWILIO_ACCOUNT_SID!, authToken: config.TWILIO_AUTH_TOKEN!, baseUrl: config.TWILIO_API_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
+          transports.twilio({ accountSid: config.TWILIO_ACCOUNT_SID!, authToken: config.TWILIO_AUTH_TOKEN!, baseUrl: config.TWILIO_API_URL, timeoutMs: timeout('twilio') }),
         )
       : captureProvider(channel, logger);
   const inapp = configured.inapp
-      ? inappProvider({ url: config.INAPP_WEBHOOK_URL!, secret: config.INAPP_WEBHOOK_SECRET!, concurrency: capped(20, transports.maxInFlight), timeoutMs: config.PROVIDER_TIMEOUT_MS })
+      ? inappProvider({ url: config.INAPP_WEBHOOK_URL!, secret: config.INAPP_WEBHOOK_SECRET!, concurrency: capped(20, transports.maxInFlight), timeoutMs: timeout('inapp') })
       : captureProvider('inapp', logger);
   return { email, sms: twilio('sms'), voice: twilio('voice'), inapp };
 }

@@ -66,6 +66,11 @@ export interface FakeTwilioOptions {
    * in-process handler such as `app.fetch`, given a request for the original URL.
    */
   callbackTarget?: WebhookTarget;
+  /**
+   * The account's limit on requests at once, as Twilio enforces it: a request that arrives while this many are
+   * being answered gets 429 with error 20429 ("never processed and always safe to retry"). Unlimited by default.
+   */
+  concurrentRequests?: number;
 }
 
 interface Recorded {
@@ -101,6 +106,9 @@ export interface FakeTwilioStats {
   lastMessageArrivedAt: number | null;
   /** Segments of the first message that arrived: the pace is what came after it, over the time between. */
   firstMessageSegments: number;
+  /** The most requests being answered at one moment, and those refused over `concurrentRequests`. */
+  mostAtOnce: number;
+  refusedOverConcurrency: number;
 }
 
 const GSM7_BASIC =
@@ -170,7 +178,7 @@ export class FakeTwilio {
   readonly rejections: TwilioError[] = [];
   /** Accepted messages and calls per correlation value (the StatusCallback query parameter). */
   readonly correlationCounts = new Map<string, number>();
-  readonly stats: FakeTwilioStats = { requests: 0, messagesCreated: 0, callsCreated: 0, rejected: 0, unauthorized: 0, callbacksPosted: 0, segmentsCreated: 0, firstMessageArrivedAt: null, lastMessageArrivedAt: null, firstMessageSegments: 0 };
+  readonly stats: FakeTwilioStats = { requests: 0, messagesCreated: 0, callsCreated: 0, rejected: 0, unauthorized: 0, callbacksPosted: 0, segmentsCreated: 0, firstMessageArrivedAt: null, lastMessageArrivedAt: null, firstMessageSegments: 0, mostAtOnce: 0, refusedOverConcurrency: 0 };
   port = 0;
 
   private readonly numbers = new Map<string, NumberBehaviour>();
@@ -180,6 +188,8 @@ export class FakeTwilio {
   private readonly correlationParam: string;
   private readonly callbackTarget: WebhookTarget | undefined;
   private closer: (() => Promise<void>) | null = null;
+  private readonly concurrentRequests: number;
+  private atOnce = 0;
   private autoTimer: NodeJS.Timeout | null = null;
 
   constructor(options: FakeTwilioOptions = {}) {
@@ -190,6 +200,7 @@ export class FakeTwilio {
     this.record = options.record ?? 'full';
     this.correlationParam = options.correlationParam ?? 'delivery_id';
     this.callbackTarget = options.callbackTarget;
+    this.concurrentRequests = options.concurrentRequests ?? Infinity;
     for (const [number, behaviour] of Object.entries(options.numbers ?? {})) this.numbers.set(number, behaviour);
   }
 
@@ -393,6 +404,22 @@ export class FakeTwilio {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
+    if (this.atOnce >= this.concurrentRequests) {
+      req.resume();
+      this.stats.refusedOverConcurrency++;
+      sendJson(res, 429, twilioError(20429, 429, 'Too Many Requests'));
+      return;
+    }
+    this.atOnce++;
+    this.stats.mostAtOnce = Math.max(this.stats.mostAtOnce, this.atOnce);
+    try {
+      await this.answer(req, res);
+    } finally {
+      this.atOnce--;
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)(?:\/([A-Za-z0-9]+))?\.json$/.exec(url.pathname);
     if (!route) {

@@ -1,13 +1,14 @@
 // In-app notices: a Standard Webhooks request (signed with `standardwebhooks`) to the company's own app back end, through fetch.
 import { Webhook } from 'standardwebhooks';
 import type { DeliveryProvider, OutgoingMessage, SendOutcome } from './types.js';
-import { sendEach } from './pool.js';
+import { sendEach, slots } from './pool.js';
 
 export interface InappSettings {
   /** The app back end's endpoint. */
   url: string;
   /** `whsec_…`: the shared signing secret. */
   secret: string;
+  /** Requests in flight at most, shared by every send() of this provider. */
   concurrency?: number;
   timeoutMs?: number;
 }
@@ -56,6 +57,8 @@ export function inappProvider(settings: InappSettings): DeliveryProvider {
   const webhook = new Webhook(settings.secret);
   const timeoutMs = settings.timeoutMs ?? 15_000;
 
+  const limit = slots(settings.concurrency ?? 20);
+
   async function one(m: OutgoingMessage): Promise<SendOutcome> {
     // The receiver checks this against its own clock: the real time, never a test clock.
     const at = new Date();
@@ -88,6 +91,6 @@ export function inappProvider(settings: InappSettings): DeliveryProvider {
     channel: 'inapp',
     maxBatch: 200,
     capture: false,
-    send: (messages, hooks = {}) => sendEach(messages, settings.concurrency ?? 20, hooks, one),
+    send: (messages, hooks = {}) => sendEach(messages, limit, hooks, one),
   };
 }

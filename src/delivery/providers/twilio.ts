@@ -4,7 +4,7 @@ import type { DeliveryProvider, LookupAnswer, LookupRequest, OutgoingMessage, Se
 import type { ProviderResponse, ProviderTransport } from './transport.js';
 import { sameTextWithNoticeLink } from '../../notice-pages/link.js';
 import { permanentTwilioCodes } from './codes.js';
-import { sendEach } from './pool.js';
+import { sendEach, slots, type Slots } from './pool.js';
 
 export interface TwilioSettings {
   accountSid: string;
@@ -14,8 +14,12 @@ export interface TwilioSettings {
   baseUrl?: string;
   /** Where Twilio posts status updates (our /webhooks/twilio, reachable from the internet). */
   statusCallbackUrl: string;
-  /** Requests kept in flight by one send(): each SMS or call is a request of its own. */
+  /**
+   * Requests in flight at most, shared by every send() of this provider (each SMS or call is a request of its
+   * own): `concurrency` slots of its own, or `slots` shared with another provider on the same account.
+   */
   concurrency?: number;
+  slots?: Slots;
   timeoutMs?: number;
 }
 
@@ -57,6 +61,7 @@ export function outcomeOfTwilioError(deliveryId: string, err: unknown): SendOutc
 /** `transport` reaches the REST API: the SDK's client on Node (twilio-sdk.ts), fetch on Workers (twilio-fetch.ts). */
 export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'>, settings: TwilioSettings, transport: ProviderTransport): DeliveryProvider {
   const account = `/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}`;
+  const limit = settings.slots ?? slots(settings.concurrency ?? 100);
   const sender = settings.messagingServiceSid ? { MessagingServiceSid: settings.messagingServiceSid } : { From: settings.from! };
 
   /** Creates a message or call; the answer's `sid`, or the refusal thrown as Twilio's error. */
@@ -123,6 +128,6 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
     channel,
     maxBatch: 1000,
     capture: false,
-    send: (messages, hooks = {}) => sendEach(messages, settings.concurrency ?? 100, hooks, one),
+    send: (messages, hooks = {}) => sendEach(messages, limit, hooks, one),
   };
 }
