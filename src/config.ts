@@ -161,13 +161,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return parsed.data;
 }
 
-/** The address people and providers reach this service at (links in notices, webhook URLs). */
 /** A provider's request time limit: its own setting, else PROVIDER_TIMEOUT_MS. */
 export function providerTimeoutMs(config: Config, provider: 'sendgrid' | 'twilio' | 'inapp'): number {
   const own = { sendgrid: config.SENDGRID_TIMEOUT_MS, twilio: config.TWILIO_TIMEOUT_MS, inapp: config.INAPP_TIMEOUT_MS }[provider];
   return own ?? config.PROVIDER_TIMEOUT_MS;
 }
 
+/** The address people and providers reach this service at (links in notices, webhook URLs). */
 export function publicBaseUrl(config: Config): string {
   return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
 }

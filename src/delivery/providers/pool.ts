@@ -15,7 +15,6 @@ export async function inPool<T>(items: readonly T[], concurrency: number, work: 
 
 /** A limit on requests in flight shared by every send that holds it: all the passes of one process, say. */
 export interface Slots {
-  readonly size: number;
   /** Runs `work` once a slot is free (first come, first served) and frees the slot when it settles. */
   run<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -25,7 +24,6 @@ export function slots(size: number): Slots {
   let busy = 0;
   const waiting: (() => void)[] = [];
   return {
-    size: max,
     async run(work) {
       if (busy < max) busy++;
       // The slot is handed over by the one that frees it, so `busy` never drops between the two.

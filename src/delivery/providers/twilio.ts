@@ -103,7 +103,8 @@ export function twilioProvider(channel: Extract<DeliveryChannel, 'sms' | 'voice'
     try {
       for (const [to, asked] of byNumber) {
         const since = new Date(Math.min(...asked.map((r) => r.since.getTime())));
-        const response = await transport.request({ method: 'GET', path: `${account}/Messages.json`, query: { To: to, 'DateSent>': twilioDateTime(since), PageSize: 200 } });
+        // A look-up counts against the account's requests at once like a send does.
+        const response = await limit.run(() => transport.request({ method: 'GET', path: `${account}/Messages.json`, query: { To: to, 'DateSent>': twilioDateTime(since), PageSize: 200 } }));
         if (response.status < 200 || response.status >= 300) throw errorOf(response);
         const messages = ((response.body as { messages?: { sid: string; body: string | null }[] } | null)?.messages ?? []);
         const taken = new Set<string>();
