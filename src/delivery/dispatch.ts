@@ -356,16 +356,21 @@ async function sendThrough(d: DispatchDeps, provider: DeliveryProvider, messages
       record(false);
     },
   };
-  for (let i = 0; i < messages.length; i += provider.maxBatch) {
-    const batch = messages.slice(i, i + provider.maxBatch);
-    try {
-      // Providers report as they go; what one returns without having reported is recorded too.
-      hooks.onOutcomes(await provider.send(batch, hooks));
-    } catch (err) {
-      d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
-      hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
-    }
-  }
+  const batches: OutgoingMessage[][] = [];
+  for (let i = 0; i < messages.length; i += provider.maxBatch) batches.push(messages.slice(i, i + provider.maxBatch));
+  // Every provider bounds its own requests in flight, so the batches go out together: a slow answer in one
+  // batch holds only its own rows, never the batches after it.
+  await Promise.all(
+    batches.map(async (batch) => {
+      try {
+        // Providers report as they go; what one returns without having reported is recorded too.
+        hooks.onOutcomes(await provider.send(batch, hooks));
+      } catch (err) {
+        d.logger.warn({ err, channel, provider: provider.name }, 'provider call failed; the unanswered part of the batch will be retried');
+        hooks.onOutcomes(batch.filter((m) => !heard.has(m.deliveryId)).map((m) => ({ deliveryId: m.deliveryId, outcome: 'transient' as const, errorCode: 'provider_error' })));
+      }
+    }),
+  );
   record(true);
   await recording;
 }

@@ -21,8 +21,6 @@ export const runJson = (r: RunRow & Partial<RunProgress>) => ({
   ...(r.counts ? { counts: r.counts, rate_per_second: r.rate_per_second, remaining: r.remaining, unknown: r.unknown, eta_seconds: r.eta_seconds } : {}),
 });
 
-export type RunJson = ReturnType<typeof runJson>;
-
 /** Whether a stream of these runs would still have something to show: a running run with notices left. */
 export const runsMoving = (runs: readonly (RunRow & RunProgress)[]) => runs.some((r) => r.status === 'running' && r.remaining > 0);
 

@@ -77,6 +77,23 @@ describeEachDatabase('Twilio requests in flight', (harness) => {
   }, 60_000);
 });
 
+describeEachDatabase('the batches of one pass', (harness) => {
+  it('the batches of one pass go out together: a slow answer in the first holds none after it', async () => {
+    const h = harness();
+    await plannedRun(h, Array.from({ length: 3 }, (_, i) => directoryUser(`b-${i}`, { phone: `+86138000${String(20_000 + i)}` })));
+    const config = loadConfig({ ...providerEnvFor(sg, tw), TWILIO_MAX_IN_FLIGHT: '5', SMS_SEGMENTS_PER_SECOND: '1000000' });
+    const d = dispatchDeps({ config, db: h.db.sql, renderer: testRenderer(), clock: systemClock, logger: createLogger('silent'), owner: 'batches-test', twilioHttpClient: twilioNodeClientFor(config) });
+    // One message per send(): the pass's three rows are three batches, and the first answer takes a second.
+    const sms = { ...d.providers.sms, maxBatch: 1 };
+    tw.faults.script({ kind: 'slow', ms: 1000 });
+    tw.stats.mostAtOnce = 0;
+    const tally = await dispatchOnce({ ...d, providers: { ...d.providers, sms } });
+    expect(tally).toMatchObject({ claimed: 3, accepted: 3 });
+    // One after another, never more than one request would have been out at once.
+    expect(tw.stats.mostAtOnce).toBe(3);
+  }, 60_000);
+});
+
 describe('the worker heap budget', () => {
   const mib = 1024 * 1024;
   const settings = (batch: number, passes: number, inFlight = 100) => ({ DELIVERY_BATCH_SIZE: batch, DELIVERY_PASSES_IN_FLIGHT: passes, TWILIO_MAX_IN_FLIGHT: inFlight });

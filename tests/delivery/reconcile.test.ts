@@ -16,6 +16,7 @@ import { startFakeTwilio } from '../fakes/twilio.js';
 import { sampleIncident } from '../helpers/fixtures.js';
 import { describeEachDatabase, json, testRenderer } from '../helpers/harness.js';
 import { sampleNoticeContent } from '../helpers/notice-content.js';
+import { directoryUser, plannedRun } from '../helpers/delivery-flow.js';
 
 // A fresh fake per database run: delivery ids start at 1 in each database.
 let sg: FakeSendgrid;
@@ -199,18 +200,7 @@ describeEachDatabase('the proof of an interrupted notice that carries the person
     const h = harness();
     const tw = await startFakeTwilio({});
     try {
-      await upsertUsers(
-        h.db.sql,
-        [{ external_id: 'pf-sms', phone: '+8613812340777', locale: 'en', country: 'CN', account_status: 'active' as const, data_categories: ['contact'], systems: [], created_at: '2024-01-01T00:00:00Z', updated_at: '2024-01-01T00:00:00Z' }],
-        null,
-        new Date(),
-      );
-      const { id } = await json<{ id: string }>(await h.request('POST', '/v1/incidents', { as: 'responder', json: sampleIncident() }));
-      await h.request('PUT', `/v1/incidents/${id}/scope`, { as: 'responder', json: { include_ids: ['pf-sms'] } });
-      await h.request('POST', `/v1/incidents/${id}/affected`, { as: 'responder' });
-      await h.request('POST', `/v1/incidents/${id}/notices`, { as: 'responder', json: { content: sampleNoticeContent() } });
-      await h.request('POST', `/v1/incidents/${id}/notices/1/approve`, { as: 'approver' });
-      await h.request('POST', `/v1/incidents/${id}/deliveries`, { as: 'responder' });
+      const { incidentId: id } = await plannedRun(h, [directoryUser('pf-sms', { name: null, phone: '+8613812340777', country: 'CN' })]);
 
       const sms = twilioSdkProvider('sms', { accountSid: tw.accountSid, authToken: tw.authToken, from: '+15005550006', baseUrl: tw.url, statusCallbackUrl: 'https://breachkit.example/webhooks/twilio' });
       // A worker whose process dies once Twilio has the message, before anything is recorded.

@@ -113,6 +113,23 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
     }
   }
 
+  /**
+   * One incident's rows against what the fakes received: ids received twice, rows never received or not
+   * accepted, and how the interrupted attempts were settled.
+   */
+  async function outcomeOf(incidentId: string) {
+    const rows = await db.sql<{ id: string; state: string }[]>`select id::text as id, state from deliveries where incident_id = ${incidentId}`;
+    const ids = new Set(rows.map((r) => r.id));
+    const sent = [
+      ...sg.recipients.map((r) => r.customArgs.delivery_id),
+      ...tw.messages.map((m) => new URL(String(m.params.StatusCallback)).searchParams.get('delivery_id')),
+    ].filter((id): id is string => id !== null && id !== undefined && ids.has(id));
+    const settled = await db.sql<{ resolution: string; n: number }[]>`
+      select resolution, count(*)::int as n from delivery_unconfirmed_attempts u join deliveries d on d.id = u.delivery_id
+      where d.incident_id = ${incidentId} group by resolution order by resolution`;
+    return { people: rows.length, duplicates: sent.length - new Set(sent).size, losses: rows.filter((r) => !sent.includes(r.id) || r.state !== 'accepted').length, settled };
+  }
+
   beforeAll(async () => {
     db = await freshDatabase();
     sg = await startFakeSendgrid({});
@@ -306,19 +323,9 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
         },
         90_000,
       );
-      const rows = await db.sql<{ id: string; state: string }[]>`select id::text as id, state from deliveries where incident_id = ${second}`;
-      const ids = new Set(rows.map((r) => r.id));
-      const sent = [
-        ...sg.recipients.map((r) => r.customArgs.delivery_id),
-        ...tw.messages.map((m) => new URL(String(m.params.StatusCallback)).searchParams.get('delivery_id')),
-      ].filter((id): id is string => id !== null && id !== undefined && ids.has(id));
-      const duplicates = sent.length - new Set(sent).size;
-      const losses = rows.filter((r) => !sent.includes(r.id) || r.state !== 'accepted').length;
+      const { people, duplicates, losses, settled } = await outcomeOf(second);
       const [writes] = await db.sql<{ n: number }[]>`select last_value::int as n from injected_faults`;
-      const settled = await db.sql<{ resolution: string; n: number }[]>`
-        select resolution, count(*)::int as n from delivery_unconfirmed_attempts u join deliveries d on d.id = u.delivery_id
-        where d.incident_id = ${second} group by resolution`;
-      console.log(`workerd consumer failing mid-batch: ${rows.length} people, 2 acceptance writes failed (of ${writes!.n} tried), settled after: ${JSON.stringify(settled)}, duplicates ${duplicates}, losses ${losses}`);
+      console.log(`workerd consumer failing mid-batch: ${people} people, 2 acceptance writes failed (of ${writes!.n} tried), settled after: ${JSON.stringify(settled)}, duplicates ${duplicates}, losses ${losses}`);
       expect(writes!.n).toBeGreaterThan(2);
       expect(settled.find((s) => s.resolution === 'lookup')?.n ?? 0).toBeGreaterThan(0);
       expect([duplicates, losses]).toEqual([0, 0]);
@@ -350,18 +357,8 @@ describe.runIf(testDatabaseUrl)('breachkit on workerd: Queue fan-out, Cron clock
       },
       120_000,
     );
-    const rows = await db.sql<{ id: string; state: string }[]>`select id::text as id, state from deliveries where incident_id = ${third}`;
-    const ids = new Set(rows.map((r) => r.id));
-    const sent = [
-      ...sg.recipients.map((r) => r.customArgs.delivery_id),
-      ...tw.messages.map((m) => new URL(String(m.params.StatusCallback)).searchParams.get('delivery_id')),
-    ].filter((id): id is string => id !== null && id !== undefined && ids.has(id));
-    const duplicates = sent.length - new Set(sent).size;
-    const losses = rows.filter((r) => !sent.includes(r.id) || r.state !== 'accepted').length;
-    const settled = await db.sql<{ resolution: string; n: number }[]>`
-      select resolution, count(*)::int as n from delivery_unconfirmed_attempts u join deliveries d on d.id = u.delivery_id
-      where d.incident_id = ${third} group by resolution order by resolution`;
-    console.log(`workerd Worker cut off mid-batch: ${rows.length} people, settled after: ${JSON.stringify(settled)}, duplicates ${duplicates}, losses ${losses}`);
+    const { people, duplicates, losses, settled } = await outcomeOf(third);
+    console.log(`workerd Worker cut off mid-batch: ${people} people, settled after: ${JSON.stringify(settled)}, duplicates ${duplicates}, losses ${losses}`);
     expect(settled.length).toBeGreaterThan(0);
     expect([duplicates, losses]).toEqual([0, 0]);
   }, 240_000);
